@@ -1,0 +1,35 @@
+"""People and the roles that later work gives powers to.
+
+A role is a plain field rather than Django groups: what each role may do is decided in one
+place, nmirf/core/permissions.py, and the role is what that module reads.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    COORDINATOR = "coordinator", _("NMIRF coordinator")
+    FOCAL_POINT = "focal_point", _("Entity focal point")
+    OBSERVER = "observer", _("Observer")
+
+
+class User(AbstractUser):
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.OBSERVER, db_index=True
+    )
+    preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMINISTRATOR
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR

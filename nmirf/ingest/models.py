@@ -1,0 +1,77 @@
+"""Import runs: every import, from the command line or the web, leaves one row with its
+counts and the per-row errors a person can read."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportRun(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    source = models.CharField(_("source format"), max_length=30)
+    files = models.JSONField(_("files"), default=list)
+    options = models.JSONField(default=dict, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="import_runs",
+    )
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    possible_duplicates = models.PositiveIntegerField(_("possible duplicates"), default=0)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.source} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ingest:run_detail", args=[self.pk])
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.progress_total:
+            return 100 if self.status in (self.Status.SUCCEEDED, self.Status.FAILED) else 0
+        return min(100, int(100 * self.progress_done / self.progress_total))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class ImportRowError(models.Model):
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="errors")
+    file = models.CharField(_("file"), max_length=300, blank=True)
+    row = models.PositiveIntegerField(_("row"), null=True, blank=True)
+    field = models.CharField(_("field"), max_length=100, blank=True)
+    message = models.TextField(_("message"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("import error")
+        verbose_name_plural = _("import errors")
+
+    def __str__(self) -> str:
+        where = f"{self.file}, row {self.row}" if self.row else self.file
+        return f"{where}: {self.message}"

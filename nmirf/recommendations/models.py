@@ -1,0 +1,355 @@
+"""The registry: who recommends (mechanisms), to whom (states), when (reviews), from which
+document, what (recommendations), and how it is classified (taxonomies and terms).
+
+Reference values that sources mark UNVERIFIED (follow-up reply periods, periodicities) are
+plain editable fields seeded with defaults, never constants in code.
+"""
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from nmirf.core.text import search_text
+
+
+class MechanismKind(models.TextChoices):
+    UPR = "upr", _("Universal Periodic Review")
+    TREATY_BODY = "treaty_body", _("Treaty body")
+    SPECIAL_PROCEDURE = "special_procedure", _("Special procedure")
+    REGIONAL = "regional", _("Regional mechanism")
+
+
+class Mechanism(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=MechanismKind.choices, db_index=True)
+    name = models.CharField(_("name (English)"), max_length=200)
+    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=200, blank=True)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
+    treaty = models.CharField(_("treaty"), max_length=50, blank=True)
+    system = models.CharField(_("system"), max_length=50, blank=True)
+    follow_up_reply_years = models.DecimalField(
+        _("follow-up reply period (years)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    periodicity_years = models.DecimalField(
+        _("reporting periodicity (years)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        verbose_name = _("mechanism")
+        verbose_name_plural = _("mechanisms")
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.localized_name}"
+
+    @property
+    def localized_name(self) -> str:
+        language = (get_language() or "en")[:2]
+        return getattr(self, f"name_{language}", "") or self.name
+
+
+class Mandate(models.Model):
+    """A special-procedure mandate (thematic or country)."""
+
+    class Kind(models.TextChoices):
+        THEMATIC = "thematic", _("Thematic")
+        COUNTRY = "country", _("Country")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    established = models.PositiveSmallIntegerField(_("established"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("mandate")
+        verbose_name_plural = _("mandates")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RegionalGroup(models.TextChoices):
+    AFRICAN = "african", _("African States")
+    ASIA_PACIFIC = "asia_pacific", _("Asia-Pacific States")
+    EASTERN_EUROPEAN = "eastern_european", _("Eastern European States")
+    GRULAC = "grulac", _("Latin American and Caribbean States")
+    WEOG = "weog", _("Western European and other States")
+    NONE = "", _("None")
+
+
+class State(models.Model):
+    """A state (ISO 3166-1), under review or recommending."""
+
+    iso3 = models.CharField(_("ISO code"), max_length=3, unique=True)
+    iso2 = models.CharField(max_length=2, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    regional_group = models.CharField(
+        _("UN regional group"), max_length=20, choices=RegionalGroup.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("state")
+        verbose_name_plural = _("states")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StateAlias(models.Model):
+    """A name that real sources use for a state ("Venezuela (Bolivarian Republic of)",
+    "Turkey", "DPR Korea"); `key` is the name folded by core.text.name_key."""
+
+    state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(_("alias"), max_length=200)
+    key = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name = _("state alias")
+        verbose_name_plural = _("state aliases")
+
+    def __str__(self) -> str:
+        return f"{self.alias} → {self.state.iso3}"
+
+
+class UprSession(models.Model):
+    """A UPR Working Group session: the dates that follow-up deadlines are computed from."""
+
+    number = models.PositiveSmallIntegerField(_("session"), unique=True)
+    cycle = models.PositiveSmallIntegerField(_("cycle"))
+    start_date = models.DateField(_("start"), null=True, blank=True)
+    end_date = models.DateField(_("end"), null=True, blank=True)
+    states = models.ManyToManyField(State, blank=True, related_name="upr_sessions")
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("UPR session")
+        verbose_name_plural = _("UPR sessions")
+
+    def __str__(self) -> str:
+        return _("UPR session %(n)s (cycle %(c)s)") % {"n": self.number, "c": self.cycle}
+
+
+class Review(models.Model):
+    """One examination of a state by a mechanism: a UPR session, a treaty body's periodic
+    review, a country visit. `key` is stable across sources ("UPR:SVN:34")."""
+
+    mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="reviews")
+    state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="reviews")
+    key = models.CharField(max_length=120, unique=True)
+    cycle = models.PositiveSmallIntegerField(_("cycle"), null=True, blank=True)
+    session = models.PositiveSmallIntegerField(_("session"), null=True, blank=True, db_index=True)
+    mandate = models.ForeignKey(
+        Mandate, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews"
+    )
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    date = models.DateField(_("date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["mechanism__code", "state__name", "-session", "-date"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self) -> str:
+        if self.session:
+            return _("%(state)s — UPR session %(session)s (cycle %(cycle)s)") % {
+                "state": self.state.name,
+                "session": self.session,
+                "cycle": self.cycle or "?",
+            }
+        return f"{self.state.name} — {self.mechanism.code} {self.label}".strip()
+
+
+class Document(models.Model):
+    symbol = models.CharField(_("symbol"), max_length=120, unique=True)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    date = models.DateField(_("date"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+
+    class Meta:
+        ordering = ["symbol"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.symbol
+
+
+class Taxonomy(models.Model):
+    """A configurable classification. An *open* taxonomy grows when an import meets a new
+    term (UHRI themes change between matrices); a closed one rejects unknown terms."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_open = models.BooleanField(_("open to new terms from imports"), default=False)
+    sort = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort", "name"]
+        verbose_name = _("taxonomy")
+        verbose_name_plural = _("taxonomies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Term(models.Model):
+    taxonomy = models.ForeignKey(Taxonomy, on_delete=models.PROTECT, related_name="terms")
+    code = models.CharField(_("code"), max_length=200)
+    name = models.CharField(_("name"), max_length=500)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    sort = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["taxonomy", "sort", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "code"], name="term_unique_code"),
+        ]
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Position(models.TextChoices):
+    SUPPORTED = "supported", _("Supported")
+    SUPPORTED_IN_PART = "supported_in_part", _("Supported in part")
+    NOTED = "noted", _("Noted")
+    VOLUNTARY_PLEDGE = "voluntary_pledge", _("Voluntary pledge")
+    NONE = "none", _("No position")
+
+
+class ActionCategory(models.IntegerChoices):
+    """UPR Info's scale of how specific the requested action is."""
+
+    MINIMAL = 1, _("1 — Minimal action")
+    CONTINUING = 2, _("2 — Continuing action")
+    CONSIDERING = 3, _("3 — Considering action")
+    GENERAL = 4, _("4 — General action")
+    SPECIFIC = 5, _("5 — Specific action")
+
+
+class RecommendationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived=False)
+
+    def with_related(self):
+        return self.select_related("review__mechanism", "review__state", "document")
+
+
+class Recommendation(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="recommendations")
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="recommendations"
+    )
+    paragraph = models.CharField(_("paragraph"), max_length=40, blank=True)
+    text = models.TextField(_("text"))
+    # The text folded for full-text search (diacritics, Arabic forms): see core.text.
+    search_text = models.TextField(editable=False, default="")
+    language = models.CharField(_("language"), max_length=8, default="en")
+    position = models.CharField(
+        _("position"), max_length=20, choices=Position.choices, default=Position.NONE,
+        db_index=True,
+    )
+    action_category = models.PositiveSmallIntegerField(
+        _("action category"), choices=ActionCategory.choices, null=True, blank=True,
+        db_index=True,
+    )
+    # Stable across imports: re-importing the same source updates this row, never adds one.
+    external_key = models.CharField(max_length=80, unique=True)
+    # A hash of every imported value, so that a re-import can say "unchanged" cheaply.
+    content_hash = models.CharField(max_length=40, editable=False, default="")
+    recommending_states = models.ManyToManyField(
+        State, through="RecommendingState", related_name="recommendations_made", blank=True
+    )
+    terms = models.ManyToManyField(
+        Term, through="RecommendationTerm", related_name="recommendations", blank=True
+    )
+    # Set by an import when the same state/session/recommending state/text was already seen;
+    # a person confirms or clears it.
+    possible_duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    archived = models.BooleanField(_("archived"), default=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RecommendationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["review__state__name", "-review__session", "id"]
+        indexes = [
+            models.Index(fields=["review", "paragraph"], name="rec_review_paragraph"),
+        ]
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+
+    def __str__(self) -> str:
+        prefix = f"{self.paragraph} " if self.paragraph else ""
+        return f"{prefix}{self.text[:80]}"
+
+    def save(self, *args, **kwargs):
+        self.search_text = search_text(self.text)
+        super().save(*args, **kwargs)
+
+
+class RecommendingState(models.Model):
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE)
+    state = models.ForeignKey(State, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "state"], name="recommending_state_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "recommendation"], name="recstate_state")]
+
+
+class RecommendationTerm(models.Model):
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE)
+    term = models.ForeignKey(Term, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recommendation", "term"], name="rec_term_unique"),
+        ]
+        indexes = [models.Index(fields=["term", "recommendation"], name="recterm_term")]
+
+
+class SourceRecord(models.Model):
+    """Where a recommendation was seen: one row per source record (a UPR Info row, a matrix
+    row, a template row). One recommendation, several sources."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="sources"
+    )
+    source = models.CharField(_("source"), max_length=30)
+    key = models.CharField(max_length=120)
+    location = models.CharField(_("location"), max_length=300, blank=True)
+    import_run = models.ForeignKey(
+        "ingest.ImportRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="source_record_unique"),
+        ]
+        verbose_name = _("source record")
+        verbose_name_plural = _("source records")
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.location or self.key}"

@@ -1,0 +1,100 @@
+"""Shared fixtures: reference data seeded once, and the personas every access test uses
+(administrator, coordinator, focal point, observer, and an anonymous visitor)."""
+
+from pathlib import Path
+
+import pytest
+
+from nmirf.accounts.models import Role, User
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+RAW = SHARED_DATA / "raw"
+
+
+def shared_file(*parts: str) -> Path:
+    """A file from ../shared/data/raw, or skip: a user's clone has no shared folder."""
+    path = RAW.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared data folder sits beside CI's clone only")
+    return path
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Seed reference data once into the test database; each test runs in a transaction
+    that is rolled back, so the seed stays."""
+    from nmirf.recommendations.seeding import seed_all
+
+    with django_db_blocker.unblock():
+        seed_all()
+
+
+@pytest.fixture
+def reference_data(db):
+    """For tests whose database is flushed between tests (live server): seed again."""
+    from nmirf.recommendations.models import Mechanism
+    from nmirf.recommendations.seeding import seed_all
+
+    if not Mechanism.objects.exists():
+        seed_all()
+
+
+def _make_user(username: str, role: str, **extra) -> User:
+    user = User.objects.create_user(username=username, password="a-long-test-password", role=role,
+                                    **extra)
+    return user
+
+
+@pytest.fixture
+def administrator(db):
+    return _make_user("alice-admin", Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def coordinator(db):
+    return _make_user("carla-coordinator", Role.COORDINATOR)
+
+
+@pytest.fixture
+def focal_point(db):
+    return _make_user("fatima-focal", Role.FOCAL_POINT)
+
+
+@pytest.fixture
+def observer(db):
+    return _make_user("oscar-observer", Role.OBSERVER)
+
+
+def _client_for(client_class, user):
+    client = client_class()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client_(administrator):
+    from django.test import Client
+
+    return _client_for(Client, administrator)
+
+
+@pytest.fixture
+def coordinator_client(coordinator):
+    from django.test import Client
+
+    return _client_for(Client, coordinator)
+
+
+@pytest.fixture
+def focal_point_client(focal_point):
+    from django.test import Client
+
+    return _client_for(Client, focal_point)
+
+
+@pytest.fixture
+def observer_client(observer):
+    from django.test import Client
+
+    return _client_for(Client, observer)
