@@ -98,3 +98,25 @@ def observer_client(observer):
     from django.test import Client
 
     return _client_for(Client, observer)
+
+
+REGISTRY_MODELS = (
+    "recommendations.Recommendation", "recommendations.RecommendingState",
+    "recommendations.RecommendationTerm", "recommendations.SourceRecord",
+    "recommendations.Review", "recommendations.Document", "recommendations.Term",
+)
+
+
+def registry_snapshot() -> dict:
+    """Everything an import may write, summarised: equal snapshots before and after a
+    refused import prove that nothing was written."""
+    from django.apps import apps
+
+    snapshot = {}
+    for label in REGISTRY_MODELS:
+        model = apps.get_model(label)
+        snapshot[label] = sorted(model.objects.values_list("pk", flat=True))
+    from nmirf.recommendations.models import Recommendation
+
+    snapshot["texts"] = sorted(Recommendation.objects.values_list("pk", "text", "position"))
+    return snapshot

@@ -11,6 +11,7 @@ to_tsvector('english', search_text) and websearch_to_tsquery.
 """
 
 import re
+from contextlib import contextmanager
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -114,3 +115,30 @@ def rebuild_index() -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+@contextmanager
+def bulk_insert_into_index(first_id: int):
+    """Index rows inserted in bulk (ids >= first_id) in one statement instead of one
+    trigger call per row: 40,000 rows index in a fraction of a second rather than seconds.
+    Must run inside the caller's transaction, so other writers never see the trigger gone."""
+    if is_postgres():  # the GIN index follows the table by itself
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS recommendation_fts_ai")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE}(rowid, search_text) "
+            "SELECT id, search_text FROM recommendations_recommendation WHERE id >= %s",
+            [first_id],
+        )
+        cursor.execute(_INSERT_TRIGGER)
+
+
+_INSERT_TRIGGER = (
+    "CREATE TRIGGER recommendation_fts_ai AFTER INSERT ON recommendations_recommendation "
+    "BEGIN INSERT INTO recommendation_fts(rowid, search_text) "
+    "VALUES (new.id, new.search_text); END"
+)

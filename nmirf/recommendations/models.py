@@ -270,8 +270,6 @@ class Recommendation(models.Model):
     )
     # Stable across imports: re-importing the same source updates this row, never adds one.
     external_key = models.CharField(max_length=80, unique=True)
-    # A hash of every imported value, so that a re-import can say "unchanged" cheaply.
-    content_hash = models.CharField(max_length=40, editable=False, default="")
     recommending_states = models.ManyToManyField(
         State, through="RecommendingState", related_name="recommendations_made", blank=True
     )
@@ -340,6 +338,9 @@ class SourceRecord(models.Model):
     source = models.CharField(_("source"), max_length=30)
     key = models.CharField(max_length=120)
     location = models.CharField(_("location"), max_length=300, blank=True)
+    # A hash of every value this source gave, so that a re-import can say "unchanged"
+    # without comparing field by field.
+    content_hash = models.CharField(max_length=40, editable=False, default="")
     import_run = models.ForeignKey(
         "ingest.ImportRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -1,0 +1,295 @@
+"""Write validated records to the registry, inside the caller's transaction.
+
+A record is found again by its source record (source, key): then it is unchanged (same
+content hash) or updated. A record seen for the first time is matched against the
+recommendations other sources brought for the same review (same words in the same order):
+a match adds a source record to that recommendation rather than a second copy. Otherwise a
+new recommendation is written. Links (recommending states, terms) are only ever added on
+update, never removed: a person may have added some, and nothing a person wrote is lost.
+
+Rows are written with executemany and ids chosen here (under a table lock), because a
+40,000-row import through the ORM's bulk_create costs several times more.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from nmirf.core import search
+from nmirf.recommendations.models import (
+    Document,
+    Recommendation,
+    RecommendationTerm,
+    RecommendingState,
+    Review,
+    SourceRecord,
+    Term,
+)
+
+from .normalise import Prepared, ReviewSpec
+
+CHUNK = 2000
+REC = Recommendation._meta.db_table
+REC_STATE = RecommendingState._meta.db_table
+REC_TERM = RecommendationTerm._meta.db_table
+SOURCE = SourceRecord._meta.db_table
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    linked: int = 0  # matched to a recommendation another source brought
+    possible_duplicates: int = 0
+
+
+def match_key(search_text: str) -> str:
+    """Words only: punctuation and spacing differ between sources of the same text."""
+    return " ".join(re.findall(r"\w+", search_text))
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _executemany(sql: str, rows: list) -> None:
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, 20000):
+            cursor.executemany(sql, chunk)
+
+
+def _ensure_reviews(specs: dict[str, ReviewSpec]) -> dict[str, int]:
+    existing = dict(Review.objects.filter(key__in=list(specs)).values_list("key", "id"))
+    missing = [
+        Review(key=s.key, mechanism_id=s.mechanism_id, state_id=s.state_id, cycle=s.cycle,
+               session=s.session, mandate_id=s.mandate_id, label=s.label, date=s.date)
+        for key, s in specs.items() if key not in existing
+    ]
+    for review in Review.objects.bulk_create(missing):
+        existing[review.key] = review.pk
+    if len(existing) < len(specs):  # backends that do not return ids from bulk_create
+        existing = dict(Review.objects.filter(key__in=list(specs)).values_list("key", "id"))
+    return existing
+
+
+def _ensure_documents(records: list[Prepared], review_ids: dict[str, int]) -> dict[str, int]:
+    symbols = {r.row.document_symbol.strip(): r.review_key for r in records
+               if r.row.document_symbol.strip()}
+    documents = dict(Document.objects.filter(symbol__in=list(symbols)).values_list("symbol", "id"))
+    for symbol, review_key in symbols.items():
+        if symbol not in documents:
+            documents[symbol] = Document.objects.create(
+                symbol=symbol[:120], review_id=review_ids[review_key]
+            ).pk
+    return documents
+
+
+def _ensure_new_terms(records: list[Prepared]) -> None:
+    """Open taxonomies grow with the terms an import brings; the ids join each record."""
+    wanted = {pair for record in records for pair in record.new_terms}
+    created: dict[tuple[int, str], int] = {}
+    for taxonomy_id, name in sorted(wanted):
+        term, _ = Term.objects.get_or_create(
+            taxonomy_id=taxonomy_id, code=name[:200], defaults={"name": name[:500]}
+        )
+        created[(taxonomy_id, name)] = term.pk
+    for record in records:
+        for pair in record.new_terms:
+            if created[pair] not in record.term_ids:
+                record.term_ids.append(created[pair])
+
+
+def _existing_sources(source: str, keys: list[str]) -> dict[str, tuple[int, str, str]]:
+    """key -> (recommendation id, content hash, the recommendation's own external key)."""
+    found: dict[str, tuple[int, str, str]] = {}
+    for chunk in _chunks(keys):
+        for key, rec_id, content_hash, external_key in SourceRecord.objects.filter(
+            source=source, key__in=chunk
+        ).values_list("key", "recommendation_id", "content_hash",
+                      "recommendation__external_key"):
+            found[key] = (rec_id, content_hash, external_key)
+    return found
+
+
+def _candidates(review_ids: list[int], source: str) -> dict[tuple[int, str], list[int]]:
+    """Recommendations of these reviews that other sources brought, by their words."""
+    by_words: dict[tuple[int, str], list[int]] = defaultdict(list)
+    if not review_ids:
+        return by_words
+    rows = list(Recommendation.objects.filter(review_id__in=review_ids)
+                .values_list("id", "review_id", "search_text"))
+    if not rows:
+        return by_words
+    ids = [row[0] for row in rows]
+    same_source = set()
+    for chunk in _chunks(ids):
+        same_source.update(SourceRecord.objects.filter(
+            source=source, recommendation_id__in=chunk).values_list("recommendation_id", flat=True))
+    for rec_id, review_id, text in rows:
+        if rec_id not in same_source:
+            by_words[(review_id, match_key(text))].append(rec_id)
+    return by_words
+
+
+def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec], run_id: int,
+           progress: Progress | None = None) -> Counts:
+    counts = Counts()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    review_ids = _ensure_reviews({r.review_key: reviews[r.review_key] for r in records})
+    documents = _ensure_documents(records, review_ids)
+    _ensure_new_terms(records)
+    for record in records:
+        record.compute_hash()
+
+    existing = _existing_sources(source, [r.row.key for r in records])
+    fresh = [r for r in records if r.row.key not in existing]
+    candidates = _candidates(
+        sorted({review_ids[r.review_key] for r in fresh}), source
+    ) if fresh else {}
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {REC} IN EXCLUSIVE MODE")
+    next_id = first_new_id = (
+        Recommendation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    ) + 1
+
+    new_recs, new_states, new_terms, new_sources = [], [], [], []
+    updates, update_hashes, added_states, added_terms = [], [], [], []
+    first_of: dict[tuple, int] = {}
+    done = 0
+    for record in records:
+        row = record.row
+        review_id = review_ids[record.review_key]
+        document_id = documents.get(row.document_symbol.strip())
+        known = existing.get(row.key)
+        if known is not None:
+            rec_id, old_hash, owner_key = known
+            if old_hash == record.content_hash:
+                counts.unchanged += 1
+            else:
+                counts.updated += 1
+                update_hashes.append((record.content_hash, source, row.key))
+                # The source that created a recommendation owns its fields; a source that
+                # was matched to it later only adds links.
+                if owner_key == record.external_key:
+                    updates.append((row.paragraph, row.text, record.search_text, row.language,
+                                    record.position, record.action_category, document_id, now,
+                                    rec_id))
+                added_states.extend((rec_id, s) for s in record.recommending_state_ids)
+                added_terms.extend((rec_id, t) for t in record.term_ids)
+        else:
+            match = _pick_match(
+                candidates.get((review_id, match_key(record.search_text)), [])
+                if candidates else [],
+                record.recommending_state_ids,
+            )
+            if match is not None:
+                counts.linked += 1
+                rec_id = match
+                added_states.extend((rec_id, s) for s in record.recommending_state_ids)
+                added_terms.extend((rec_id, t) for t in record.term_ids)
+            else:
+                counts.created += 1
+                rec_id = next_id
+                next_id += 1
+                identity = (review_id, tuple(sorted(record.recommending_state_ids)),
+                            record.search_text)
+                duplicate_of = first_of.setdefault(identity, rec_id)
+                if duplicate_of == rec_id:
+                    duplicate_of = None
+                else:
+                    counts.possible_duplicates += 1
+                new_recs.append((rec_id, review_id, document_id, row.paragraph[:40], row.text,
+                                 record.search_text, row.language, record.position,
+                                 record.action_category, record.external_key, duplicate_of,
+                                 False, now, now))
+                new_states.extend((rec_id, s) for s in record.recommending_state_ids)
+                new_terms.extend((rec_id, t) for t in record.term_ids)
+            new_sources.append((rec_id, source, row.key[:120], row.location[:300], run_id,
+                                record.content_hash))
+        done += 1
+        if progress and done % 5000 == 0:
+            progress(done, len(records))
+
+    with search.bulk_insert_into_index(first_id=first_new_id):
+        _executemany(
+            f"INSERT INTO {REC} (id, review_id, document_id, paragraph, text, search_text, "
+            "language, position, action_category, external_key, possible_duplicate_of_id, "
+            "archived, created_at, updated_at) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            new_recs,
+        )
+    _executemany(f"INSERT INTO {REC_STATE} (recommendation_id, state_id) VALUES (%s, %s)",
+                 new_states)
+    _executemany(f"INSERT INTO {REC_TERM} (recommendation_id, term_id) VALUES (%s, %s)",
+                 new_terms)
+    _executemany(
+        f"INSERT INTO {SOURCE} (recommendation_id, source, key, location, import_run_id, "
+        "content_hash) VALUES (%s, %s, %s, %s, %s, %s)",
+        new_sources,
+    )
+    _executemany(
+        f"UPDATE {REC} SET paragraph = %s, text = %s, search_text = %s, language = %s, "
+        "position = %s, action_category = %s, document_id = %s, updated_at = %s WHERE id = %s",
+        updates,
+    )
+    _executemany(f"UPDATE {SOURCE} SET content_hash = %s WHERE source = %s AND key = %s",
+                 update_hashes)
+    _add_links(REC_STATE, "state_id", added_states)
+    _add_links(REC_TERM, "term_id", added_terms)
+    if new_recs and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{REC}', 'id'), "
+                f"(SELECT MAX(id) FROM {REC}))"
+            )
+    if progress:
+        progress(len(records), len(records))
+    return counts
+
+
+def _pick_match(candidates: list[int], state_ids: list[int]) -> int | None:
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    # Several recommendations with these words (UPR Info has one per recommending state):
+    # the one from the same recommending state, if there is one.
+    wanted = set(state_ids)
+    if wanted:
+        same_state = set(RecommendingState.objects.filter(
+            recommendation_id__in=candidates, state_id__in=wanted
+        ).values_list("recommendation_id", flat=True))
+        for rec_id in candidates:
+            if rec_id in same_state:
+                return rec_id
+    return candidates[0]
+
+
+def _add_links(table: str, column: str, pairs: list[tuple[int, int]]) -> None:
+    """Insert (recommendation, other) pairs that are not there yet."""
+    if not pairs:
+        return
+    pairs = sorted(set(pairs))
+    present = set()
+    rec_ids = sorted({rec_id for rec_id, _ in pairs})
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rec_ids, 900):
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT recommendation_id, {column} FROM {table} "
+                f"WHERE recommendation_id IN ({placeholders})", chunk)
+            present.update(cursor.fetchall())
+    _executemany(f"INSERT INTO {table} (recommendation_id, {column}) VALUES (%s, %s)",
+                 [pair for pair in pairs if pair not in present])

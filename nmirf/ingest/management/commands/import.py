@@ -1,0 +1,96 @@
+"""`nmirf import FORMAT PATH...`: import recommendations from files.
+
+Exit 0 on success; on bad input, exit 2 with one line on standard error, and nothing is
+written to the registry (the failed run and its row errors are kept for the web UI).
+"""
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
+from nmirf.ingest.sources import ADAPTERS
+
+PHASES = {"reading": "Reading files", "checking": "Checking rows", "writing": "Writing"}
+
+
+class Command(BaseCommand):
+    help = "Import recommendations: upr-info, ohchr-matrix or template files."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="format", required=True, metavar="FORMAT")
+        for adapter in ADAPTERS.values():
+            p = sub.add_parser(adapter.command, help=str(adapter.label))
+            p.add_argument("paths", nargs="+", metavar="PATH")
+            p.add_argument("--dry-run", action="store_true",
+                           help="report what would change, write nothing")
+            p.add_argument("--progress", action=BooleanAction, default=None,
+                           help="show a progress bar (default: when standard error is a "
+                                "terminal)")
+            if "state" in adapter.accepts:
+                p.add_argument("--state", help="state under review (ISO3 code or name), "
+                                               "where the file does not say")
+            if "session" in adapter.accepts:
+                p.add_argument("--session", type=int,
+                               help="UPR Working Group session, where the file does not say")
+
+    def handle(self, *args, **options):
+        adapter = next(a for a in ADAPTERS.values() if a.command == options["format"])
+        files = []
+        for raw in options["paths"]:
+            path = Path(raw)
+            if not path.is_file():
+                self._refuse(f"{raw}: no such file.")
+            files.append(InputFile(path=path, name=raw))
+        run_options = {key: options.get(key) for key in adapter.accepts
+                       if options.get(key) is not None}
+        run = start_run(adapter.name, files, options=run_options, dry_run=options["dry_run"])
+        bar = _ProgressBar(options["progress"])
+        try:
+            run = run_import(run, files, progress=bar.update)
+        except ImportFailed as failure:
+            bar.close()
+            self._refuse(str(failure))
+        bar.close()
+        self.stdout.write(f"Import run #{run.pk}: {run.message}")
+
+    def _refuse(self, message: str):
+        sys.stderr.write(" ".join(message.split()) + "\n")
+        sys.stderr.flush()
+        raise SystemExit(2)
+
+
+class BooleanAction:
+    """--progress / --no-progress (argparse.BooleanOptionalAction with a None default)."""
+
+    def __new__(cls, *args, **kwargs):
+        import argparse
+
+        return argparse.BooleanOptionalAction(*args, **kwargs)
+
+
+class _ProgressBar:
+    def __init__(self, enabled: bool | None):
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.bar = None
+        self.phase = None
+
+    def update(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if phase != self.phase:
+            self.close()
+            self.phase = phase
+            unit = "file" if phase == "reading" else "row"
+            self.bar = tqdm(total=total, desc=PHASES.get(phase, phase), unit=unit,
+                            file=sys.stderr, leave=True)
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

@@ -1,0 +1,49 @@
+"""`nmirf load_demo`: import the shipped demo data (real recommendations to Slovenia) and
+create the demo coordinator account. Safe to run again: imports are idempotent."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from nmirf.accounts.models import Role, User
+from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+DEMO_USER = "coordinator"
+DEMO_PASSWORD = "demo-coordinator-2026"
+
+DEMO_IMPORTS = [
+    ("upr_info", ["upr_info_slovenia_sessions_07_20.csv"]),
+    ("ohchr_matrix", [
+        "Slovenia_UPR20_2014_cycle2_ThematicList.docx",
+        "Slovenia_UPR34_2019_cycle3_ThematicList.docx",
+        "Slovenia_UPR48_2025_cycle4_ThematicList.docx",
+    ]),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set (real UPR recommendations to Slovenia) and a demo account."
+
+    def handle(self, *args, **options):
+        for source, names in DEMO_IMPORTS:
+            files = [InputFile(path=DEMO_DIR / name, name=name) for name in names]
+            run = start_run(source, files)
+            try:
+                run = run_import(run, files)
+            except ImportFailed as failure:
+                self.stderr.write(f"Demo import failed: {failure}")
+                raise SystemExit(1) from None
+            self.stdout.write(f"{', '.join(names)}: {run.message}")
+
+        user, created = User.objects.get_or_create(
+            username=DEMO_USER, defaults={"role": Role.COORDINATOR,
+                                          "first_name": "Demo", "last_name": "Coordinator"}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo coordinator: user name '{DEMO_USER}', password '{DEMO_PASSWORD}'"
+            + ("" if created else " (account already existed; password unchanged)")
+        ))

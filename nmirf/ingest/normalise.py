@@ -1,0 +1,226 @@
+"""Normalise and validate: turn the plain records that adapters yield into values the
+registry understands (state ids, mechanism ids, review keys, positions, term ids), and
+collect every problem with its file and row so the user can fix the file in one go."""
+
+import hashlib
+from dataclasses import dataclass, field
+
+from nmirf.core.text import name_key, search_text
+from nmirf.recommendations.models import (
+    Mandate,
+    Mechanism,
+    MechanismKind,
+    Position,
+    Taxonomy,
+    Term,
+    UprSession,
+)
+from nmirf.recommendations.seeding import StateResolver
+
+from .records import RowProblem, SourceRow
+
+# Every spelling of a position met in real sources, folded by name_key.
+POSITIONS = {
+    "accepted": Position.SUPPORTED,
+    "supported": Position.SUPPORTED,
+    "support": Position.SUPPORTED,
+    "accepte": Position.SUPPORTED,
+    "acceptee": Position.SUPPORTED,
+    "aceptada": Position.SUPPORTED,
+    "noted": Position.NOTED,
+    "not supported": Position.NOTED,
+    "rejected": Position.NOTED,
+    "prise en note": Position.NOTED,
+    "notee": Position.NOTED,
+    "supported in part": Position.SUPPORTED_IN_PART,
+    "partially supported": Position.SUPPORTED_IN_PART,
+    "partially accepted": Position.SUPPORTED_IN_PART,
+    "supported noted": Position.SUPPORTED_IN_PART,
+    "supported partially": Position.SUPPORTED_IN_PART,
+    "voluntary pledge": Position.VOLUNTARY_PLEDGE,
+    "pledge": Position.VOLUNTARY_PLEDGE,
+    "": Position.NONE,
+    "none": Position.NONE,
+    "no position": Position.NONE,
+    "pending": Position.NONE,
+}
+
+MAX_TEXT = 20_000
+
+
+@dataclass
+class ReviewSpec:
+    key: str
+    mechanism_id: int
+    state_id: int
+    cycle: int | None
+    session: int | None
+    mandate_id: int | None
+    label: str
+    date: str | None
+
+
+@dataclass
+class Prepared:
+    """A validated record, ready to be written."""
+
+    row: SourceRow
+    review_key: str
+    external_key: str
+    search_text: str
+    position: str
+    action_category: int | None
+    recommending_state_ids: list[int]
+    term_ids: list[int] = field(default_factory=list)
+    # Terms of open taxonomies that do not exist yet: (taxonomy id, name).
+    new_terms: list[tuple[int, str]] = field(default_factory=list)
+    content_hash: str = ""
+
+    def compute_hash(self) -> None:
+        """Called once term ids are final (new terms of open taxonomies are created first)."""
+        parts = [
+            self.review_key, self.row.paragraph, self.row.text, self.row.language,
+            self.position, str(self.action_category or ""), self.row.document_symbol,
+            ",".join(map(str, sorted(self.recommending_state_ids))),
+            ",".join(map(str, sorted(self.term_ids))),
+            ",".join(f"{t}:{n}" for t, n in sorted(self.new_terms)),
+        ]
+        self.content_hash = hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+
+
+class Normaliser:
+    """Resolves names against the reference data, once per distinct value (cached)."""
+
+    def __init__(self, *, state_override: str | None = None,
+                 session_override: int | None = None):
+        self.states = StateResolver()
+        self.mechanisms = {m.code.upper(): m for m in Mechanism.objects.all()}
+        self.mandates = {name_key(m.code): m for m in Mandate.objects.all()}
+        self.mandates.update({name_key(m.title): m for m in Mandate.objects.all()})
+        self.cycles = dict(UprSession.objects.values_list("number", "cycle"))
+        self.taxonomies = {t.code: t for t in Taxonomy.objects.all()}
+        self.terms: dict[tuple[int, str], int] = {}
+        for term_id, taxonomy_id, code, name in Term.objects.values_list(
+            "id", "taxonomy_id", "code", "name"
+        ):
+            self.terms.setdefault((taxonomy_id, name_key(code)), term_id)
+            self.terms.setdefault((taxonomy_id, name_key(name)), term_id)
+        self.state_override = state_override
+        self.session_override = session_override
+        self.reviews: dict[str, ReviewSpec] = {}
+
+    def prepare(self, row: SourceRow) -> Prepared | list[RowProblem]:
+        problems: list[RowProblem] = []
+
+        def problem(message: str, field_name: str = "") -> None:
+            problems.append(RowProblem(row.file, row.row, message, field_name))
+
+        state_name = self.state_override or row.state
+        state = self.states.resolve(state_name) if state_name else None
+        if state is None:
+            problem(f"unknown state under review {state_name!r}" if state_name
+                    else "no state under review", "state")
+        mechanism = self.mechanisms.get((row.mechanism or "").strip().upper())
+        if mechanism is None:
+            problem(f"unknown mechanism {row.mechanism!r} (use a code such as UPR, CERD, "
+                    "CEDAW, SP or IACHR)", "mechanism")
+        text = row.text.strip()
+        if not text:
+            problem("has no recommendation text", "text")
+        elif len(text) > MAX_TEXT:
+            problem(f"text is longer than {MAX_TEXT:,} characters", "text")
+
+        position = POSITIONS.get(name_key(row.position or ""))
+        if position is None:
+            problem(f"unknown position {row.position!r} (expected supported, supported in "
+                    "part, noted, voluntary pledge or none)", "position")
+
+        action_category = None
+        if str(row.action_category or "").strip():
+            value = str(row.action_category).strip()
+            if value.isdigit() and 1 <= int(value) <= 5:
+                action_category = int(value)
+            else:
+                problem(f"action category {value!r} is not a number from 1 to 5", "action")
+
+        recommending_ids = []
+        for name in row.recommending_states:
+            recommending = self.states.resolve(name)
+            if recommending is None:
+                problem(f"unknown recommending state {name!r}", "recommending_states")
+            elif recommending.pk not in recommending_ids:
+                recommending_ids.append(recommending.pk)
+
+        term_ids: list[int] = []
+        new_terms: list[tuple[int, str]] = []
+        for taxonomy_code, names in (row.terms or {}).items():
+            taxonomy = self.taxonomies.get(taxonomy_code)
+            if taxonomy is None:
+                problem(f"unknown taxonomy {taxonomy_code!r}", taxonomy_code)
+                continue
+            for term_name in names:
+                term_id = self.terms.get((taxonomy.pk, name_key(term_name)))
+                if term_id is not None:
+                    if term_id not in term_ids:
+                        term_ids.append(term_id)
+                elif taxonomy.is_open:
+                    if (taxonomy.pk, term_name) not in new_terms:
+                        new_terms.append((taxonomy.pk, term_name.strip()))
+                else:
+                    problem(f"unknown {taxonomy.name} term {term_name!r}", taxonomy_code)
+
+        review_key = None
+        if state is not None and mechanism is not None:
+            review_key = self._review(row, mechanism, state, problem)
+        if problems:
+            return problems
+        return Prepared(
+            row=row,
+            review_key=review_key,
+            external_key=f"{row.source}:{row.key}"[:80],
+            search_text=search_text(text),
+            position=position,
+            action_category=action_category,
+            recommending_state_ids=recommending_ids,
+            term_ids=term_ids,
+            new_terms=new_terms,
+        )
+
+    def _review(self, row: SourceRow, mechanism, state, problem) -> str | None:
+        session = self.session_override or row.session
+        mandate = None
+        if row.mandate:
+            mandate = self.mandates.get(name_key(row.mandate))
+            if mandate is None:
+                problem(f"unknown special-procedure mandate {row.mandate!r}", "mandate")
+                return None
+        if mechanism.kind == MechanismKind.UPR:
+            if not session:
+                problem("a UPR recommendation needs its session number", "session")
+                return None
+            cycle = row.cycle or self.cycles.get(session) or _cycle_of_session(session)
+            key = f"UPR:{state.iso3}:{session}"
+            label = ""
+        else:
+            label = (row.review_label or "").strip()
+            parts = [mechanism.code, state.iso3]
+            if mandate is not None:
+                parts.append(mandate.code)
+            parts.append(label or (row.review_date or "")[:4] or "-")
+            key = ":".join(parts)
+            cycle, session = row.cycle, None
+        if key not in self.reviews:
+            self.reviews[key] = ReviewSpec(
+                key=key, mechanism_id=mechanism.pk, state_id=state.pk, cycle=cycle,
+                session=session, mandate_id=mandate.pk if mandate else None, label=label,
+                date=row.review_date or None,
+            )
+        return key
+
+
+def _cycle_of_session(session: int) -> int:
+    """UPR cycles by Working Group session (HRC res 16/21): 1–12, 13–26, 27–40, then 14
+    sessions a cycle. Used only when the seeded session table does not know the session."""
+    if session <= 12:
+        return 1
+    return 2 + (session - 13) // 14

@@ -1,0 +1,180 @@
+"""The one import pipeline every source goes through: read → normalise → validate → commit.
+
+- read: the source's adapter (ingest/sources/) yields plain records or row problems;
+- normalise and validate: ingest/normalise.py, against the reference data;
+- commit: ingest/commit.py, all-or-nothing in one transaction.
+
+An import with any problem writes nothing to the registry: the run is recorded as failed
+with every row error, so the user can fix the file and try again. A dry run goes through
+the same commit inside a transaction that is then rolled back, so what it reports is
+exactly what a real run would do.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from .commit import commit
+from .models import ImportRowError, ImportRun
+from .normalise import Normaliser
+from .records import RowProblem, SourceError
+from .sources import get_adapter
+
+logger = logging.getLogger(__name__)
+
+# Kept in the run for the user to read; past this the message says how many more.
+MAX_STORED_ERRORS = 500
+
+# phase ("reading", "checking", "writing"), done, total
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class InputFile:
+    path: Path
+    name: str  # as the user knows it (upload name, or the path given on the command line)
+
+
+class ImportFailed(Exception):
+    """The import was refused; nothing was written. `run` holds the errors."""
+
+    def __init__(self, message: str, run: ImportRun):
+        super().__init__(message)
+        self.run = run
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def start_run(source: str, files: list[InputFile], *, options: dict | None = None,
+              dry_run: bool = False, user=None) -> ImportRun:
+    get_adapter(source)  # refuse an unknown source before recording anything
+    return ImportRun.objects.create(
+        source=source, files=[f.name for f in files], options=options or {}, dry_run=dry_run,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def run_import(run: ImportRun, files: list[InputFile],
+               progress: ProgressCallback | None = None) -> ImportRun:
+    """Carry out a recorded run. Raises ImportFailed (run saved as failed) on bad input."""
+    adapter = get_adapter(run.source)
+    options = run.options or {}
+    run.status = ImportRun.Status.RUNNING
+    run.started_at = timezone.now()
+    run.save(update_fields=["status", "started_at"])
+
+    def report(phase: str, done: int, total: int) -> None:
+        run.progress_done, run.progress_total = done, total
+        if progress:
+            progress(phase, done, total)
+
+    try:
+        rows, problems = _read(adapter, files, options, report)
+        normaliser = Normaliser(state_override=options.get("state"),
+                                session_override=options.get("session"))
+        prepared = []
+        for index, row in enumerate(rows, 1):
+            result = normaliser.prepare(row)
+            if isinstance(result, list):
+                problems.extend(result)
+            else:
+                prepared.append(result)
+            if index % 5000 == 0:
+                report("checking", index, len(rows))
+        if problems:
+            rejected = len({(p.file, p.row) for p in problems})
+            run.rows_read = len(rows) + len({(p.file, p.row) for p in problems
+                                             if p.row and (p.file, p.row) not in
+                                             {(r.file, r.row) for r in rows}})
+            _fail(run, _summary(problems, rejected), problems, rejected=rejected)
+        if not prepared:
+            _fail(run, f"{', '.join(run.files)}: no recommendations found.", [])
+        counts = _commit(run, prepared, normaliser, report)
+    except SourceError as exc:
+        _fail(run, str(exc), [RowProblem(file="", row=None, message=str(exc))])
+    except ImportFailed:
+        raise
+    except Exception as exc:  # an unexpected error must still leave a readable run
+        logger.exception("import run %s crashed", run.pk)
+        _fail(run, f"The import stopped on an unexpected error: {exc}", [])
+
+    run.created, run.updated, run.unchanged = counts.created, counts.updated, counts.unchanged
+    run.updated += counts.linked
+    run.possible_duplicates = counts.possible_duplicates
+    run.rows_read = len(prepared)
+    run.status = ImportRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    verb = "would be" if run.dry_run else "were"
+    run.message = (
+        f"{len(prepared):,} records read: {counts.created:,} {verb} created, "
+        f"{counts.updated + counts.linked:,} updated "
+        f"({counts.linked:,} matched to a recommendation from another source), "
+        f"{counts.unchanged:,} unchanged, 0 rejected"
+        + (f"; {counts.possible_duplicates:,} flagged as possible duplicates"
+           if counts.possible_duplicates else "")
+        + (". Dry run: nothing was written." if run.dry_run else ".")
+    )
+    run.save()
+    return run
+
+
+def _read(adapter, files: list[InputFile], options: dict, report):
+    rows, problems = [], []
+    for number, item in enumerate(files, 1):
+        for record in adapter.read(item.path, item.name, options):
+            if isinstance(record, RowProblem):
+                problems.append(record)
+            else:
+                rows.append(record)
+            if len(rows) % 5000 == 0 and rows:
+                report("reading", number - 1, len(files))
+        report("reading", number, len(files))
+    return rows, problems
+
+
+def _commit(run: ImportRun, prepared, normaliser, report):
+    def commit_progress(done: int, total: int) -> None:
+        report("writing", done, total)
+
+    try:
+        with transaction.atomic():
+            counts = commit(run.source, prepared, normaliser.reviews, run.pk, commit_progress)
+            if run.dry_run:
+                raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+    return counts
+
+
+def _summary(problems: list[RowProblem], rejected: int) -> str:
+    first = problems[0]
+    where = f"{first.file}, row {first.row}" if first.row else first.file
+    more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""
+    rows = "row" if rejected == 1 else "rows"
+    return (f"{rejected:,} {rows} rejected; nothing was imported. {where}: {first.message}"
+            f"{more}.")
+
+
+def _fail(run: ImportRun, message: str, problems: list[RowProblem], rejected: int = 0):
+    run.status = ImportRun.Status.FAILED
+    run.finished_at = timezone.now()
+    run.message = message
+    run.rejected = rejected
+    run.created = run.updated = run.unchanged = 0
+    run.save()
+    ImportRowError.objects.bulk_create(
+        ImportRowError(run=run, file=p.file[:300], row=p.row, field=p.field[:100],
+                       message=p.message)
+        for p in problems[:MAX_STORED_ERRORS]
+    )
+    if len(problems) > MAX_STORED_ERRORS:
+        ImportRowError.objects.create(
+            run=run, message=f"… and {len(problems) - MAX_STORED_ERRORS:,} more problems."
+        )
+    raise ImportFailed(message, run)

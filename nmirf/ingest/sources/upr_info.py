@@ -1,0 +1,124 @@
+"""UPR Info database export (CSV): one row per recommendation and recommending state.
+
+The real exports are an importer's honest test: Mac Roman rather than UTF-8, bare CR line
+endings and no final terminator, a few HTML entities ("&#40;Unknown&#41;"), and the issues
+as one comma-joined cell. Voluntary pledges arrive as rows whose recommending state is the
+state under review itself; they are kept as recommendations whose position is "voluntary
+pledge" and have no recommending state.
+
+Rows that repeat exactly (same state, session, recommending state and text) are kept — a
+report can list a recommendation twice — and get an occurrence number so that each has its
+own stable key; the pipeline flags the second one as a possible duplicate of the first.
+"""
+
+import csv
+import hashlib
+import html
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from nmirf.core.text import clean_text, name_key, search_text
+
+from ..records import RowProblem, SourceError, SourceRow
+from .textfiles import decode_csv_bytes
+
+SOURCE = "upr_info"
+COLUMNS = ["To", "To-Rgrp", "To-Org", "Text", "From", "From-Rgrp", "From-Org",
+           "Response", "Action", "Issue", "Session"]
+REQUIRED = ["To", "Text", "From", "Response", "Action", "Issue", "Session"]
+UNKNOWN_STATE = "(unknown)"
+MAX_TEXT = 20_000
+
+
+def read(path: Path, *, display_name: str | None = None, **_options) -> Iterator[
+    SourceRow | RowProblem
+]:
+    name = display_name or Path(path).name
+    text = decode_csv_bytes(Path(path).read_bytes(), name)
+    reader = csv.reader(text.splitlines(), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise SourceError(f"{name} is empty.") from None
+    except csv.Error as exc:
+        raise SourceError(f"{name} is not a readable CSV file ({exc}).") from None
+    header = [column.strip().lstrip("\ufeff") for column in header]
+    missing = [column for column in REQUIRED if column not in header]
+    if missing:
+        unexpected = [column for column in header if column not in COLUMNS]
+        detail = f"; unexpected columns: {', '.join(unexpected)}" if unexpected else ""
+        raise SourceError(
+            f"{name} is not a UPR Info export: missing the columns {', '.join(missing)}"
+            f"{detail}."
+        )
+    index = {column: header.index(column) for column in header}
+    seen: Counter[str] = Counter()
+    row_number = 1
+    try:
+        for cells in reader:
+            row_number += 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) < len(header):
+                yield RowProblem(name, row_number,
+                                 f"has {len(cells)} fields where the header has {len(header)}"
+                                 " (the file may be truncated)")
+                continue
+            record = _row(cells, index, name, row_number)
+            if isinstance(record, RowProblem):
+                yield record
+                continue
+            seen[record.key] += 1
+            record.occurrence = seen[record.key]
+            if record.occurrence > 1:
+                record.key = f"{record.key}#{record.occurrence}"
+            yield record
+    except csv.Error as exc:
+        raise SourceError(
+            f"{name}, row {row_number + 1}: {exc} — the file looks truncated or is not CSV."
+        ) from None
+
+
+def _row(cells: list[str], index: dict[str, int], name: str, row_number: int):
+    def cell(column: str) -> str:
+        value = cells[index[column]]
+        return (html.unescape(value) if "&" in value else value).strip()
+
+    state = cell("To")
+    text = clean_text(cell("Text"))
+    if not state:
+        return RowProblem(name, row_number, "has no state under review (To)", "To")
+    if not text:
+        return RowProblem(name, row_number, "has no recommendation text", "Text")
+    if len(text) > MAX_TEXT:
+        return RowProblem(name, row_number, f"text is longer than {MAX_TEXT} characters", "Text")
+    session_cell = cell("Session")
+    if not session_cell.isdigit():
+        return RowProblem(name, row_number, f"session {session_cell!r} is not a number",
+                          "Session")
+    response = cell("Response")
+    recommending = cell("From")
+    pledge = name_key(response) == "voluntary pledge"
+    if pledge or recommending.casefold() == UNKNOWN_STATE or not recommending:
+        recommending_states = []
+    else:
+        recommending_states = [recommending]
+    issues = [issue.strip() for issue in cell("Issue").split(",") if issue.strip()]
+    digest = hashlib.sha1(search_text(text).encode()).hexdigest()[:16]
+    key = f"{name_key(state)}:{session_cell}:{name_key(recommending)}:{digest}"
+    return SourceRow(
+        source=SOURCE,
+        file=name,
+        row=row_number,
+        key=key,
+        state=state,
+        mechanism="UPR",
+        text=text,
+        session=int(session_cell),
+        recommending_states=recommending_states,
+        position=response,
+        action_category=cell("Action"),
+        terms={"upr_info_issues": issues},
+        language="en",
+    )

@@ -1,0 +1,110 @@
+"""`nmirf import …`: exit 0 on success; exit 2 with one line on stderr, and nothing written,
+on bad input."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+
+from nmirf.recommendations.models import Recommendation
+from tests.conftest import REPO, RAW, registry_snapshot, shared_file
+
+HEADER = "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session"
+GOOD = 'Slovenia,EEG,EU,"Ratify the Convention.",France,WEOG,EU,Accepted,5,"Migrants",7'
+
+
+def refused(capsys, *args):
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import", *args)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert err.count("\n") == 1, err
+    return err.strip()
+
+
+def test_it_imports_and_says_what_it_did(db, tmp_path, capsys):
+    path = tmp_path / "ok.csv"
+    path.write_text(HEADER + "\n" + GOOD)
+    call_command("import", "upr-info", str(path))
+    assert "1 were created" in capsys.readouterr().out
+    assert Recommendation.objects.count() == 1
+
+
+def test_it_refuses_a_missing_file(db, capsys):
+    assert refused(capsys, "upr-info", "/nonexistent/file.csv") == \
+        "/nonexistent/file.csv: no such file."
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "empty.csv is empty."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "empty.csv is a binary file"),
+        (HEADER.replace("Text", "Txt").encode(), "missing the columns Text"),
+        ((HEADER + "\n" + GOOD.replace("France", "Atlantis")).encode(),
+         "1 row rejected; nothing was imported."),
+        ((HEADER + "\n" + GOOD.replace("France", "Atlantis")).encode(),
+         "empty.csv, row 2: unknown recommending state 'Atlantis'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(db, tmp_path, capsys, content,
+                                                           expected):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(content)
+    before = registry_snapshot()
+    assert expected in refused(capsys, "upr-info", str(path))
+    assert registry_snapshot() == before
+
+
+def test_dry_run_writes_nothing(db, tmp_path, capsys):
+    path = tmp_path / "ok.csv"
+    path.write_text(HEADER + "\n" + GOOD)
+    call_command("import", "upr-info", "--dry-run", str(path))
+    assert "Dry run: nothing was written" in capsys.readouterr().out
+    assert not Recommendation.objects.exists()
+
+
+def test_stats_prints_one_json_object(db, tmp_path, capsys):
+    path = tmp_path / "ok.csv"
+    path.write_text(HEADER + "\n" + GOOD + "\n" + GOOD.replace("Ratify", "Sign")
+                    .replace("Accepted", "Noted"))
+    call_command("import", "upr-info", str(path))
+    capsys.readouterr()
+    call_command("stats", "--json")
+    stats = json.loads(capsys.readouterr().out)
+    assert stats == {
+        "recommendations": 2,
+        "by_mechanism": {"UPR": 2},
+        "by_state": {"SVN": 2},
+        "by_position": {"noted": 1, "supported": 1},
+        "by_session": {"7": 2},
+    }
+
+
+def test_the_console_script_honours_database_url(tmp_path):
+    """`nmirf` is installed in the virtual environment and works like manage.py."""
+    script = os.path.join(os.path.dirname(sys.executable), "nmirf")
+    if not os.path.exists(script):
+        pytest.skip("the nmirf console script is not installed (run `make install`)")
+    shared_file("upr_info_sessions_01-20", "upr_info_voluntary.csv")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    def nmirf(*args):
+        return subprocess.run([script, *args], env=env, cwd=REPO, capture_output=True,
+                              text=True, timeout=300)
+
+    assert nmirf("migrate", "-v0").returncode == 0
+    assert nmirf("seed").returncode == 0
+    result = nmirf("import", "upr-info", str(RAW / "upr_info_sessions_01-20" /
+                                             "upr_info_voluntary.csv"))
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(nmirf("stats", "--json").stdout)
+    assert stats["recommendations"] == 879
+    assert stats["by_position"] == {"voluntary_pledge": 879}
+    bad = nmirf("import", "upr-info", str(tmp_path / "cli.sqlite3"))
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    assert json.loads(nmirf("stats", "--json").stdout)["recommendations"] == 879

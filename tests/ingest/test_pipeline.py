@@ -1,0 +1,130 @@
+"""The shared import pipeline: all-or-nothing, idempotent, with readable runs."""
+
+import pytest
+
+from nmirf.ingest.models import ImportRun
+from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
+from nmirf.recommendations.models import Position, Recommendation, SourceRecord
+from tests.conftest import registry_snapshot
+
+HEADER = "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session"
+
+
+def csv_file(tmp_path, *rows, name="export.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *rows]), encoding="utf-8")
+    return path
+
+
+def row(text="Ratify the Convention.", state="Slovenia", source="France",
+        response="Accepted", action="5", issues="International instruments", session="7"):
+    return f'{state},EEG,EU,"{text}",{source},WEOG,EU,{response},{action},"{issues}",{session}'
+
+
+def import_file(path, dry_run=False):
+    files = [InputFile(path=path, name=path.name)]
+    return run_import(start_run("upr_info", files, dry_run=dry_run), files)
+
+
+def test_it_creates_recommendations_with_their_review_and_links(db, tmp_path):
+    run = import_file(csv_file(tmp_path, row(), row("Abolish the death penalty.", source="Chile",
+                                                    response="Noted", issues="Death penalty")))
+    assert (run.status, run.created, run.updated, run.unchanged) == ("succeeded", 2, 0, 0)
+    rec = Recommendation.objects.get(text="Ratify the Convention.")
+    assert rec.review.key == "UPR:SVN:7" and rec.review.cycle == 1
+    assert rec.position == Position.SUPPORTED and rec.action_category == 5
+    assert [s.iso3 for s in rec.recommending_states.all()] == ["FRA"]
+    assert [t.name for t in rec.terms.all()] == ["International instruments"]
+    assert rec.sources.get().location == "export.csv, row 2"
+    assert Recommendation.objects.get(position=Position.NOTED).text.startswith("Abolish")
+
+
+def test_reimporting_the_same_file_changes_nothing(db, tmp_path):
+    path = csv_file(tmp_path, row(), row("Protect migrants.", issues="Migrants"))
+    import_file(path)
+    before = registry_snapshot()
+    run = import_file(path)
+    assert (run.created, run.updated, run.unchanged) == (0, 0, 2)
+    assert registry_snapshot() == before
+
+
+def test_reimporting_a_corrected_row_updates_it_in_place(db, tmp_path):
+    import_file(csv_file(tmp_path, row(response="Noted")))
+    rec_id = Recommendation.objects.get().pk
+    run = import_file(csv_file(tmp_path, row(response="Accepted")))
+    assert (run.created, run.updated) == (0, 1)
+    assert Recommendation.objects.get().pk == rec_id
+    assert Recommendation.objects.get().position == Position.SUPPORTED
+
+
+def test_one_bad_row_means_nothing_is_written(db, tmp_path):
+    import_file(csv_file(tmp_path, row("Already here.")))
+    before = registry_snapshot()
+    path = csv_file(tmp_path, row(), row(source="Atlantis"), row(state="Narnia"), name="bad.csv")
+    with pytest.raises(ImportFailed) as failure:
+        import_file(path)
+    assert registry_snapshot() == before
+    run = failure.value.run
+    assert run.status == ImportRun.Status.FAILED and run.rejected == 2
+    assert "2 rows rejected; nothing was imported" in str(failure.value)
+    messages = [(e.file, e.row, e.message) for e in run.errors.all()]
+    assert ("bad.csv", 3, "unknown recommending state 'Atlantis'") in messages
+    assert ("bad.csv", 4, "unknown state under review 'Narnia'") in messages
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "message"),
+    [
+        (row(action="9"), "action category '9' is not a number from 1 to 5"),
+        (row(response="Maybe"), "unknown position 'Maybe'"),
+        (row(issues="Astrology"), "unknown UPR Info issues term 'Astrology'"),
+        (row(session="x"), "session 'x' is not a number"),
+        (row(text=" "), "has no recommendation text"),
+    ],
+)
+def test_each_invalid_value_is_named_and_nothing_written(db, tmp_path, bad_row, message):
+    before = registry_snapshot()
+    with pytest.raises(ImportFailed):
+        import_file(csv_file(tmp_path, row(), bad_row))
+    assert registry_snapshot() == before
+    run = ImportRun.objects.get()
+    assert any(message in e.message and e.row == 3 for e in run.errors.all())
+
+
+def test_a_dry_run_reports_what_would_change_and_writes_nothing(db, tmp_path):
+    before = registry_snapshot()
+    run = import_file(csv_file(tmp_path, row(), row("Second.")), dry_run=True)
+    assert run.status == "succeeded" and run.created == 2
+    assert "2 would be created" in run.message and "nothing was written" in run.message
+    assert registry_snapshot() == before
+
+
+def test_exact_repeats_are_kept_and_flagged_for_a_person(db, tmp_path):
+    run = import_file(csv_file(tmp_path, row(), row()))
+    assert run.created == 2 and run.possible_duplicates == 1
+    first, second = Recommendation.objects.order_by("pk")
+    assert first.possible_duplicate_of is None
+    assert second.possible_duplicate_of == first
+
+
+def test_the_same_recommendation_from_another_source_is_linked_not_copied(db, tmp_path):
+    import_file(csv_file(tmp_path, row("Ratify the  Convention .")))
+    rec = Recommendation.objects.get()
+    # A second source (another export) brings the same words with other punctuation.
+    from nmirf.ingest import commit
+    from nmirf.ingest.normalise import Normaliser
+    from nmirf.ingest.records import SourceRow
+
+    normaliser = Normaliser()
+    prepared = normaliser.prepare(SourceRow(
+        source="ohchr_matrix", file="matrix.docx", row=4, key="SVN:7:90.1", state="SVN",
+        mechanism="UPR", session=7, text="Ratify the Convention", paragraph="90.1",
+        recommending_states=["France"], position="Supported",
+        terms={"uhri_themes": ["A12"]},
+    ))
+    counts = commit.commit("ohchr_matrix", [prepared], normaliser.reviews, run_id=None)
+    assert (counts.created, counts.linked) == (0, 1)
+    assert Recommendation.objects.get() == rec
+    assert set(SourceRecord.objects.values_list("source", flat=True)) == {"upr_info",
+                                                                           "ohchr_matrix"}
+    assert rec.terms.filter(taxonomy__code="uhri_themes").exists()
