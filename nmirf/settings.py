@@ -142,6 +142,15 @@ TASKS = {
     }
 }
 
+# Progress of background imports is shared between the worker and the web processes
+# through the cache; a file-based cache needs no server.
+CACHES = {
+    "default": {
+        "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"),
+        "LOCATION": env_str("CACHE_LOCATION", str(DATA_DIR / "cache")),
+    }
+}
+
 # Upload limits: an import file larger than this is refused before it is read.
 NMIRF_MAX_IMPORT_BYTES = int(env_str("NMIRF_MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
 # One instance serves one state under review by default (ISO 3166-1 alpha-3).

@@ -100,7 +100,7 @@ def _ensure_new_terms(records: list[Prepared]) -> None:
     created: dict[tuple[int, str], int] = {}
     for taxonomy_id, name in sorted(wanted):
         term, _ = Term.objects.get_or_create(
-            taxonomy_id=taxonomy_id, code=name[:200], defaults={"name": name[:500]}
+            taxonomy_id=taxonomy_id, code=name[:200], defaults={"name": name}
         )
         created[(taxonomy_id, name)] = term.pk
     for record in records:

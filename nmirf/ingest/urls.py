@@ -1,5 +1,11 @@
 from django.urls import path
 
+from . import views
+
 app_name = "ingest"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.run_list, name="run_list"),
+    path("<int:pk>/", views.run_detail, name="run_detail"),
+    path("template/", views.blank_template, name="template"),
+]

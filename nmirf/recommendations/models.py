@@ -26,7 +26,7 @@ class Mechanism(models.Model):
     name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
     name_es = models.CharField(_("name (Spanish)"), max_length=200, blank=True)
     name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
-    treaty = models.CharField(_("treaty"), max_length=50, blank=True)
+    treaty = models.CharField(_("treaty"), max_length=200, blank=True)
     system = models.CharField(_("system"), max_length=50, blank=True)
     follow_up_reply_years = models.DecimalField(
         _("follow-up reply period (years)"), max_digits=4, decimal_places=1, null=True, blank=True
@@ -206,7 +206,7 @@ class Taxonomy(models.Model):
 class Term(models.Model):
     taxonomy = models.ForeignKey(Taxonomy, on_delete=models.PROTECT, related_name="terms")
     code = models.CharField(_("code"), max_length=200)
-    name = models.CharField(_("name"), max_length=500)
+    name = models.TextField(_("name"))
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
@@ -316,6 +316,9 @@ class RecommendingState(models.Model):
         ]
         indexes = [models.Index(fields=["state", "recommendation"], name="recstate_state")]
 
+    def __str__(self) -> str:
+        return f"{self.state_id} → {self.recommendation_id}"
+
 
 class RecommendationTerm(models.Model):
     recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE)
@@ -326,6 +329,9 @@ class RecommendationTerm(models.Model):
             models.UniqueConstraint(fields=["recommendation", "term"], name="rec_term_unique"),
         ]
         indexes = [models.Index(fields=["term", "recommendation"], name="recterm_term")]
+
+    def __str__(self) -> str:
+        return f"{self.term_id} → {self.recommendation_id}"
 
 
 class SourceRecord(models.Model):

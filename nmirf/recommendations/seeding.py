@@ -44,9 +44,15 @@ def _decimal(value: str) -> Decimal | None:
         return None
 
 
+# The reference file calls the special procedures "special_procedure_system" (the system of
+# mandates); in the registry it is one kind among four.
+KIND_ALIASES = {"special_procedure_system": "special_procedure"}
+
+
 def seed_mechanisms() -> int:
     count = 0
     for row in _rows("mechanisms.csv"):
+        row["kind"] = KIND_ALIASES.get(row["kind"], row["kind"])
         mechanism, created = Mechanism.objects.get_or_create(
             code=row["code"],
             defaults={

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from nmirf.recommendations.models import Recommendation
-from tests.conftest import REPO, RAW, registry_snapshot, shared_file
+from tests.conftest import RAW, REPO, registry_snapshot, shared_file
 
 HEADER = "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session"
 GOOD = 'Slovenia,EEG,EU,"Ratify the Convention.",France,WEOG,EU,Accepted,5,"Migrants",7'

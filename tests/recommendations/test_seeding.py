@@ -44,3 +44,10 @@ def test_seeding_twice_changes_nothing(db):
     before = (Mechanism.objects.count(), Term.objects.count(), State.objects.count())
     seed_all()
     assert (Mechanism.objects.count(), Term.objects.count(), State.objects.count()) == before
+
+
+def test_special_procedures_are_one_mechanism_kind_with_mandates(db):
+    from nmirf.recommendations.models import Mandate
+
+    assert Mechanism.objects.get(code="SP").kind == "special_procedure"
+    assert Mandate.objects.filter(kind="thematic").count() >= 40

@@ -1,0 +1,94 @@
+"""Import pages: upload files, follow the background run, read its errors."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from nmirf.core import permissions
+
+from .forms import ImportForm
+from .models import ImportRun
+from .pipeline import InputFile, start_run
+from .tasks import progress_of, run_import_task, upload_dir
+
+PHASES = {"reading": _("Reading files"), "checking": _("Checking rows"),
+          "writing": _("Writing")}
+
+
+def _require_import_rights(user):
+    if not permissions.can_import(user):
+        raise PermissionDenied
+
+
+@login_required
+def run_list(request):
+    _require_import_rights(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        run = _enqueue(request, form)
+        return redirect(run)
+    runs = Paginator(ImportRun.objects.select_related("created_by"), 25)
+    page = runs.get_page(request.GET.get("page"))
+    return render(request, "ingest/run_list.html", {"form": form, "page": page})
+
+
+def _enqueue(request, form) -> ImportRun:
+    uploads = form.cleaned_data["files"]
+    files = [InputFile(path=None, name=upload.name) for upload in uploads]
+    run = start_run(form.cleaned_data["source"], files, options=form.run_options(),
+                    dry_run=form.cleaned_data["dry_run"], user=request.user)
+    folder = upload_dir(run.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, upload in enumerate(uploads):
+        with open(folder / f"{index:02d}", "wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+    names = [upload.name for upload in uploads]
+    transaction.on_commit(lambda: run_import_task.enqueue(run.pk, names))
+    return run
+
+
+@login_required
+def run_detail(request, pk: int):
+    run = get_object_or_404(ImportRun.objects.select_related("created_by"), pk=pk)
+    if not permissions.can_view_import_run(request.user, run):
+        raise PermissionDenied
+    errors = Paginator(run.errors.all(), 100).get_page(request.GET.get("page"))
+    context = {"run": run, "errors": errors, "progress": _progress(run)}
+    if request.htmx and request.GET.get("fragment") == "progress":
+        response = render(request, "ingest/_progress.html", context)
+        if run.is_finished:
+            # Reload the whole page once the run ends, to show its counts and errors.
+            response["HX-Refresh"] = "true"
+        return response
+    return render(request, "ingest/run_detail.html", context)
+
+
+def _progress(run: ImportRun) -> dict:
+    progress = dict(progress_of(run))
+    progress["label"] = PHASES.get(progress.get("phase"), progress.get("phase"))
+    return progress
+
+
+@login_required
+def blank_template(request):
+    """The blank import template, for mechanisms with no machine-readable source."""
+    from .sources import template as template_source
+
+    if not permissions.can_view_registry(request.user):
+        raise PermissionDenied
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(template_source.blank_template_csv(),
+                                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="nmirf-import-template.csv"'
+        return response
+    response = HttpResponse(
+        template_source.blank_template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="nmirf-import-template.xlsx"'
+    return response

@@ -1,0 +1,83 @@
+"""The import pages: who may import, the upload that runs in the background, the run page
+with its progress and its errors."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from nmirf.ingest.models import ImportRun
+from nmirf.recommendations.models import Recommendation
+from tests.conftest import registry_snapshot
+
+HEADER = "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session"
+GOOD = 'Slovenia,EEG,EU,"Ratify the Convention.",France,WEOG,EU,Accepted,5,"Migrants",7'
+URL = reverse("ingest:run_list")
+
+
+def upload(client, content: bytes, name="export.csv", **data):
+    return client.post(URL, {"source": "upr_info", "files": SimpleUploadedFile(name, content),
+                             **data}, follow=True)
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(client):
+    assert reverse("accounts:login") in client.get(URL).url
+
+
+@pytest.mark.parametrize("persona", ["focal_point_client", "observer_client"])
+def test_it_refuses_people_who_may_not_import(request, persona):
+    client = request.getfixturevalue(persona)
+    assert client.get(URL).status_code == 403
+    before = registry_snapshot()
+    assert upload(client, (HEADER + "\n" + GOOD).encode()).status_code == 403
+    assert registry_snapshot() == before and not ImportRun.objects.exists()
+
+
+def test_a_coordinator_imports_a_file_and_sees_the_result(coordinator_client, coordinator):
+    response = upload(coordinator_client, (HEADER + "\n" + GOOD).encode())
+    run = ImportRun.objects.get()
+    assert response.redirect_chain[-1][0] == run.get_absolute_url()
+    assert run.status == "succeeded" and run.created == 1 and run.created_by == coordinator
+    assert Recommendation.objects.count() == 1
+    page = response.content.decode()
+    assert "1 were created" in page and 'aria-valuenow="100"' in page
+
+
+def test_a_bad_file_shows_every_problem_and_writes_nothing(coordinator_client):
+    before = registry_snapshot()
+    bad = "\n".join([HEADER, GOOD.replace("France", "Atlantis"),
+                     GOOD.replace("Slovenia", "Narnia")])
+    page = upload(coordinator_client, bad.encode(), name="bad.csv").content.decode()
+    assert registry_snapshot() == before
+    assert "2 rows rejected; nothing was imported" in page
+    assert "unknown recommending state &#x27;Atlantis&#x27;" in page
+    assert "unknown state under review &#x27;Narnia&#x27;" in page
+
+
+def test_an_upload_of_the_wrong_kind_is_refused_before_reading(coordinator_client):
+    response = upload(coordinator_client, b"%PDF-1.4", name="report.pdf")
+    assert "report.pdf: a UPR Info database export (CSV) file must end in .csv" in \
+        response.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+def test_the_progress_fragment_reloads_the_page_when_the_run_ends(coordinator_client):
+    upload(coordinator_client, (HEADER + "\n" + GOOD).encode())
+    run = ImportRun.objects.get()
+    response = coordinator_client.get(run.get_absolute_url() + "?fragment=progress",
+                                      HTTP_HX_REQUEST="true")
+    assert response["HX-Refresh"] == "true"
+    assert 'id="import-progress"' in response.content.decode()
+
+
+def test_a_running_import_polls_for_progress(coordinator_client):
+    run = ImportRun.objects.create(source="upr_info", files=["big.csv"], status="running",
+                                   progress_done=5000, progress_total=40000)
+    page = coordinator_client.get(run.get_absolute_url()).content.decode()
+    assert 'hx-trigger="every 1s"' in page
+
+
+def test_the_blank_template_can_be_downloaded(observer_client):
+    response = observer_client.get(reverse("ingest:template"))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('nmirf-import-template.xlsx"')
+    assert response.content[:2] == b"PK"
