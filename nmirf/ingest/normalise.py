@@ -99,11 +99,14 @@ class Normaliser:
         self.mandates.update({name_key(m.title): m for m in Mandate.objects.all()})
         self.cycles = dict(UprSession.objects.values_list("number", "cycle"))
         self.taxonomies = {t.code: t for t in Taxonomy.objects.all()}
+        # A term is found by its code first, then by its name: several schemes share names
+        # ("Acceptance of international norms" is a new-style UHRI theme, and the name of
+        # the old code A12), so every code is registered before any name.
         self.terms: dict[tuple[int, str], int] = {}
-        for term_id, taxonomy_id, code, name in Term.objects.values_list(
-            "id", "taxonomy_id", "code", "name"
-        ):
+        terms = list(Term.objects.values_list("id", "taxonomy_id", "code", "name"))
+        for term_id, taxonomy_id, code, _name in terms:
             self.terms.setdefault((taxonomy_id, name_key(code)), term_id)
+        for term_id, taxonomy_id, _code, name in terms:
             self.terms.setdefault((taxonomy_id, name_key(name)), term_id)
         self.state_override = state_override
         self.session_override = session_override
