@@ -30,10 +30,12 @@ seed: migrate
 demo: seed
 	$(NMIRF) load_demo
 
+# The compiled catalogs (.mo) are committed, so that a machine without GNU gettext runs the
+# translated UI; `make messages` (which needs gettext) refreshes both.
 # Install, migrate, seed, load the demo, then serve (with the background worker for web
 # imports) on http://$(HOST):$(PORT)/ until Ctrl-C.
 run: demo
-	$(NMIRF) compilemessages --ignore=.venv >/dev/null
+	@mkdir -p var
 	@$(NMIRF) db_worker >var/worker.log 2>&1 & worker=$$!; \
 	 trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	 $(NMIRF) runserver --insecure $(HOST):$(PORT)
@@ -56,7 +58,6 @@ messages: install
 test: install
 	$(BIN)/ruff check .
 	$(NMIRF) makemigrations --check --dry-run >/dev/null
-	$(NMIRF) compilemessages --ignore=.venv >/dev/null
 	-@bash scripts/ensure-chromium.sh
 	bash scripts/pytest.sh
 

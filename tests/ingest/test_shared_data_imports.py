@@ -1,0 +1,56 @@
+"""The counts the README states for the shared data: the six UPR Info CSVs and the six OHCHR
+matrices, imported through the real pipeline."""
+
+from nmirf.analysis.stats import registry_stats
+from nmirf.ingest.pipeline import InputFile, run_import, start_run
+from nmirf.recommendations.models import Recommendation, SourceRecord
+from tests.conftest import RAW, shared_file
+
+
+def import_all(source, paths):
+    files = [InputFile(path=path, name=path.name) for path in paths]
+    return run_import(start_run(source, files), files)
+
+
+def upr_info_files():
+    shared_file("upr_info_sessions_01-20", "upr_info_1-5.csv")
+    return sorted((RAW / "upr_info_sessions_01-20").glob("*.csv"))
+
+
+def matrix_files():
+    shared_file("ohchr_upr_matrices")
+    return sorted((RAW / "ohchr_upr_matrices").glob("*.docx"))
+
+
+def test_the_six_upr_info_files_give_40814_recommendations(db):
+    run = import_all("upr_info", upr_info_files())
+    assert (run.created, run.rejected, run.possible_duplicates) == (40_814, 0, 6)
+    stats = registry_stats()
+    assert stats["recommendations"] == 40_814
+    assert stats["by_position"] == {"noted": 10_279, "supported": 29_656,
+                                    "voluntary_pledge": 879}
+    assert sorted(map(int, stats["by_session"])) == list(range(1, 21))
+    assert len(stats["by_state"]) == 188
+
+
+def test_the_six_matrices_give_1530_recommendations(db):
+    run = import_all("ohchr_matrix", matrix_files())
+    assert (run.created, run.rejected) == (1_530, 0)
+    by_state_session = {
+        (review, count) for review, count in
+        registry_stats()["by_state"].items()
+    }
+    assert by_state_session == {("SVN", 163 + 215 + 254), ("CHN", 252 + 346), ("EGY", 300)}
+    assert Recommendation.objects.filter(position="supported_in_part").count() == 23
+
+
+def test_both_sources_together_keep_each_recommendation_once(db):
+    import_all("ohchr_matrix", matrix_files())
+    run = import_all("upr_info", upr_info_files())
+    assert run.created + run.updated == 40_814
+    assert Recommendation.objects.count() == 41_640
+    both = SourceRecord.objects.filter(source="upr_info", recommendation__sources__source=
+                                       "ohchr_matrix").count()
+    assert both == 704
+    again = import_all("upr_info", upr_info_files())
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 40_814)
