@@ -42,7 +42,7 @@ def test_it_refuses_a_missing_file(db, capsys):
     ("content", "expected"),
     [
         (b"", "empty.csv is empty."),
-        (b"\x89PNG\r\n\x1a\n\x00\x00", "empty.csv is a binary file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "empty.csv is a PNG image, not a CSV file"),
         (HEADER.replace("Text", "Txt").encode(), "missing the columns Text"),
         ((HEADER + "\n" + GOOD.replace("France", "Atlantis")).encode(),
          "1 row rejected; nothing was imported."),

@@ -11,17 +11,16 @@ report can list a recommendation twice — and get an occurrence number so that 
 own stable key; the pipeline flags the second one as a possible duplicate of the first.
 """
 
-import csv
 import hashlib
 import html
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from nmirf.core.spreadsheets import read_csv_rows
 from nmirf.core.text import clean_text, name_key, search_text
 
 from ..records import RowProblem, SourceError, SourceRow
-from .textfiles import decode_csv_bytes
 
 SOURCE = "upr_info"
 COLUMNS = ["To", "To-Rgrp", "To-Org", "Text", "From", "From-Rgrp", "From-Org",
@@ -35,15 +34,11 @@ def read(path: Path, *, display_name: str | None = None, **_options) -> Iterator
     SourceRow | RowProblem
 ]:
     name = display_name or Path(path).name
-    text = decode_csv_bytes(Path(path).read_bytes(), name)
-    reader = csv.reader(text.splitlines(), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise SourceError(f"{name} is empty.") from None
-    except csv.Error as exc:
-        raise SourceError(f"{name} is not a readable CSV file ({exc}).") from None
-    header = [column.strip().lstrip("\ufeff") for column in header]
+    rows = read_csv_rows(path, name, delimiter=",")
+    header_row = next(rows, None)
+    if header_row is None:
+        raise SourceError(f"{name} is empty.")
+    header = [column.strip() for column in header_row.cells]
     missing = [column for column in REQUIRED if column not in header]
     if missing:
         unexpected = [column for column in header if column not in COLUMNS]
@@ -54,30 +49,22 @@ def read(path: Path, *, display_name: str | None = None, **_options) -> Iterator
         )
     index = {column: header.index(column) for column in header}
     seen: Counter[str] = Counter()
-    row_number = 1
-    try:
-        for cells in reader:
-            row_number += 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) < len(header):
-                yield RowProblem(name, row_number,
-                                 f"has {len(cells)} fields where the header has {len(header)}"
-                                 " (the file may be truncated)")
-                continue
-            record = _row(cells, index, name, row_number)
-            if isinstance(record, RowProblem):
-                yield record
-                continue
-            seen[record.key] += 1
-            record.occurrence = seen[record.key]
-            if record.occurrence > 1:
-                record.key = f"{record.key}#{record.occurrence}"
+    for sheet_row in rows:
+        cells, row_number = sheet_row.cells, sheet_row.number
+        if len(cells) < len(header):
+            yield RowProblem(name, row_number,
+                             f"has {len(cells)} fields where the header has {len(header)}"
+                             " (the file may be truncated)")
+            continue
+        record = _row(cells, index, name, row_number)
+        if isinstance(record, RowProblem):
             yield record
-    except csv.Error as exc:
-        raise SourceError(
-            f"{name}, row {row_number + 1}: {exc} — the file looks truncated or is not CSV."
-        ) from None
+            continue
+        seen[record.key] += 1
+        record.occurrence = seen[record.key]
+        if record.occurrence > 1:
+            record.key = f"{record.key}#{record.occurrence}"
+        yield record
 
 
 def _row(cells: list[str], index: dict[str, int], name: str, row_number: int):
