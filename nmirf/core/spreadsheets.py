@@ -45,7 +45,7 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from nmirf.ingest.records import RowProblem, SourceError
+from nmirf.core.problems import RowProblem, SourceError
 
 # --- limits -------------------------------------------------------------------------------
 

@@ -9,17 +9,9 @@ existing recommendations and writing are the shared pipeline's job (ingest/pipel
 
 from dataclasses import dataclass, field
 
+from nmirf.core.problems import RowProblem, SourceError
 
-class SourceError(Exception):
-    """The file as a whole cannot be read. The message names the file and the problem."""
-
-
-@dataclass
-class RowProblem:
-    file: str
-    row: int | None
-    message: str
-    field: str = ""
+__all__ = ["RowProblem", "SourceError", "SourceRow"]
 
 
 @dataclass
