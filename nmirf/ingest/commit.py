@@ -216,7 +216,7 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
                                  False, now, now))
                 new_states.extend((rec_id, s) for s in record.recommending_state_ids)
                 new_terms.extend((rec_id, t) for t in record.term_ids)
-            new_sources.append((rec_id, source, row.key[:120], row.location[:300], run_id,
+            new_sources.append((rec_id, source, row.key, row.location[:300], run_id,
                                 record.content_hash))
         done += 1
         if progress and done % 5000 == 0:

@@ -46,6 +46,15 @@ POSITIONS = {
 }
 
 MAX_TEXT = 20_000
+MAX_KEY = 200  # Recommendation.external_key and SourceRecord.key
+
+
+def fit_key(key: str, limit: int = MAX_KEY) -> str:
+    """Keep a key within its column without letting two long keys collide: the tail is
+    replaced by a hash of the whole key."""
+    if len(key) <= limit:
+        return key
+    return f"{key[:limit - 21]}~{hashlib.sha1(key.encode()).hexdigest()[:20]}"
 
 
 @dataclass
@@ -114,6 +123,7 @@ class Normaliser:
 
     def prepare(self, row: SourceRow) -> Prepared | list[RowProblem]:
         problems: list[RowProblem] = []
+        row.key = fit_key(row.key, MAX_KEY - len(row.source) - 1)
 
         def problem(message: str, field_name: str = "") -> None:
             problems.append(RowProblem(row.file, row.row, message, field_name))
@@ -180,7 +190,7 @@ class Normaliser:
         return Prepared(
             row=row,
             review_key=review_key,
-            external_key=f"{row.source}:{row.key}"[:80],
+            external_key=f"{row.source}:{row.key}",
             search_text=search_text(text),
             position=position,
             action_category=action_category,

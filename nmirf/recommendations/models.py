@@ -269,7 +269,7 @@ class Recommendation(models.Model):
         db_index=True,
     )
     # Stable across imports: re-importing the same source updates this row, never adds one.
-    external_key = models.CharField(max_length=80, unique=True)
+    external_key = models.CharField(max_length=200, unique=True)
     recommending_states = models.ManyToManyField(
         State, through="RecommendingState", related_name="recommendations_made", blank=True
     )
@@ -342,7 +342,7 @@ class SourceRecord(models.Model):
         Recommendation, on_delete=models.CASCADE, related_name="sources"
     )
     source = models.CharField(_("source"), max_length=30)
-    key = models.CharField(max_length=120)
+    key = models.CharField(max_length=200)
     location = models.CharField(_("location"), max_length=300, blank=True)
     # A hash of every value this source gave, so that a re-import can say "unchanged"
     # without comparing field by field.

@@ -128,3 +128,21 @@ def test_the_same_recommendation_from_another_source_is_linked_not_copied(db, tm
     assert set(SourceRecord.objects.values_list("source", flat=True)) == {"upr_info",
                                                                            "ohchr_matrix"}
     assert rec.terms.filter(taxonomy__code="uhri_themes").exists()
+
+
+def test_long_keys_are_shortened_without_colliding(db, tmp_path):
+    long_name = "United Kingdom of Great Britain and Northern Ireland"
+    rows = [row(f"Text {n} " + "x" * 50, source=long_name) for n in range(2)]
+    path = csv_file(tmp_path, *rows)
+    assert import_file(path).created == 2
+    assert import_file(path).unchanged == 2
+    assert all(len(key) <= 200 for key in
+               Recommendation.objects.values_list("external_key", flat=True))
+
+
+def test_fit_key_keeps_long_keys_distinct_and_within_the_column():
+    from nmirf.ingest.normalise import fit_key
+
+    first, second = fit_key("k" * 300 + "1"), fit_key("k" * 300 + "2")
+    assert len(first) == len(second) == 200 and first != second
+    assert fit_key("short") == "short"
