@@ -112,6 +112,8 @@ def _ensure_new_terms(records: list[Prepared]) -> None:
 def _existing_sources(source: str, keys: list[str]) -> dict[str, tuple[int, str, str]]:
     """key -> (recommendation id, content hash, the recommendation's own external key)."""
     found: dict[str, tuple[int, str, str]] = {}
+    if not SourceRecord.objects.filter(source=source).exists():  # a first import
+        return found
     for chunk in _chunks(keys):
         for key, rec_id, content_hash, external_key in SourceRecord.objects.filter(
             source=source, key__in=chunk

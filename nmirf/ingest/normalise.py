@@ -69,7 +69,7 @@ class ReviewSpec:
     date: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Prepared:
     """A validated record, ready to be written."""
 

@@ -14,7 +14,7 @@ from nmirf.core.problems import RowProblem, SourceError
 __all__ = ["RowProblem", "SourceError", "SourceRow"]
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceRow:
     source: str  # adapter name: "upr_info", "ohchr_matrix", "template"
     file: str  # file name as the user gave it (for messages)

@@ -251,7 +251,10 @@ class RecommendationQuerySet(models.QuerySet):
 
 
 class Recommendation(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="recommendations")
+    # Indexed by rec_review_paragraph (review first): a separate FK index would only slow
+    # bulk imports down.
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="recommendations",
+                               db_index=False)
     document = models.ForeignKey(
         Document, on_delete=models.PROTECT, null=True, blank=True, related_name="recommendations"
     )
@@ -262,12 +265,12 @@ class Recommendation(models.Model):
     language = models.CharField(_("language"), max_length=8, default="en")
     position = models.CharField(
         _("position"), max_length=20, choices=Position.choices, default=Position.NONE,
-        db_index=True,
     )
     action_category = models.PositiveSmallIntegerField(
         _("action category"), choices=ActionCategory.choices, null=True, blank=True,
-        db_index=True,
     )
+    # Position and action category are not indexed: they have five values each, so facet
+    # counts scan anyway, and every index slows a bulk import down.
     # Stable across imports: re-importing the same source updates this row, never adds one.
     external_key = models.CharField(max_length=200, unique=True)
     recommending_states = models.ManyToManyField(
@@ -279,9 +282,10 @@ class Recommendation(models.Model):
     # Set by an import when the same state/session/recommending state/text was already seen;
     # a person confirms or clears it.
     possible_duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
-    archived = models.BooleanField(_("archived"), default=False, db_index=True)
+    archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -305,8 +309,11 @@ class Recommendation(models.Model):
 
 
 class RecommendingState(models.Model):
-    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE)
-    state = models.ForeignKey(State, on_delete=models.PROTECT)
+    # Both directions are covered by the unique constraint and the index below; the default
+    # single-column FK indexes would double the cost of every bulk insert.
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE,
+                                       db_index=False)
+    state = models.ForeignKey(State, on_delete=models.PROTECT, db_index=False)
 
     class Meta:
         constraints = [
@@ -321,8 +328,10 @@ class RecommendingState(models.Model):
 
 
 class RecommendationTerm(models.Model):
-    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE)
-    term = models.ForeignKey(Term, on_delete=models.PROTECT)
+    # As for RecommendingState: the constraint and the index cover both directions.
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE,
+                                       db_index=False)
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, db_index=False)
 
     class Meta:
         constraints = [
@@ -347,8 +356,10 @@ class SourceRecord(models.Model):
     # A hash of every value this source gave, so that a re-import can say "unchanged"
     # without comparing field by field.
     content_hash = models.CharField(max_length=40, editable=False, default="")
+    # Not indexed: runs are never deleted, and each index slows every bulk import.
     import_run = models.ForeignKey(
-        "ingest.ImportRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "ingest.ImportRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
 
     class Meta:
