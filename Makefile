@@ -36,6 +36,7 @@ demo: seed
 # imports) on http://$(HOST):$(PORT)/ until Ctrl-C.
 run: demo
 	@mkdir -p var
+	$(NMIRF) collectstatic --no-input -v0
 	@$(NMIRF) db_worker >var/worker.log 2>&1 & worker=$$!; \
 	 trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	 $(NMIRF) runserver --insecure $(HOST):$(PORT)
