@@ -13,8 +13,9 @@ to_tsvector('english', search_text) and websearch_to_tsquery.
 import re
 from contextlib import contextmanager
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, Func, QuerySet
 from django.db.models.expressions import RawSQL
 
 from .text import search_text
@@ -62,18 +63,33 @@ def fts5_query(user_query: str) -> str:
     return expression
 
 
+def _pg_vector():
+    # Written as the GIN index's expression, so that PostgreSQL uses the index; Django
+    # qualifies the column itself, so the queryset may also serve as a subquery.
+    return Func(
+        F("search_text"),
+        template=f"to_tsvector('{PG_CONFIG}'::regconfig, %(expressions)s)",
+        output_field=SearchVectorField(),
+    )
+
+
+def _pg_query(user_query: str):
+    return SearchQuery(search_text(user_query), config=PG_CONFIG, search_type="websearch")
+
+
+def _clean(user_query: str) -> str:
+    # PostgreSQL refuses NUL in text; no search means one anyway.
+    return (user_query or "").replace("\x00", " ").strip()
+
+
 def search(queryset: QuerySet, user_query: str) -> QuerySet:
     """Narrow a Recommendation queryset to those matching the query (all, if it is empty)."""
-    user_query = (user_query or "").strip()
+    user_query = _clean(user_query)
     if not user_query:
         return queryset
     if is_postgres():
-        return queryset.extra(
-            where=[
-                f"to_tsvector('{PG_CONFIG}', recommendations_recommendation.search_text) "
-                f"@@ websearch_to_tsquery('{PG_CONFIG}', %s)"
-            ],
-            params=[search_text(user_query)],
+        return queryset.alias(_search_vector=_pg_vector()).filter(
+            _search_vector=_pg_query(user_query)
         )
     expression = fts5_query(user_query)
     if not expression:
@@ -86,27 +102,26 @@ def search(queryset: QuerySet, user_query: str) -> QuerySet:
 
 
 def order_by_relevance(queryset: QuerySet, user_query: str) -> QuerySet:
-    """Best matches first; call after search()."""
-    user_query = (user_query or "").strip()
+    """Best matches first; call after search(), as the last step (on SQLite the ranking
+    joins the index table by name, so the result must not become a subquery)."""
+    user_query = _clean(user_query)
     if not user_query:
         return queryset
     if is_postgres():
-        rank = RawSQL(
-            f"ts_rank(to_tsvector('{PG_CONFIG}', recommendations_recommendation.search_text), "
-            f"websearch_to_tsquery('{PG_CONFIG}', %s))",
-            [search_text(user_query)],
-        )
+        rank = SearchRank(_pg_vector(), _pg_query(user_query))
         return queryset.annotate(relevance=rank).order_by("-relevance", "id")
     expression = fts5_query(user_query)
     if not expression:
         return queryset
-    # bm25() is lower for better matches.
-    rank = RawSQL(
-        f"(SELECT bm25({FTS_TABLE}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-        f"AND rowid = recommendations_recommendation.id)",
-        [expression],
-    )
-    return queryset.annotate(relevance=rank).order_by("relevance", "id")
+    # One join with the index ranks every match in a single pass; bm25() is lower for
+    # better matches. (A correlated subquery per row took seconds on 17,000 matches.)
+    return queryset.extra(
+        tables=[FTS_TABLE],
+        where=[f"{FTS_TABLE}.rowid = recommendations_recommendation.id",
+               f"{FTS_TABLE} MATCH %s"],
+        params=[expression],
+        select={"relevance": f"bm25({FTS_TABLE})"},
+    ).order_by("relevance", "id")
 
 
 def rebuild_index() -> None:

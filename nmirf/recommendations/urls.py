@@ -1,5 +1,10 @@
 from django.urls import path
 
+from . import views
+
 app_name = "recommendations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.recommendation_list, name="list"),
+    path("<int:pk>/", views.recommendation_detail, name="detail"),
+]

@@ -1,0 +1,97 @@
+"""The same recommendation in other reviews of the same state: mechanisms repeat what they
+asked before ("the same text in earlier cycles"), and the detail page shows it.
+
+Two cheap steps, both limited to the state under review:
+- exact repeats: the same folded text (`search_text`: case, accents, Arabic forms);
+- near repeats: the full-text index finds the recommendations that contain the text's most
+  distinctive words (the longest, stemmed by the index, so "strengthen" meets
+  "strengthening"), and those whose set of words is at least 80% the same (Jaccard
+  similarity) are kept.
+"""
+
+import re
+from dataclasses import dataclass
+
+from nmirf.core import search as fts
+
+from .models import Recommendation
+
+THRESHOLD = 0.8
+# Words looked up in the index: a near repeat shares all of them nearly always, and few
+# other texts do.
+DISTINCTIVE_WORDS = 3
+CANDIDATES = 200
+_WORD = re.compile(r"\w+")
+STOPWORDS = frozenset(
+    # English, French and Spanish function words long enough to be picked as distinctive.
+    "that this with from their there these those which should would shall into also such "
+    "other than have been were they them more most within between through about under "
+    "including pour dans avec leurs cette sont être afin ainsi entre notamment compris "
+    "para entre como sobre desde contra todas todos sus esta este".split()
+)
+
+
+@dataclass
+class Repeat:
+    recommendation: Recommendation
+    similarity: float  # Jaccard similarity of the two word sets, 1.0 for the same text
+    exact: bool
+
+
+def words(text: str) -> set[str]:
+    return set(_WORD.findall(text or ""))
+
+
+def jaccard(first: set[str], second: set[str]) -> float:
+    if not first and not second:
+        return 1.0
+    return len(first & second) / len(first | second)
+
+
+def distinctive_words(text: str, count: int = DISTINCTIVE_WORDS) -> list[str]:
+    candidates = [word for word in words(text)
+                  if len(word) >= 4 and word not in STOPWORDS and not word.isdigit()]
+    return sorted(candidates, key=lambda word: (-len(word), word))[:count]
+
+
+def repeats_of(rec: Recommendation, threshold: float = THRESHOLD, limit: int = 20) -> list[Repeat]:
+    """Other recommendations to the same state, in other reviews, whose text is the same or
+    nearly the same; newest review first."""
+    others = (
+        Recommendation.objects.active()
+        .filter(review__state_id=rec.review.state_id)
+        .exclude(review_id=rec.review_id)
+    )
+    text = rec.search_text
+    found: dict[int, Repeat] = {}
+    for other in others.filter(search_text=text).with_related()[:limit]:
+        found[other.pk] = Repeat(other, 1.0, True)
+
+    own_words = words(text)
+    query = " ".join(distinctive_words(text))
+    if query and len(found) < limit:
+        candidates = (
+            fts.search(others, query)
+            .exclude(pk__in=list(found))
+            .values_list("pk", "search_text")[:CANDIDATES]
+        )
+        near = []
+        for pk, other_text in candidates:
+            similarity = jaccard(own_words, words(other_text))
+            if similarity >= threshold:
+                near.append((similarity, pk))
+        near.sort(reverse=True)
+        near = near[: limit - len(found)]
+        if near:
+            by_pk = Recommendation.objects.with_related().in_bulk([pk for _s, pk in near])
+            for similarity, pk in near:
+                found[pk] = Repeat(by_pk[pk], similarity, False)
+    return sorted(
+        found.values(),
+        key=lambda repeat: (
+            -(repeat.recommendation.review.session or 0),
+            -(repeat.recommendation.review.date.toordinal()
+              if repeat.recommendation.review.date else 0),
+            repeat.recommendation.pk,
+        ),
+    )

@@ -1,0 +1,63 @@
+"""Template helpers for the registry list: links that add or remove one filter value while
+keeping every other parameter, so that each facet click is a bookmarkable URL."""
+
+from django import template
+from django.http import QueryDict
+
+register = template.Library()
+
+
+def _query(params: QueryDict) -> str:
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def toggle_url(context, param: str, value) -> str:
+    """The current query string with `value` added to `param`, or removed if it is there;
+    the page number is dropped, since the results change."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    value = str(value)
+    values = params.getlist(param)
+    if value in values:
+        values = [item for item in values if item != value]
+    else:
+        values.append(value)
+    if values:
+        params.setlist(param, values)
+    else:
+        params.pop(param, None)
+    return _query(params)
+
+
+@register.simple_tag(takes_context=True)
+def without_url(context, *params: str) -> str:
+    """The current query string without the named parameters (and the page)."""
+    query = context["request"].GET.copy()
+    for param in (*params, "page"):
+        query.pop(param, None)
+    return _query(query)
+
+
+@register.filter
+def review_label(review) -> str:
+    """A short name for a review: "UPR 34 · Slovenia"."""
+    from nmirf.recommendations.facets import review_label as label
+
+    return label(review)
+
+
+POSITION_BADGES = {
+    "supported": "text-bg-success",
+    "supported_in_part": "text-bg-info",
+    "noted": "text-bg-secondary",
+    "voluntary_pledge": "text-bg-dark",
+}
+
+
+@register.filter
+def position_badge(position: str) -> str:
+    """The Bootstrap badge classes for a position (each pair has a contrast of 4.5:1 or
+    more)."""
+    return POSITION_BADGES.get(position, "text-bg-light border")

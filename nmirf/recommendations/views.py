@@ -1,0 +1,124 @@
+"""The registry in the web UI: the faceted list and the detail page.
+
+Thin views: what a filter means lives in filters.py (the one read path), how facets are
+counted in facets.py, repeated texts in similar.py, and who may read in core.permissions.
+"""
+
+from itertools import groupby
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+
+from nmirf.core.permissions import can_view_registry
+
+from .facets import compute_facets, review_label
+from .filters import RecommendationFilter
+from .models import Recommendation, Review, State, Term
+from .similar import repeats_of
+
+PAGE_SIZE = 25
+
+
+def _require_reader(user):
+    if not can_view_registry(user):
+        raise PermissionDenied
+
+
+@login_required
+def recommendation_list(request):
+    _require_reader(request.user)
+    filterset = RecommendationFilter(request.GET)
+    facets = compute_facets(filterset)
+    rows = filterset.qs.with_related().prefetch_related(
+        Prefetch("recommending_states", queryset=State.objects.order_by("name")),
+        Prefetch("terms", queryset=Term.objects.select_related("taxonomy")),
+    )
+    paginator = Paginator(rows, PAGE_SIZE)
+    # The facets have counted the results already: no second COUNT query.
+    paginator.count = facets.total
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "filterset": filterset,
+        "facets": facets,
+        "page": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "active_filters": _active_filter_labels(filterset, facets),
+    }
+    if request.htmx and request.htmx.target == "results" and not (
+        request.htmx.history_restore_request
+    ):
+        return render(request, "recommendations/_results.html", context)
+    return render(request, "recommendations/list.html", context)
+
+
+def _active_filter_labels(filterset, facets):
+    """[{param, value, title, label}] for every filter value in use, for the "remove this
+    filter" buttons. Labels come from the facets where they show the value; the few others
+    (a value with no result left) are looked up, one query per kind at most."""
+    labels = {}
+    for facet in facets:
+        for value in facet.values:
+            labels[(facet.param, str(value.value))] = value.label
+    for param in ("position", "action_category"):
+        for value, label in filterset.form.fields[param].choices:
+            labels.setdefault((param, str(value)), str(label))
+    active = filterset.active_filters
+    missing = {param: [v for v in values if (param, str(v)) not in labels]
+               for param, values in active.items()}
+    term_ids = missing.get("theme", []) + missing.get("affected", []) + missing.get("term", [])
+    if term_ids:
+        names = dict(Term.objects.filter(pk__in=term_ids).values_list("pk", "name"))
+        for param in ("theme", "affected", "term"):
+            for value in missing.get(param, []):
+                if value in names:
+                    labels[(param, str(value))] = names[value]
+    if missing.get("recommending") or missing.get("state"):
+        codes = missing.get("recommending", []) + missing.get("state", [])
+        names = dict(State.objects.filter(iso3__in=codes).values_list("iso3", "name"))
+        for param in ("recommending", "state"):
+            for value in missing.get(param, []):
+                if value in names:
+                    labels[(param, value)] = names[value]
+    if missing.get("review"):
+        reviews = Review.objects.filter(pk__in=missing["review"]).select_related(
+            "mechanism", "state"
+        )
+        for review in reviews:
+            labels[("review", str(review.pk))] = review_label(review)
+    titles = {name: filter_.label for name, filter_ in filterset.filters.items()}
+    return [
+        {"param": param, "value": value, "title": titles.get(param, param),
+         "label": labels.get((param, str(value)), str(value))}
+        for param, values in active.items()
+        for value in values
+    ]
+
+
+@login_required
+def recommendation_detail(request, pk):
+    _require_reader(request.user)
+    rec = get_object_or_404(
+        Recommendation.objects.with_related().select_related(
+            "review__mandate", "possible_duplicate_of__review__mechanism",
+            "possible_duplicate_of__review__state",
+        ),
+        pk=pk,
+    )
+    terms = rec.terms.select_related("taxonomy", "parent").order_by(
+        "taxonomy__sort", "taxonomy__name", "sort", "code"
+    )
+    context = {
+        "rec": rec,
+        "review_label": review_label(rec.review),
+        "recommending_states": rec.recommending_states.order_by("name"),
+        "terms_by_taxonomy": [
+            (taxonomy, list(items)) for taxonomy, items in groupby(terms, lambda t: t.taxonomy)
+        ],
+        "sources": rec.sources.order_by("source", "key"),
+        "duplicates": Recommendation.objects.with_related().filter(possible_duplicate_of=rec),
+        "repeats": repeats_of(rec),
+    }
+    return render(request, "recommendations/detail.html", context)

@@ -1,0 +1,79 @@
+"""The one search module, on whichever backend runs the suite (SQLite FTS5 here, PostgreSQL
+full-text in CI's second leg): folding, phrases, exclusion, and hostile input."""
+
+import pytest
+
+from nmirf.core.search import order_by_relevance, search
+from nmirf.recommendations.models import Recommendation
+from tests.recommendations.builders import make_rec, make_review
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def texts():
+    review = make_review("SVN", "UPR", session=34, cycle=3)
+    return {
+        "education": make_rec(review, "Ensure access to education for all children."),
+        "french": make_rec(review, "Garantir l'éducation des enfants roms.", language="fr"),
+        "death": make_rec(review, "Abolish the death penalty without delay."),
+        "penalty_death": make_rec(review, "Introduce a penalty for deaths in custody."),
+        "arabic": make_rec(review, "ضمان الحق في التعليم لجميع الأطفال", language="ar"),
+        "arabic_bare": make_rec(review, "تعليم الكبار ومحو الأمية", language="ar"),
+        "roma": make_rec(review, "Improve education for Roma communities."),
+    }
+
+
+def found(query):
+    return set(search(Recommendation.objects.all(), query).values_list("pk", flat=True))
+
+
+def test_it_finds_a_word_with_or_without_its_accents(texts):
+    assert texts["french"].pk in found("education")
+    assert {texts["education"].pk, texts["french"].pk} <= found("éducation")
+    assert texts["french"].pk in found("ÉDUCATION")
+
+
+def test_it_matches_arabic_words_with_and_without_the_article(texts):
+    assert texts["arabic"].pk in found("تعليم")
+    assert texts["arabic_bare"].pk in found("التعليم")
+    # Diacritics (tashkeel) in the query are folded away as in the text.
+    assert texts["arabic"].pk in found("التَّعْلِيم")
+
+
+def test_it_keeps_a_quoted_phrase_together(texts):
+    assert found('"death penalty"') == {texts["death"].pk}
+    assert {texts["death"].pk, texts["penalty_death"].pk} <= found("death penalty")
+
+
+def test_it_excludes_a_word_after_a_minus(texts):
+    result = found("education -roma")
+    assert texts["education"].pk in result and texts["roma"].pk not in result
+
+
+def test_it_takes_or_between_two_words_as_either(texts):
+    assert {texts["death"].pk, texts["roma"].pk} <= found("roma or abolish")
+
+
+def test_an_empty_query_narrows_nothing(texts):
+    assert found("") == found("   ") == set(Recommendation.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("query", [
+    '"', '""', 'NEAR(', "NEAR(education children, 2)", "*", "education*", "AND", "OR",
+    "NOT", "-", "--", "(", ")", "education)", "'", "a\"b", "^education", "search_text:roma",
+    "{education}", "\\", "%", "_", ";DROP TABLE x", "💥", "ـــ", "-education",
+    "\"unterminated phrase",
+])
+def test_it_answers_hostile_queries_without_an_error(texts, query):
+    queryset = search(Recommendation.objects.all(), query)
+    list(queryset)
+    list(order_by_relevance(queryset, query)[:5])
+
+
+def test_it_puts_the_better_match_first(texts):
+    review = texts["education"].review
+    best = make_rec(review, "Education, education and again education.")
+    ranked = list(order_by_relevance(search(Recommendation.objects.all(), "education"),
+                                     "education").values_list("pk", flat=True))
+    assert ranked[0] == best.pk

@@ -1,0 +1,107 @@
+"""The detail page: everything known about one recommendation."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from nmirf.recommendations.models import Recommendation
+
+from .builders import build_registry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """URLs built in a test are the English ones, whatever page an earlier test asked for."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def r():
+    return build_registry()
+
+
+def url(rec):
+    return reverse("recommendations:detail", args=[rec.pk])
+
+
+def page(client, rec):
+    response = client.get(url(rec))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(client, r):
+    response = client.get(url(r.torture))
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+
+
+def test_it_asks_the_permission_module(observer_client, r, monkeypatch):
+    monkeypatch.setattr("nmirf.recommendations.views.can_view_registry", lambda user: False)
+    assert observer_client.get(url(r.torture)).status_code == 403
+
+
+def test_it_answers_404_for_an_unknown_recommendation(observer_client, r):
+    assert observer_client.get(reverse("recommendations:detail", args=[999999])).status_code \
+        == 404
+
+
+def test_it_shows_everything_known(observer_client, r):
+    html = page(observer_client, r.torture)
+    for expected in (
+        r.torture.text, "Recommendation 121.1", "UPR 34 · Slovenia", "Universal Periodic Review",
+        "Slovenia", "(SVN)", "UPR session", "34", "Cycle", "Supported", "5 — Specific action",
+        "France", "UPR Info issues", "Torture and other CID treatment", "UHRI themes",
+        "Access to justice &amp; remedy", "Sustainable Development Goals", "16.3",
+        "upr_info", "upr_info_17-20.csv, row 7", "row-7",
+        f'href="{reverse("recommendations:list")}?review={r.svn34.pk}"',
+    ):
+        assert expected in html, expected
+
+
+def test_it_shows_the_document(observer_client, r):
+    from nmirf.recommendations.models import Document
+
+    Recommendation.objects.filter(pk=r.death_penalty.pk).update(
+        document=Document.objects.create(symbol="A/HRC/28/16", title="Report of the Working "
+                                         "Group", review=r.egy20)
+    )
+    html = page(observer_client, r.death_penalty)
+    assert "A/HRC/28/16 — Report of the Working Group" in html
+
+
+def test_it_shows_the_same_text_in_an_earlier_cycle(observer_client, r):
+    html = page(observer_client, r.roma)
+    section = html.split('id="repeats-heading"', 1)[1]
+    assert "UPR 20 · Slovenia · 115.3" in section and "same text" in section
+    assert "earlier cycle" in section
+    assert url(r.roma_earlier) in section
+    later = page(observer_client, r.roma_earlier).split('id="repeats-heading"', 1)[1]
+    assert url(r.roma) in later and "later cycle" in later
+
+
+def test_it_says_when_no_other_review_repeats_the_text(observer_client, r):
+    assert "No other review of this state has the same" in page(observer_client, r.torture)
+
+
+def test_it_links_possible_duplicates_both_ways(observer_client, r):
+    Recommendation.objects.filter(pk=r.french.pk).update(possible_duplicate_of=r.roma)
+    assert url(r.roma) in page(observer_client, r.french).split('id="duplicates-heading"')[1]
+    assert url(r.french) in page(observer_client, r.roma).split('id="duplicates-heading"')[1]
+    assert 'id="duplicates-heading"' not in page(observer_client, r.torture)
+
+
+def test_an_archived_recommendation_is_still_shown_and_says_so(observer_client, r):
+    assert "This recommendation is archived" in page(observer_client, r.archived)
+
+
+def test_it_marks_the_language_of_the_text(observer_client, r):
+    assert 'lang="ar">ضمان الحق في التعليم' in page(observer_client, r.arabic)
+
+
+def test_it_takes_a_bounded_number_of_queries(observer_client, r, django_assert_max_num_queries):
+    page(observer_client, r.roma)
+    with django_assert_max_num_queries(10):
+        page(observer_client, r.roma)

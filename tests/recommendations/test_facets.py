@@ -1,0 +1,128 @@
+"""Facet counts: right numbers, drill-down for alternatives, narrowing for terms, few
+queries whatever the data."""
+
+import pytest
+from django.http import QueryDict
+
+from nmirf.recommendations.facets import compute_facets
+from nmirf.recommendations.filters import RecommendationFilter
+
+from .builders import build_registry, make_rec
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def r():
+    return build_registry()
+
+
+def facets_for(query: str, **kwargs):
+    return compute_facets(RecommendationFilter(QueryDict(query)), **kwargs)
+
+
+def counts(facets, key):
+    return {value.value: value.count for value in facets[key].values}
+
+
+def selected(facets, key):
+    return {value.value for value in facets[key].values if value.selected}
+
+
+def test_it_counts_every_facet_of_the_whole_registry(r):
+    facets = facets_for("")
+    assert facets.total == 7
+    assert counts(facets, "mechanism") == {"UPR": 6, "CRC": 1}
+    assert counts(facets, "review") == {r.svn34.pk: 3, r.svn20.pk: 2, r.egy20.pk: 1,
+                                        r.crc.pk: 1}
+    assert counts(facets, "position") == {"supported": 2, "noted": 2, "supported_in_part": 1,
+                                          "voluntary_pledge": 1, "none": 1}
+    assert counts(facets, "action_category") == {"4": 3, "5": 2}
+    assert counts(facets, "recommending") == {"FRA": 3, "DEU": 1, "AUT": 1, "BEL": 1}
+    assert counts(facets, "upr_info_issues") == {
+        r.education_issue.pk: 3, r.child_issue.pk: 2, r.torture_issue.pk: 1,
+        r.death_issue.pk: 1}
+    assert counts(facets, "uhri_themes") == {r.justice_theme.pk: 1}
+    assert counts(facets, "affected_persons") == {r.children.pk: 3}
+
+
+def test_it_counts_sdgs_by_goal_once_per_recommendation(r):
+    # roma carries targets 4.1 and 4.5, the CRC recommendation goal 4 itself.
+    assert counts(facets_for(""), "sdg") == {"4": 2, "16": 1}
+    labels = {value.value: value.label for value in facets_for("")["sdg"].values}
+    assert labels["4"].startswith("4.") and "education" in labels["4"].lower()
+
+
+def test_its_labels_name_the_values(r):
+    facets = facets_for("")
+    labels = {facet.key: {v.value: v.label for v in facet.values} for facet in facets}
+    assert labels["mechanism"]["CRC"].startswith("CRC — ")
+    assert labels["review"][r.svn34.pk] == "UPR 34 · Slovenia"
+    assert labels["review"][r.crc.pk] == "CRC 2013 · Slovenia"
+    assert labels["recommending"]["FRA"] == "France"
+    assert labels["position"]["noted"] == "Noted"
+    assert labels["upr_info_issues"][r.education_issue.pk] == "Right to education"
+
+
+def test_it_counts_what_the_search_selects(r):
+    facets = facets_for("q=education")
+    assert facets.total == 4
+    assert counts(facets, "mechanism") == {"UPR": 3, "CRC": 1}
+    assert counts(facets, "recommending") == {"DEU": 1, "FRA": 1, "AUT": 1, "BEL": 1}
+
+
+def test_alternatives_are_counted_without_their_own_filter(r):
+    facets = facets_for("position=noted")
+    assert facets.total == 2
+    # Every position stays visible, with the count that choosing it too would add.
+    assert counts(facets, "position")["supported"] == 2
+    assert selected(facets, "position") == {"noted"}
+    # Other facets count the noted recommendations only.
+    assert counts(facets, "mechanism") == {"UPR": 2}
+    assert counts(facets, "recommending") == {"FRA": 2, "DEU": 1}
+
+    both = facets_for("position=noted&mechanism=CRC")
+    assert both.total == 0
+    assert counts(both, "mechanism") == {"UPR": 2}
+    assert counts(both, "position") == {"none": 1}
+
+
+def test_recommending_states_are_alternatives_too(r):
+    facets = facets_for("recommending=AUT")
+    assert facets.total == 1
+    assert counts(facets, "recommending") == {"FRA": 3, "DEU": 1, "AUT": 1, "BEL": 1}
+    assert selected(facets, "recommending") == {"AUT"}
+
+
+def test_terms_narrow_and_are_counted_with_every_filter(r):
+    facets = facets_for(f"theme={r.education_issue.pk}")
+    assert facets.total == 3
+    issues = counts(facets, "upr_info_issues")
+    assert issues[r.education_issue.pk] == 3 and issues[r.child_issue.pk] == 1
+    assert selected(facets, "upr_info_issues") == {r.education_issue.pk}
+    sdg = facets_for("sdg=4")
+    assert sdg.total == 2 and selected(sdg, "sdg") == {"4"}
+
+
+def test_it_keeps_the_top_values_and_every_selected_one(r):
+    facets = facets_for("recommending=BEL", limit=1)
+    values = facets["recommending"].values
+    assert [v.value for v in values] == ["FRA", "BEL"]
+    assert facets["recommending"].truncated
+    assert not facets_for("")["mechanism"].truncated
+
+
+def test_it_ignores_archived_recommendations(r):
+    facets = facets_for("")
+    assert counts(facets, "upr_info_issues")[r.education_issue.pk] == 3
+
+
+def test_the_number_of_queries_does_not_grow_with_the_data(r, django_assert_max_num_queries):
+    for n in range(30):
+        make_rec(r.egy20, f"Recommendation number {n} on education.", recommending=["USA"],
+                 terms=[r.education_issue, r.sdg_4_1])
+    # Rows, mechanisms, review labels, terms, their labels, SDG goals, their labels,
+    # recommending states, their labels.
+    with django_assert_max_num_queries(9):
+        facets = facets_for("q=education&position=supported")
+    assert facets.total == 31

@@ -1,0 +1,146 @@
+"""RecommendationFilter, the one read path: what each URL parameter means."""
+
+import pytest
+from django.http import QueryDict
+
+from nmirf.recommendations.filters import RecommendationFilter
+
+from .builders import build_registry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def r():
+    return build_registry()
+
+
+def pks(query: str, **kwargs) -> set[int]:
+    return set(RecommendationFilter(QueryDict(query), **kwargs).qs.values_list("pk", flat=True))
+
+
+def ordered(query: str) -> list[int]:
+    return list(RecommendationFilter(QueryDict(query)).qs.values_list("pk", flat=True))
+
+
+def test_it_lists_every_active_recommendation_without_parameters(r):
+    assert pks("") == {r.torture.pk, r.roma.pk, r.roma_earlier.pk, r.death_penalty.pk,
+                       r.child_strategy.pk, r.french.pk, r.arabic.pk}
+
+
+def test_it_filters_by_mechanism_state_review_session_and_cycle(r):
+    assert pks("mechanism=CRC") == {r.child_strategy.pk}
+    assert pks("mechanism=CRC&mechanism=UPR") == pks("")
+    assert pks("state=EGY") == {r.death_penalty.pk}
+    assert pks("state=egy") == {r.death_penalty.pk}
+    assert pks(f"review={r.svn20.pk}") == {r.roma_earlier.pk, r.arabic.pk}
+    assert pks("session=20") == {r.roma_earlier.pk, r.arabic.pk, r.death_penalty.pk}
+    assert pks("cycle=3") == {r.torture.pk, r.roma.pk, r.french.pk}
+
+
+def test_it_filters_by_position_and_action_category_any_of(r):
+    assert pks("position=noted") == {r.roma.pk, r.death_penalty.pk}
+    assert pks("position=noted&position=voluntary_pledge") == {
+        r.roma.pk, r.death_penalty.pk, r.arabic.pk}
+    assert pks("action_category=5") == {r.torture.pk, r.death_penalty.pk}
+
+
+def test_it_filters_by_recommending_state_without_repeating_joint_recommendations(r):
+    assert ordered("recommending=FRA").count(r.roma.pk) == 1
+    assert pks("recommending=FRA") == {r.torture.pk, r.roma.pk, r.death_penalty.pk}
+    both = ordered("recommending=FRA&recommending=DEU")
+    assert sorted(both) == sorted({r.torture.pk, r.roma.pk, r.death_penalty.pk})
+
+
+def test_it_filters_by_themes_all_of(r):
+    education, child = r.education_issue.pk, r.child_issue.pk
+    assert pks(f"theme={education}") == {r.roma.pk, r.roma_earlier.pk, r.french.pk}
+    assert pks(f"theme={education}&theme={child}") == {r.roma.pk}
+    assert pks(f"theme={r.justice_theme.pk}") == {r.torture.pk}
+    # A term of another taxonomy is not a theme.
+    assert pks(f"theme={r.children.pk}") == set()
+
+
+def test_it_filters_by_affected_persons_and_any_term(r):
+    assert pks(f"affected={r.children.pk}") == {r.roma.pk, r.roma_earlier.pk,
+                                                r.child_strategy.pk}
+    assert pks(f"affected={r.education_issue.pk}") == set()
+    assert pks(f"term={r.sdg_4_5.pk}&term={r.children.pk}") == {r.roma.pk}
+
+
+def test_an_sdg_goal_also_matches_its_targets(r):
+    assert pks("sdg=4") == {r.roma.pk, r.child_strategy.pk}
+    assert pks("sdg=4.1") == {r.roma.pk}
+    assert pks("sdg=16") == {r.torture.pk}
+    assert pks("sdg=4&sdg=16") == set()
+
+
+def test_it_combines_search_and_filters(r):
+    assert pks("q=education") == {r.roma.pk, r.roma_earlier.pk, r.child_strategy.pk,
+                                  r.french.pk}
+    assert pks("q=education&position=noted") == {r.roma.pk}
+    assert pks("q=education&mechanism=CRC") == {r.child_strategy.pk}
+
+
+def test_it_never_lists_an_archived_recommendation(r):
+    assert r.archived.pk not in pks("q=archived")
+    assert r.archived.pk not in pks(f"theme={r.education_issue.pk}")
+
+
+def test_it_sorts_newest_review_first_by_default(r):
+    rows = ordered("")
+    assert rows.index(r.torture.pk) < rows.index(r.roma_earlier.pk)
+    # A review without a session (CRC) comes after the UPR sessions.
+    assert rows[-1] == r.child_strategy.pk
+    oldest = ordered("sort=oldest")
+    assert oldest.index(r.roma_earlier.pk) < oldest.index(r.torture.pk)
+
+
+def test_it_sorts_by_state_and_by_document_order(r):
+    by_state = ordered("sort=state")
+    assert by_state[0] == r.death_penalty.pk  # Egypt before Slovenia
+    in_document = ordered(f"sort=paragraph&review={r.svn34.pk}")
+    assert in_document == [r.torture.pk, r.roma.pk, r.french.pk]
+
+
+def test_it_sorts_by_relevance_only_with_a_query(r):
+    filterset = RecommendationFilter(QueryDict("q=education"))
+    assert filterset.sort_key == "relevance" and filterset.sort_value == ""
+    assert [key for key, _label in filterset.sort_options][0] == ""
+    assert ordered("q=education") and set(ordered("q=education")) == pks("q=education")
+    plain = RecommendationFilter(QueryDict("sort=relevance"))
+    assert plain.sort_key == "newest"
+    assert "relevance" not in [key for key, _label in plain.sort_options]
+    assert RecommendationFilter(QueryDict("q=roma&sort=oldest")).sort_value == "oldest"
+
+
+def test_invalid_values_are_reported_and_left_out(r):
+    for query in ("theme=abc", "state=FRANCE", "review=-1", "position=maybe", "sort=random",
+                  "session=x1", "q=%00", "sdg=4%3Bdrop"):
+        filterset = RecommendationFilter(QueryDict(query))
+        assert filterset.errors, query
+        assert set(filterset.qs.values_list("pk", flat=True)) == pks(""), query
+
+
+def test_too_many_values_are_refused(r):
+    filterset = RecommendationFilter(QueryDict("&".join(f"theme={n}" for n in range(60))))
+    assert "theme" in filterset.errors
+
+
+def test_it_names_the_filters_in_use_and_can_leave_some_out(r):
+    filterset = RecommendationFilter(QueryDict("q=education&position=noted&theme=3&sort=state"))
+    assert filterset.active_filters == {"position": ["noted"], "theme": [3]}
+    without = set(filterset.filtered(exclude=["position"]).values_list("pk", flat=True))
+    assert without == pks("q=education&theme=3")
+
+
+def test_it_narrows_a_given_queryset(r):
+    from nmirf.recommendations.models import Recommendation
+
+    base = Recommendation.objects.filter(review=r.svn34)
+    assert pks("position=noted", queryset=base) == {r.roma.pk}
+
+
+def test_without_data_it_lists_everything_in_the_default_order(r):
+    filterset = RecommendationFilter()
+    assert list(filterset.qs.values_list("pk", flat=True)) == ordered("")

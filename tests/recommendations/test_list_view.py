@@ -1,0 +1,222 @@
+"""The registry list page: who may see it, facets and their links, search, sort, pages,
+htmx partial responses, languages, and a bounded number of queries."""
+
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.urls import reverse
+from django.utils import translation
+
+from .builders import build_registry, make_rec
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """URLs built in a test are the English ones, whatever page an earlier test asked for."""
+    with translation.override("en"):
+        yield
+URL = reverse("recommendations:list")
+
+
+@pytest.fixture
+def r():
+    return build_registry()
+
+
+def page(client, query="", **headers):
+    response = client.get(f"{URL}?{query}" if query else URL, **headers)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def links(html: str) -> list[str]:
+    return [unescape(href) for href in re.findall(r'<a [^>]*href="([^"]*)"', html)]
+
+
+def facet_links(html: str) -> list[str]:
+    section = html.split('id="filters-heading"', 1)[1].split('id="results-heading"', 1)[0]
+    return links(section)
+
+
+def results(html: str) -> str:
+    return html.split('id="results-heading"', 1)[1]
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("persona", ["observer_client", "focal_point_client",
+                                     "coordinator_client", "admin_client_"])
+def test_every_role_reads_the_registry(request, persona, r):
+    html = page(request.getfixturevalue(persona))
+    assert "7 recommendations" in html
+    assert r.torture.text in html
+
+
+def test_it_asks_the_permission_module(observer_client, monkeypatch):
+    monkeypatch.setattr("nmirf.recommendations.views.can_view_registry", lambda user: False)
+    assert observer_client.get(URL).status_code == 403
+
+
+def test_it_shows_the_facets_with_their_counts(observer_client, r):
+    html = page(observer_client)
+    for title in ("Mechanism", "Review", "Position", "Theme (UHRI)", "Issue (UPR Info)",
+                  "Affected persons", "Sustainable Development Goal", "Action category",
+                  "Recommending state"):
+        assert f">{title}</h3>" in html, title
+    assert re.search(r"UPR 34 · Slovenia</span> <span class=\"facet-count\">3<", html)
+
+
+def test_every_facet_link_puts_its_filter_in_the_url(observer_client, r):
+    html = page(observer_client, "q=education&sort=oldest")
+    params = {}
+    for href in facet_links(html):
+        query = parse_qs(urlsplit(href).query)
+        assert query.get("q") == ["education"] and query.get("sort") == ["oldest"], href
+        for name, values in query.items():
+            params.setdefault(name, set()).update(values)
+    for name in ("mechanism", "review", "position", "action_category", "recommending",
+                 "theme", "affected", "sdg"):
+        assert name in params, name
+    assert str(r.education_issue.pk) in params["theme"] and "4" in params["sdg"]
+
+
+def test_following_facet_links_adds_and_removes_filters(observer_client, r):
+    html = page(observer_client)
+    noted = next(h for h in facet_links(html) if "position=noted" in h)
+    narrowed = page(observer_client, urlsplit(noted).query)
+    assert "2 recommendations" in narrowed
+    # The chosen value now links to the list without it.
+    back = next(h for h in facet_links(narrowed) if "position" not in h and "?" in h)
+    assert "7 recommendations" in page(observer_client, urlsplit(back).query)
+    # The form carries the filters in use, so a new search keeps them.
+    assert '<input type="hidden" form="filter-form" name="position" value="noted">' in narrowed
+    assert "Remove all filters" in narrowed
+
+
+def test_a_bookmarked_url_shows_the_same_view(observer_client, r):
+    query = (f"q=education&mechanism=UPR&state=SVN&review={r.svn34.pk}&session=34&cycle=3"
+             f"&position=noted&action_category=4&recommending=DEU&theme={r.education_issue.pk}"
+             f"&affected={r.children.pk}&sdg=4&term={r.sdg_4_5.pk}&sort=state")
+    html = page(observer_client, query)
+    assert "1 recommendation<" in html
+    assert r.roma.text in html
+    assert 'value="state" selected' in html
+
+
+def test_it_searches_and_sorts(observer_client, r):
+    html = page(observer_client, "q=%C3%A9ducation")
+    assert "4 recommendations" in html and r.french.text.replace("'", "&#x27;") in html
+    assert 'value="education"' not in html and 'value="éducation"' in html
+    newest = results(page(observer_client, "sort=newest"))
+    oldest = results(page(observer_client, "sort=oldest"))
+    assert newest.index("UPR 34 · Slovenia") < newest.index("UPR 20 · Slovenia")
+    assert oldest.index("UPR 20 · Slovenia") < oldest.index("UPR 34 · Slovenia")
+
+
+@pytest.mark.parametrize("query", ['"', "NEAR(", "*", "AND", "-", "%00", "(("])
+def test_hostile_searches_answer_a_page(observer_client, r, query):
+    observer_client.get(f"{URL}?q={query}")
+    assert observer_client.get(f"{URL}?q={query}").status_code == 200
+
+
+def test_it_warns_about_filters_it_cannot_read(observer_client, r):
+    html = page(observer_client, "theme=abc&position=noted")
+    assert "were not understood" in html and "2 recommendations" in html
+
+
+def test_it_pages_by_25(observer_client, r):
+    for n in range(30):
+        make_rec(r.egy20, f"Paged recommendation {n}.")
+    first = page(observer_client)
+    assert "37 recommendations" in first and "page 1 of 2" in first
+    assert first.count('class="result-item') == 25
+    assert re.search(r'<a class="page-link" href="\?page=1" aria-current="page">1</a>', first)
+    # 30 new ones and two others are supported: 25 on page 1, 7 on page 2.
+    second = page(observer_client, "position=supported&page=2")
+    assert second.count('class="result-item') == 7
+    assert re.search(r'href="\?position=supported&amp;page=2" aria-current="page">2<', second)
+    assert 'href="?position=supported&amp;page=1"' in second
+    # Past the end: the last page.
+    assert page(observer_client, "page=99").count('class="result-item') == 12
+
+
+def test_an_htmx_request_gets_only_the_results(observer_client, r):
+    html = page(observer_client, "q=education", HTTP_HX_REQUEST="true",
+                HTTP_HX_TARGET="results")
+    assert "<html" not in html and 'id="results-heading"' in html
+    assert 'id="sort-field" hx-swap-oob="true"' in html
+    assert 'id="results-status" hx-swap-oob="innerHTML">4 recommendations<' in html
+    # A history restore after a cache miss needs the whole page.
+    full = page(observer_client, "q=education", HTTP_HX_REQUEST="true",
+                HTTP_HX_TARGET="results", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in full
+
+
+def test_the_page_works_with_and_without_javascript(observer_client, r):
+    html = page(observer_client)
+    form = re.search(r'<form id="filter-form"[^>]*>', html).group(0)
+    assert 'method="get"' in form and f'action="{URL}"' in form
+    assert f'hx-get="{URL}"' in form and 'hx-push-url="true"' in form
+    assert 'hx-target="#results"' in form
+    assert re.search(r'<a href="\?position=noted" hx-get="\?position=noted"', html)
+    assert "django_htmx/htmx-2.min.js" in html
+
+
+def test_every_control_has_a_label(observer_client, r):
+    html = page(observer_client)
+    for control_id in re.findall(r'<(?:input|select)[^>]*\bid="([^"]+)"', html):
+        assert f'for="{control_id}"' in html, control_id
+    headings = [int(level) for level in re.findall(r"<h([1-6])", html)]
+    assert headings[0] == 1
+    assert all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False)), headings
+
+
+def test_the_arabic_page_runs_right_to_left(observer_client, r):
+    response = observer_client.get("/ar" + URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "vendor/bootstrap/bootstrap.rtl.min.css" in html
+    assert "vendor/bootstrap/bootstrap.min.css" not in html
+    english = page(observer_client)
+    assert '<html lang="en" dir="ltr">' in english
+    assert "vendor/bootstrap/bootstrap.min.css" in english
+
+
+def test_the_stylesheets_and_scripts_ship_with_the_app():
+    for path in ("vendor/bootstrap/bootstrap.min.css", "vendor/bootstrap/bootstrap.rtl.min.css",
+                 "vendor/bootstrap/bootstrap.bundle.min.js", "vendor/bootstrap/LICENSE",
+                 "nmirf/app.css", "nmirf/app.js", "django_htmx/htmx-2.min.js"):
+        assert finders.find(path), path
+
+
+def test_the_list_page_takes_a_bounded_number_of_queries(observer_client, r,
+                                                          django_assert_max_num_queries):
+    for n in range(40):
+        make_rec(r.egy20, f"Another recommendation on education {n}.",
+                 recommending=["USA", "CAN"], terms=[r.education_issue, r.sdg_4_1],
+                 action_category=3)
+    page(observer_client)  # warm the session
+    # Session and user, 9 for the facets (no COUNT: the facets give the total), the page,
+    # and the recommending states and terms of its 25 rows.
+    with django_assert_max_num_queries(14):
+        html = page(observer_client, "q=education&position=supported&sort=newest")
+    assert "41 recommendations" in html
+
+
+def test_the_filters_in_use_are_named_even_without_results(observer_client, r):
+    html = page(observer_client, f"position=supported&theme={r.death_issue.pk}&state=EGY"
+                                 f"&review={r.svn34.pk}&recommending=AUT")
+    assert "0 recommendations" in html
+    for label in ("Position: Supported", "Theme: Death penalty", "State under review: Egypt",
+                  "Review: UPR 34 · Slovenia", "Recommending state: Austria"):
+        assert label in html, label
