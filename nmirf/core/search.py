@@ -6,16 +6,17 @@ query follows web-search conventions on both backends: words are ANDed, "quoted 
 stay together, `or` between words means either, and `-word` excludes.
 
 SQLite: an external-content FTS5 table kept in step by triggers (migration 0002 of
-recommendations), Porter stemming over unicode61. PostgreSQL: a GIN index on
-to_tsvector('english', search_text) and websearch_to_tsquery.
+recommendations), Porter stemming over unicode61. PostgreSQL: the search_vector column
+(to_tsvector('english', search_text), kept by a trigger) with a GIN index, and
+websearch_to_tsquery.
 """
 
 import re
 from contextlib import contextmanager
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Func, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 
 from .text import search_text
@@ -64,13 +65,9 @@ def fts5_query(user_query: str) -> str:
 
 
 def _pg_vector():
-    # Written as the GIN index's expression, so that PostgreSQL uses the index; Django
-    # qualifies the column itself, so the queryset may also serve as a subquery.
-    return Func(
-        F("search_text"),
-        template=f"to_tsvector('{PG_CONFIG}'::regconfig, %(expressions)s)",
-        output_field=SearchVectorField(),
-    )
+    # The stored tsvector (filled by a trigger, GIN-indexed); Django qualifies the column
+    # itself, so the queryset may also serve as a subquery.
+    return F("search_vector")
 
 
 def _pg_query(user_query: str):
@@ -88,9 +85,7 @@ def search(queryset: QuerySet, user_query: str) -> QuerySet:
     if not user_query:
         return queryset
     if is_postgres():
-        return queryset.alias(_search_vector=_pg_vector()).filter(
-            _search_vector=_pg_query(user_query)
-        )
+        return queryset.filter(search_vector=_pg_query(user_query))
     expression = fts5_query(user_query)
     if not expression:
         return queryset.none()

@@ -25,6 +25,7 @@ from nmirf.recommendations.models import (
     Recommendation,
     RecommendationTerm,
     RecommendingState,
+    RegistryVersion,
     Review,
     SourceRecord,
     Term,
@@ -256,6 +257,8 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
                 f"SELECT setval(pg_get_serial_sequence('{REC}', 'id'), "
                 f"(SELECT MAX(id) FROM {REC}))"
             )
+    if counts.created or counts.updated or counts.linked:
+        RegistryVersion.bump()
     if progress:
         progress(len(records), len(records))
     return counts

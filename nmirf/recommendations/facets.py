@@ -2,39 +2,28 @@
 mechanism, review, position, theme, affected group, SDG, action category and recommending
 state, for the sidebar of the list page (and any dashboard that wants the same numbers).
 
-How they are counted, and why that stays fast on 250,000 recommendations. The cost of a
-facet query is one visit per selected recommendation, so the facets share few of them:
-
-1. the recommendation table, grouped by (review, mechanism, position, action category) in
-   one query: the mechanism, review, position and action-category facets and the total
-   number of results all come from its rows (a few thousand groups at most), summed in
-   Python, so the list needs no COUNT query of its own;
-2. the term link table, grouped by term, in one query: UHRI themes, UPR Info issues and
-   affected persons (SDG targets are folded into their goal by a second, small query,
-   run only when the results carry SDG terms, which counts each recommendation once per
-   goal);
-3. the recommending-state link table, grouped by state, in one query;
-then the labels of the values shown, one small query per kind.
+How they are counted, and why that stays fast on 250,000 recommendations: the database
+answers which recommendations the filters select (one query for their ids), and an
+in-memory index of every recommendation's review, mechanism, position, action category,
+terms and recommending states (facet_index.py) counts them with numpy, a few milliseconds
+whatever the number selected. Labels are then read for the values shown, one small query
+per kind.
 
 Semantics: a facet whose values are alternatives ("any of": mechanism, review, position,
 action category, recommending state) is counted with every filter applied except its own,
 so its other values stay visible with the count that adding them would give (drill-down).
 A facet whose values narrow ("all of": themes, affected persons, SDGs) is counted with
 every filter applied, so a count is what one more click leaves.
-
-Link tables are reached by a join from the filtered recommendations, not by an `IN`
-subquery, so the queryset is used as given (the search backend's SQL is written for the
-recommendation table at the top level).
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Count, F
-from django.db.models.functions import Coalesce
+import numpy as np
 from django.utils.translation import gettext_lazy as _
 
+from .facet_index import POSITIONS, FacetIndex, current_index
 from .filters import AFFECTED_TAXONOMY, SDG_TAXONOMY, RecommendationFilter
 from .models import ActionCategory, Mechanism, Position, Review, State, Term
 
@@ -81,13 +70,24 @@ class Facets:
 def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT) -> Facets:
     """The facets of the recommendations that `filterset` selects (its own validation
     errors, if any, leave the offending filter out, as the list does)."""
+    index = current_index()
     active = filterset.active_filters
-    everything = filterset.filtered()
-    total, facets = _row_facets(filterset, active, everything, limit)
-    term_facets = _term_facets(everything, active, limit)
-    state_base = (filterset.filtered(exclude=["recommending"]) if "recommending" in active
-                  else everything)
-    state_facet = _state_facet(state_base, active.get("recommending", []), limit)
+    narrowing = [name for name in ROW_FACETS if name in active]
+    # The database selects by every filter but the row facets' own; those are checked
+    # here, row by row, so that each row facet can be counted without its own filter.
+    if filterset.query or any(name not in ROW_FACETS for name in active):
+        base = index.mask_of(filterset.filtered(exclude=narrowing))
+    else:
+        base = index.active.copy()
+    mechanisms = {mechanism.pk: mechanism for mechanism in Mechanism.objects.all()}
+    total, everything, facets = _row_facets(index, base, active, narrowing, mechanisms, limit)
+    term_facets = _term_facets(index, everything, active, limit)
+    if "recommending" in active:
+        state_base = index.mask_of(filterset.filtered(exclude=["recommending", *narrowing]))
+        state_base &= _passes(index, state_base, active, narrowing, mechanisms)
+    else:
+        state_base = everything
+    state_facet = _state_facet(index, state_base, active.get("recommending", []), limit)
     # The order of the sidebar.
     by_key = {facet.key: facet for facet in [*facets, *term_facets, state_facet]}
     order = ["mechanism", "review", "position", "uhri_themes", "upr_info_issues",
@@ -97,39 +97,61 @@ def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT) 
 
 # -- 1. the recommendation rows ------------------------------------------------------------
 
-def _row_facets(filterset, active, everything, limit):
-    narrowing = [name for name in ROW_FACETS if name in active]
-    base = filterset.filtered(exclude=narrowing) if narrowing else everything
-    groups = list(
-        base.values_list("review_id", "review__mechanism_id", "position", "action_category")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    mechanisms = {mechanism.pk: mechanism for mechanism in Mechanism.objects.all()}
-    code_of = {pk: mechanism.code for pk, mechanism in mechanisms.items()}
+def _row_values(index: FacetIndex) -> dict[str, np.ndarray]:
+    return {"mechanism": index.mechanism, "review": index.review,
+            "position": index.position, "action_category": index.action}
 
+
+def _chosen(active, mechanisms) -> dict[str, set]:
+    id_of_code = {mechanism.code: pk for pk, mechanism in mechanisms.items()}
+    position_code = {value: code for code, value in enumerate(POSITIONS)}
+    return {
+        "mechanism": {id_of_code[c] for c in active.get("mechanism", []) if c in id_of_code},
+        "review": set(active.get("review", [])),
+        "position": {position_code[p] for p in active.get("position", [])
+                     if p in position_code},
+        "action_category": {int(value) for value in active.get("action_category", [])},
+    }
+
+
+def _checks(index, active, narrowing, mechanisms) -> dict[str, np.ndarray]:
+    """For each row filter in use: bool[size], whether each row passes it."""
+    values, chosen = _row_values(index), _chosen(active, mechanisms)
+    return {name: np.isin(values[name], list(chosen[name])) for name in narrowing}
+
+
+def _passes(index, mask, active, narrowing, mechanisms) -> np.ndarray:
+    passes = mask.copy()
+    for check in _checks(index, active, narrowing, mechanisms).values():
+        passes &= check
+    return passes
+
+
+def _row_facets(index, base, active, narrowing, mechanisms, limit):
+    checks = _checks(index, active, narrowing, mechanisms)
+    everything = base.copy()
+    for check in checks.values():
+        everything &= check
+    values = _row_values(index)
+    counts = {}
+    for name in ROW_FACETS:
+        # Counted with every filter but its own.
+        mask = base.copy()
+        for other, check in checks.items():
+            if other != name:
+                mask &= check
+        counts[name] = Counter(index.count(values[name], mask))
+    counts["mechanism"] = Counter({mechanisms[pk].code: n for pk, n in
+                                   counts["mechanism"].items() if pk in mechanisms})
+    counts["position"] = Counter({POSITIONS[code]: n for code, n in counts["position"].items()
+                                  if code >= 0})
+    total = int(everything.sum())
     chosen = {
         "mechanism": set(active.get("mechanism", [])),
         "review": set(active.get("review", [])),
         "position": set(active.get("position", [])),
         "action_category": {int(value) for value in active.get("action_category", [])},
     }
-    # A group counts for a facet when it passes every filter except, perhaps, that facet's
-    # own: so one that fails exactly one filter counts for that facet only.
-    checks = [(index, chosen[name]) for index, name in enumerate(ROW_FACETS)
-              if name in narrowing]
-    counts = [Counter() for _name in ROW_FACETS]
-    total = 0
-    for review_id, mechanism_id, position, category, n in groups:
-        values = (code_of.get(mechanism_id), review_id, position, category)
-        failed = [index for index, allowed in checks if values[index] not in allowed]
-        if not failed:
-            total += n
-            for index, value in enumerate(values):
-                counts[index][value] += n
-        elif len(failed) == 1:
-            counts[failed[0]][values[failed[0]]] += n
-    counts = dict(zip(ROW_FACETS, counts, strict=True))
 
     facets = []
     # Mechanism.
@@ -158,7 +180,7 @@ def _row_facets(filterset, active, everything, limit):
                 for value, label in ActionCategory.choices
                 if counts["action_category"][value]],
     ))
-    return total, facets
+    return total, everything, facets
 
 
 def _mechanism_label(mechanism, code) -> str:
@@ -203,19 +225,15 @@ TERM_FACETS = [
 ]
 
 
-def _term_facets(everything, active, limit):
-    counts = Counter(dict(
-        everything.filter(recommendationterm__isnull=False)
-        .values_list("recommendationterm__term_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ))
+def _term_facets(index, everything, active, limit):
+    counts = Counter(index.term_counts(everything))
+    goal_counts = Counter(index.sdg_goal_counts(everything))
     if not counts:
         return [Facet(key=taxonomy, param=param, title=title)
                 for taxonomy, param, title in TERM_FACETS]
     terms = {
         term["id"]: term
-        for term in Term.objects.filter(pk__in=list(counts)).values(
+        for term in Term.objects.filter(pk__in=list(counts) + list(goal_counts)).values(
             "id", "code", "name", "parent_id", "taxonomy_id", "taxonomy__code"
         )
     }
@@ -224,27 +242,9 @@ def _term_facets(everything, active, limit):
         taxonomy = terms[term_id]["taxonomy__code"] if term_id in terms else None
         if taxonomy in per_taxonomy and taxonomy != SDG_TAXONOMY:
             per_taxonomy[taxonomy][term_id] = n
-
-    sdg_terms = [term for term in terms.values() if term["taxonomy__code"] == SDG_TAXONOMY]
-    goal_codes = {}
-    if sdg_terms:
-        # Goal level, each recommendation once per goal however many targets it carries.
-        # (Filtering on the term's taxonomy rather than on a list of term ids keeps the
-        # database walking from the selected recommendations to their terms.)
-        per_taxonomy[SDG_TAXONOMY] = Counter(dict(
-            everything.filter(recommendationterm__term__taxonomy_id=sdg_terms[0]["taxonomy_id"])
-            .annotate(goal=Coalesce(F("recommendationterm__term__parent_id"),
-                                    F("recommendationterm__term_id")))
-            .values_list("goal")
-            .annotate(n=Count("pk", distinct=True))
-            .order_by()
-        ))
-        goals = Term.objects.filter(pk__in=list(per_taxonomy[SDG_TAXONOMY])).values(
-            "id", "code", "name"
-        )
-        for goal in goals:
-            goal_codes[goal["id"]] = goal["code"]
-            terms.setdefault(goal["id"], goal)
+    # Goal level, each recommendation once per goal however many targets it carries.
+    per_taxonomy[SDG_TAXONOMY] = goal_counts
+    goal_codes = {pk: terms[pk]["code"] for pk in goal_counts if pk in terms}
 
     chosen_ids = set(active.get("theme", [])) | set(active.get("affected", []))
     chosen_codes = set(active.get("sdg", []))
@@ -269,13 +269,8 @@ def _term_facets(everything, active, limit):
 
 # -- 3. the recommending states ----------------------------------------------------------------
 
-def _state_facet(base, chosen_iso3, limit):
-    counts = Counter(dict(
-        base.filter(recommendingstate__isnull=False)
-        .values_list("recommendingstate__state_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ))
+def _state_facet(index, mask, chosen_iso3, limit):
+    counts = Counter(index.state_counts(mask))
     chosen_ids = set()
     if chosen_iso3:
         chosen_ids = set(State.objects.filter(iso3__in=chosen_iso3).values_list("pk", flat=True))

@@ -5,6 +5,9 @@ Reference values that sources mark UNVERIFIED (follow-up reply periods, periodic
 plain editable fields seeded with defaults, never constants in code.
 """
 
+import uuid
+
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -262,6 +265,10 @@ class Recommendation(models.Model):
     text = models.TextField(_("text"))
     # The text folded for full-text search (diacritics, Arabic forms): see core.text.
     search_text = models.TextField(editable=False, default="")
+    # PostgreSQL only: search_text as a tsvector, kept by a trigger (migration 0002), so that
+    # ranking many matches does not parse every text again. Always empty on SQLite, whose
+    # FTS5 table plays this part.
+    search_vector = SearchVectorField(null=True, editable=False)
     language = models.CharField(_("language"), max_length=8, default="en")
     position = models.CharField(
         _("position"), max_length=20, choices=Position.choices, default=Position.NONE,
@@ -371,3 +378,30 @@ class SourceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.location or self.key}"
+
+
+class RegistryVersion(models.Model):
+    """A token that every change to the registry replaces (imports, edits), so that what is
+    derived from the whole registry and kept in memory — the facet index — knows when to
+    rebuild, in every process, with one small query. A fresh random token rather than a
+    counter: a rolled-back change restores the old token together with the old data, and no
+    two states of the registry ever share a token."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(max_length=32, default="")
+
+    class Meta:
+        verbose_name = _("registry version")
+
+    def __str__(self) -> str:
+        return self.token
+
+    @classmethod
+    def current(cls) -> str:
+        return cls.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+
+    @classmethod
+    def bump(cls) -> None:
+        token = uuid.uuid4().hex
+        if not cls.objects.filter(pk=1).update(token=token):
+            cls.objects.update_or_create(pk=1, defaults={"token": token})

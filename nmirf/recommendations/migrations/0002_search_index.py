@@ -1,5 +1,5 @@
-"""Full-text index of recommendations: FTS5 on SQLite (kept in step by triggers), a GIN
-expression index on PostgreSQL. See nmirf/core/search.py."""
+"""Full-text index of recommendations: FTS5 on SQLite (kept in step by triggers); on
+PostgreSQL a tsvector column kept by a trigger, with a GIN index. See nmirf/core/search.py."""
 
 from django.db import migrations
 
@@ -29,10 +29,20 @@ SQLITE_BACKWARD = [
     "DROP TABLE IF EXISTS recommendation_fts",
 ]
 PG_FORWARD = [
-    f"CREATE INDEX IF NOT EXISTS rec_search_gin ON {TABLE} "
-    "USING GIN (to_tsvector('english', search_text))",
+    """CREATE FUNCTION recommendation_search_vector() RETURNS trigger AS $$
+    BEGIN
+        NEW.search_vector := to_tsvector('english'::regconfig, COALESCE(NEW.search_text, ''));
+        RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    f"""CREATE TRIGGER recommendation_search_vector BEFORE INSERT OR UPDATE OF search_text
+    ON {TABLE} FOR EACH ROW EXECUTE FUNCTION recommendation_search_vector()""",
+    f"CREATE INDEX rec_search_gin ON {TABLE} USING GIN (search_vector)",
 ]
-PG_BACKWARD = ["DROP INDEX IF EXISTS rec_search_gin"]
+PG_BACKWARD = [
+    "DROP INDEX IF EXISTS rec_search_gin",
+    f"DROP TRIGGER IF EXISTS recommendation_search_vector ON {TABLE}",
+    "DROP FUNCTION IF EXISTS recommendation_search_vector()",
+]
 
 
 def forward(apps, schema_editor):
