@@ -34,3 +34,8 @@ def can_view_import_run(user, run) -> bool:
 
 def can_edit_reference_data(user) -> bool:
     return _role(user) == Role.ADMINISTRATOR
+
+
+def can_resolve_duplicates(user) -> bool:
+    """Deciding that two recommendations are one is the secretariat's call."""
+    return _role(user) in STAFF_ROLES

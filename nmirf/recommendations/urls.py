@@ -7,4 +7,5 @@ app_name = "recommendations"
 urlpatterns = [
     path("", views.recommendation_list, name="list"),
     path("<int:pk>/", views.recommendation_detail, name="detail"),
+    path("<int:pk>/duplicate/", views.resolve_duplicate, name="resolve_duplicate"),
 ]

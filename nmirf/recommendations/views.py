@@ -6,14 +6,18 @@ counted in facets.py, repeated texts in similar.py, and who may read in core.per
 
 from itertools import groupby
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from nmirf.core.permissions import can_view_registry
+from nmirf.core.permissions import can_resolve_duplicates, can_view_registry
 
+from .duplicates import NotADuplicate, resolve
 from .facets import compute_facets, review_label
 from .filters import RecommendationFilter
 from .models import Recommendation, Review, State, Term
@@ -122,3 +126,26 @@ def recommendation_detail(request, pk):
         "repeats": repeats_of(rec),
     }
     return render(request, "recommendations/detail.html", context)
+
+
+@login_required
+@require_POST
+def resolve_duplicate(request, pk):
+    """A person decides whether a flagged recommendation is the same as the other one."""
+    if not can_resolve_duplicates(request.user):
+        raise PermissionDenied
+    rec = get_object_or_404(Recommendation, pk=pk)
+    decision = request.POST.get("decision")
+    if decision not in ("same", "different"):
+        messages.error(request, _("Choose whether the two are the same recommendation."))
+        return redirect("recommendations:detail", pk=pk)
+    try:
+        resolve(rec, same=decision == "same")
+    except NotADuplicate:
+        messages.info(request, _("This recommendation is no longer flagged as a duplicate."))
+        return redirect("recommendations:detail", pk=pk)
+    if decision == "same":
+        messages.success(request, _("Archived as a copy of the other recommendation."))
+        return redirect("recommendations:detail", pk=rec.possible_duplicate_of_id)
+    messages.success(request, _("Kept as a separate recommendation."))
+    return redirect("recommendations:detail", pk=pk)

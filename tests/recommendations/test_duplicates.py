@@ -1,0 +1,72 @@
+"""A person resolves the possible duplicates that an import flagged."""
+
+import pytest
+from django.urls import reverse
+
+from nmirf.recommendations.models import Recommendation
+from tests.recommendations.builders import make_rec, make_review
+
+
+@pytest.fixture
+def pair(db):
+    review = make_review("SVN", "UPR", session=7, cycle=1)
+    first = make_rec(review, "Ratify the Convention.", recommending=["FRA"])
+    second = make_rec(review, "Ratify the Convention.", recommending=["FRA"],
+                      possible_duplicate_of=first)
+    return first, second
+
+
+def decide(client, rec, decision):
+    return client.post(reverse("recommendations:resolve_duplicate", args=[rec.pk]),
+                       {"decision": decision}, follow=True)
+
+
+def test_the_coordinator_sees_the_choice_on_the_flagged_copy(coordinator_client, pair):
+    page = coordinator_client.get(reverse("recommendations:detail", args=[pair[1].pk]))
+    assert "Same recommendation: archive this copy" in page.content.decode()
+
+
+def test_an_observer_sees_no_choice_and_cannot_decide(observer_client, pair):
+    page = observer_client.get(reverse("recommendations:detail", args=[pair[1].pk]))
+    assert "Same recommendation: archive this copy" not in page.content.decode()
+    assert decide(observer_client, pair[1], "same").status_code == 403
+    pair[1].refresh_from_db()
+    assert not pair[1].archived and pair[1].possible_duplicate_of == pair[0]
+
+
+def test_the_same_recommendation_is_archived_not_deleted(coordinator_client, pair):
+    first, second = pair
+    response = decide(coordinator_client, second, "same")
+    assert response.request["PATH_INFO"] == reverse("recommendations:detail", args=[first.pk])
+    second.refresh_from_db()
+    assert second.archived and second.possible_duplicate_of == first
+    assert Recommendation.objects.active().filter(text="Ratify the Convention.").count() == 1
+
+
+def test_different_recommendations_are_both_kept(coordinator_client, pair):
+    decide(coordinator_client, pair[1], "different")
+    pair[1].refresh_from_db()
+    assert not pair[1].archived and pair[1].possible_duplicate_of is None
+
+
+def test_a_bad_decision_changes_nothing(coordinator_client, pair):
+    page = decide(coordinator_client, pair[1], "maybe").content.decode()
+    assert "Choose whether the two are the same recommendation." in page
+    pair[1].refresh_from_db()
+    assert not pair[1].archived and pair[1].possible_duplicate_of == pair[0]
+
+
+def test_deciding_on_a_recommendation_that_is_not_flagged_changes_nothing(coordinator_client,
+                                                                          pair):
+    page = decide(coordinator_client, pair[0], "same").content.decode()
+    assert "no longer flagged as a duplicate" in page
+    pair[0].refresh_from_db()
+    assert not pair[0].archived
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, pair):
+    response = client.post(reverse("recommendations:resolve_duplicate", args=[pair[1].pk]),
+                           {"decision": "same"})
+    assert response.status_code == 302 and "login" in response.url
+    pair[1].refresh_from_db()
+    assert not pair[1].archived
