@@ -14,6 +14,7 @@ Rows are written with executemany and ids chosen here (under a table lock), beca
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection
@@ -225,7 +226,8 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
         if progress and done % 5000 == 0:
             progress(done, len(records))
 
-    with search.bulk_insert_into_index(first_id=first_new_id):
+    with search.bulk_insert_into_index(first_id=first_new_id), \
+            _deferred_indexes(len(new_recs), first_new_id - 1):
         _executemany(
             f"INSERT INTO {REC} (id, review_id, document_id, paragraph, text, search_text, "
             "language, position, action_category, external_key, possible_duplicate_of_id, "
@@ -233,15 +235,15 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             new_recs,
         )
-    _executemany(f"INSERT INTO {REC_STATE} (recommendation_id, state_id) VALUES (%s, %s)",
-                 new_states)
-    _executemany(f"INSERT INTO {REC_TERM} (recommendation_id, term_id) VALUES (%s, %s)",
-                 new_terms)
-    _executemany(
-        f"INSERT INTO {SOURCE} (recommendation_id, source, key, location, import_run_id, "
-        "content_hash) VALUES (%s, %s, %s, %s, %s, %s)",
-        new_sources,
-    )
+        _executemany(f"INSERT INTO {REC_STATE} (recommendation_id, state_id) VALUES (%s, %s)",
+                     new_states)
+        _executemany(f"INSERT INTO {REC_TERM} (recommendation_id, term_id) VALUES (%s, %s)",
+                     new_terms)
+        _executemany(
+            f"INSERT INTO {SOURCE} (recommendation_id, source, key, location, import_run_id, "
+            "content_hash) VALUES (%s, %s, %s, %s, %s, %s)",
+            new_sources,
+        )
     _executemany(
         f"UPDATE {REC} SET paragraph = %s, text = %s, search_text = %s, language = %s, "
         "position = %s, action_category = %s, document_id = %s, updated_at = %s WHERE id = %s",
@@ -262,6 +264,36 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
     if progress:
         progress(len(records), len(records))
     return counts
+
+
+# Secondary indexes of the tables a large import fills. Unique constraints stay: they are
+# what keeps the data right.
+SECONDARY_INDEXES = {REC, REC_STATE, REC_TERM, SOURCE}
+
+
+@contextmanager
+def _deferred_indexes(new_rows: int, existing_rows: int):
+    """On SQLite, when an import brings more rows than the registry holds, drop the
+    secondary indexes of the tables it fills and build them again afterwards: one sort is
+    cheaper than tens of thousands of random inserts into each B-tree. Inside the import's
+    transaction, so readers keep seeing the old snapshot and a failure restores them."""
+    if connection.vendor != "sqlite" or new_rows < 10_000 or new_rows < existing_rows:
+        yield
+        return
+    with connection.cursor() as cursor:
+        placeholders = ", ".join(["%s"] * len(SECONDARY_INDEXES))
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({placeholders}) AND sql NOT LIKE 'CREATE UNIQUE%%'",
+            sorted(SECONDARY_INDEXES),
+        )
+        indexes = cursor.fetchall()
+        for name, _sql in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in indexes:
+            cursor.execute(sql)
 
 
 def _pick_match(candidates: list[int], state_ids: list[int]) -> int | None:
