@@ -190,8 +190,8 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
                     updates.append((row.paragraph, row.text, record.search_text, row.language,
                                     record.position, record.action_category, document_id, now,
                                     rec_id))
-                added_states.extend((rec_id, s) for s in record.recommending_state_ids)
-                added_terms.extend((rec_id, t) for t in record.term_ids)
+                added_states += [(rec_id, s) for s in record.recommending_state_ids]
+                added_terms += [(rec_id, t) for t in record.term_ids]
         else:
             match = _pick_match(
                 candidates.get((review_id, match_key(record.search_text)), [])
@@ -201,8 +201,8 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
             if match is not None:
                 counts.linked += 1
                 rec_id = match
-                added_states.extend((rec_id, s) for s in record.recommending_state_ids)
-                added_terms.extend((rec_id, t) for t in record.term_ids)
+                added_states += [(rec_id, s) for s in record.recommending_state_ids]
+                added_terms += [(rec_id, t) for t in record.term_ids]
             else:
                 counts.created += 1
                 rec_id = next_id
@@ -218,8 +218,8 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
                                  record.search_text, row.language, record.position,
                                  record.action_category, record.external_key, duplicate_of,
                                  False, now, now))
-                new_states.extend((rec_id, s) for s in record.recommending_state_ids)
-                new_terms.extend((rec_id, t) for t in record.term_ids)
+                new_states += [(rec_id, s) for s in record.recommending_state_ids]
+                new_terms += [(rec_id, t) for t in record.term_ids]
             new_sources.append((rec_id, source, row.key, row.location[:300], run_id,
                                 record.content_hash))
         done += 1

@@ -86,15 +86,15 @@ class Prepared:
     content_hash: str = ""
 
     def compute_hash(self) -> None:
-        """Called once term ids are final (new terms of open taxonomies are created first)."""
-        parts = [
-            self.review_key, self.row.paragraph, self.row.text, self.row.language,
-            self.position, str(self.action_category or ""), self.row.document_symbol,
-            ",".join(map(str, sorted(self.recommending_state_ids))),
-            ",".join(map(str, sorted(self.term_ids))),
-            ",".join(f"{t}:{n}" for t, n in sorted(self.new_terms)),
-        ]
-        self.content_hash = hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+        """Called once term ids are final (new terms of open taxonomies are created first).
+        repr() of a tuple is an unambiguous encoding, made in C: 40,000 rows hash in a
+        fraction of the time a join of formatted parts takes."""
+        row = self.row
+        payload = (self.review_key, row.paragraph, row.text, row.language, self.position,
+                   self.action_category, row.document_symbol,
+                   sorted(self.recommending_state_ids), sorted(self.term_ids),
+                   sorted(self.new_terms))
+        self.content_hash = hashlib.sha1(repr(payload).encode()).hexdigest()
 
 
 class Normaliser:
