@@ -119,6 +119,40 @@ def order_by_relevance(queryset: QuerySet, user_query: str) -> QuerySet:
     ).order_by("relevance", "id")
 
 
+def ranked_matches(user_query: str, *, ranked: bool = True) -> tuple[list[int], list[float]]:
+    """Every recommendation (archived ones too) matching the query, and, if `ranked`, a sort
+    key for each where smaller is a better match: one query on the full-text index alone,
+    for the list page, which filters, counts and orders in memory
+    (recommendations/registry_index.py)."""
+    user_query = _clean(user_query)
+    if not user_query:
+        return [], []
+    with connection.cursor() as cursor:
+        if is_postgres():
+            folded = search_text(user_query)
+            rank = ("-ts_rank(search_vector, websearch_to_tsquery(%s::regconfig, %s))"
+                    if ranked else "0")
+            cursor.execute(
+                f"SELECT id, {rank} FROM recommendations_recommendation "
+                "WHERE search_vector @@ websearch_to_tsquery(%s::regconfig, %s)",
+                ([PG_CONFIG, folded] if ranked else []) + [PG_CONFIG, folded],
+            )
+        else:
+            expression = fts5_query(user_query)
+            if not expression:
+                return [], []
+            rank = f"bm25({FTS_TABLE})" if ranked else "0"
+            cursor.execute(
+                f"SELECT rowid, {rank} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
+                [expression],
+            )
+        rows = cursor.fetchall()
+    if not rows:
+        return [], []
+    ids, keys = zip(*rows, strict=True)
+    return list(ids), list(keys)
+
+
 def rebuild_index() -> None:
     """Rebuild the SQLite index from the table (after raw bulk writes with triggers off)."""
     if is_postgres():

@@ -5,7 +5,7 @@ state, for the sidebar of the list page (and any dashboard that wants the same n
 How they are counted, and why that stays fast on 250,000 recommendations: the database
 answers which recommendations the filters select (one query for their ids), and an
 in-memory index of every recommendation's review, mechanism, position, action category,
-terms and recommending states (facet_index.py) counts them with numpy, a few milliseconds
+terms and recommending states (registry_index.py) counts them with numpy, a few milliseconds
 whatever the number selected. Labels are then read for the values shown, one small query
 per kind.
 
@@ -23,9 +23,9 @@ from typing import NamedTuple
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-from .facet_index import POSITIONS, FacetIndex, current_index
 from .filters import AFFECTED_TAXONOMY, SDG_TAXONOMY, RecommendationFilter
 from .models import ActionCategory, Mechanism, Position, Review, State, Term
+from .registry_index import POSITIONS, RegistryIndex, cached_matches, current_index
 
 DEFAULT_LIMIT = 15
 # Facets read from the recommendation row itself, and the filters that narrow them.
@@ -56,6 +56,7 @@ class Facet:
 class Facets:
     total: int  # how many recommendations the filters select
     facets: list[Facet]
+    selected: np.ndarray | None = None  # bool[size]: which ones (see registry_index)
 
     def __iter__(self):
         return iter(self.facets)
@@ -67,24 +68,42 @@ class Facets:
         raise KeyError(key)
 
 
-def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT) -> Facets:
-    """The facets of the recommendations that `filterset` selects (its own validation
-    errors, if any, leave the offending filter out, as the list does)."""
-    index = current_index()
+def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
+                   matches: list[int] | None = None) -> np.ndarray:
+    """bool[size]: the recommendations selected by every filter except the row facets'
+    own (mechanism, review, position, action category), which are checked in memory so
+    that each of them can be counted without its own filter. The search is answered by
+    the full-text index alone (`matches`, if the caller has them already); the other
+    filters, if any, by one query for the ids."""
     active = filterset.active_filters
     narrowing = [name for name in ROW_FACETS if name in active]
-    # The database selects by every filter but the row facets' own; those are checked
-    # here, row by row, so that each row facet can be counted without its own filter.
-    if filterset.query or any(name not in ROW_FACETS for name in active):
-        base = index.mask_of(filterset.filtered(exclude=narrowing))
-    else:
-        base = index.active.copy()
+    base = index.active.copy()
+    if filterset.query:
+        if matches is None:
+            matches, _keys = cached_matches(filterset.query, ranked=False)
+        base &= index.mask_of_ids(matches)
+    if any(name not in ROW_FACETS for name in active):
+        base &= index.mask_of(filterset.filtered(exclude=["q", *narrowing]))
+    return base
+
+
+def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT, *,
+                   index: RegistryIndex | None = None, base: np.ndarray | None = None
+                   ) -> Facets:
+    """The facets of the recommendations that `filterset` selects (its own validation
+    errors, if any, leave the offending filter out, as the list does). `index` and `base`
+    (see selection_base) may be given by a caller that has them already."""
+    index = index or current_index()
+    if base is None:
+        base = selection_base(index, filterset)
+    active = filterset.active_filters
+    narrowing = [name for name in ROW_FACETS if name in active]
     mechanisms = {mechanism.pk: mechanism for mechanism in Mechanism.objects.all()}
     total, everything, facets = _row_facets(index, base, active, narrowing, mechanisms, limit)
     term_facets = _term_facets(index, everything, active, limit)
     if "recommending" in active:
         state_base = index.mask_of(filterset.filtered(exclude=["recommending", *narrowing]))
-        state_base &= _passes(index, state_base, active, narrowing, mechanisms)
+        state_base = _passes(index, state_base, active, narrowing, mechanisms)
     else:
         state_base = everything
     state_facet = _state_facet(index, state_base, active.get("recommending", []), limit)
@@ -92,12 +111,13 @@ def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT) 
     by_key = {facet.key: facet for facet in [*facets, *term_facets, state_facet]}
     order = ["mechanism", "review", "position", "uhri_themes", "upr_info_issues",
              AFFECTED_TAXONOMY, SDG_TAXONOMY, "action_category", "recommending"]
-    return Facets(total=total, facets=[by_key[key] for key in order if key in by_key])
+    return Facets(total=total, facets=[by_key[key] for key in order if key in by_key],
+                  selected=everything)
 
 
 # -- 1. the recommendation rows ------------------------------------------------------------
 
-def _row_values(index: FacetIndex) -> dict[str, np.ndarray]:
+def _row_values(index: RegistryIndex) -> dict[str, np.ndarray]:
     return {"mechanism": index.mechanism, "review": index.review,
             "position": index.position, "action_category": index.action}
 

@@ -189,30 +189,34 @@ class Sort:
     ]
 
 
-_ORDERINGS = {
-    Sort.NEWEST: [
-        F("review__session").desc(nulls_last=True),
-        F("review__date").desc(nulls_last=True),
-        "review_id",
-        "id",
-    ],
-    Sort.OLDEST: [
-        F("review__session").asc(nulls_last=True),
-        F("review__date").asc(nulls_last=True),
-        "review_id",
-        "id",
-    ],
-    Sort.STATE: [
-        "review__state__name",
-        F("review__session").desc(nulls_last=True),
-        F("review__date").desc(nulls_last=True),
-        "review_id",
-        "id",
-    ],
-    # Imports create a review's recommendations in the order of the document, and
-    # paragraph numbers ("118.12" after "118.2") do not sort as text or as numbers.
-    Sort.PARAGRAPH: ["review_id", "id"],
+# Every order is an order of reviews, then of recommendations by id within a review
+# (imports create a review's recommendations in the order of the document, and paragraph
+# numbers such as "118.12" after "118.2" sort neither as text nor as numbers). Written once,
+# on reviews, so that the SQL ordering below and the in-memory one of the list page
+# (registry_index.py) are the same order.
+REVIEW_ORDERINGS = {
+    Sort.NEWEST: [F("session").desc(nulls_last=True), F("date").desc(nulls_last=True), "id"],
+    Sort.OLDEST: [F("session").asc(nulls_last=True), F("date").asc(nulls_last=True), "id"],
+    Sort.STATE: ["state__name", F("session").desc(nulls_last=True),
+                 F("date").desc(nulls_last=True), "id"],
+    Sort.PARAGRAPH: ["id"],
 }
+
+
+def _on_recommendations(ordering):
+    """A review ordering as an ordering of recommendations (then by id)."""
+    prefixed = []
+    for item in ordering:
+        if isinstance(item, str):
+            prefixed.append("review_id" if item == "id" else f"review__{item}")
+        else:
+            expression = item.copy()
+            expression.expression = F(f"review__{item.expression.name}")
+            prefixed.append(expression)
+    return [*prefixed, "id"]
+
+
+_ORDERINGS = {sort: _on_recommendations(ordering) for sort, ordering in REVIEW_ORDERINGS.items()}
 
 
 class RecommendationFilter(django_filters.FilterSet):

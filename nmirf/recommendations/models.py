@@ -382,7 +382,7 @@ class SourceRecord(models.Model):
 
 class RegistryVersion(models.Model):
     """A token that every change to the registry replaces (imports, edits), so that what is
-    derived from the whole registry and kept in memory — the facet index — knows when to
+    derived from the whole registry and kept in memory — the registry index — knows when to
     rebuild, in every process, with one small query. A fresh random token rather than a
     counter: a rolled-back change restores the old token together with the old data, and no
     two states of the registry ever share a token."""

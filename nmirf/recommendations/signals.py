@@ -1,4 +1,4 @@
-"""Any change to what the registry holds bumps RegistryVersion (see facet_index.py).
+"""Any change to what the registry holds bumps RegistryVersion (see registry_index.py).
 Imports write in bulk with raw SQL and bump it themselves (ingest/commit.py); these
 handlers cover edits through the ORM (the admin, later the web forms and the API)."""
 

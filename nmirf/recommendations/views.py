@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,8 +17,9 @@ from django.views.decorators.http import require_POST
 from nmirf.core.permissions import can_resolve_duplicates, can_view_registry
 
 from .duplicates import NotADuplicate, resolve
-from .facets import compute_facets, review_label
+from .facets import review_label
 from .filters import RecommendationFilter
+from .listing import RecommendationsInOrder, build_listing
 from .models import Recommendation, Review, State, Term
 from .similar import repeats_of
 
@@ -35,14 +35,9 @@ def _require_reader(user):
 def recommendation_list(request):
     _require_reader(request.user)
     filterset = RecommendationFilter(request.GET)
-    facets = compute_facets(filterset)
-    rows = filterset.qs.with_related().prefetch_related(
-        Prefetch("recommending_states", queryset=State.objects.order_by("name")),
-        Prefetch("terms", queryset=Term.objects.select_related("taxonomy")),
-    )
-    paginator = Paginator(rows, PAGE_SIZE)
-    # The facets have counted the results already: no second COUNT query.
-    paginator.count = facets.total
+    listing = build_listing(filterset)
+    facets = listing.facets
+    paginator = Paginator(RecommendationsInOrder(listing.ordered_ids), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,

@@ -1,5 +1,6 @@
-"""An in-memory index of what facets count, so that the counts of a list page cost a few
-milliseconds however many recommendations the filters select.
+"""An in-memory index of the registry, so that a list page — its facet counts and the
+order of its results — costs a few milliseconds however many recommendations the filters
+select.
 
 Counting facets in SQL visits every selected recommendation and its links once per facet:
 with a broad search over 250,000 recommendations that is hundreds of milliseconds. Here
@@ -8,9 +9,12 @@ position and action category; every (recommendation, term) and (recommendation,
 recommending state) link — and counting is a `bincount` over the selected ids.
 
 The filters stay in SQL (filters.py is the one read path): the database answers "which
-ids", this index answers "how many of them under each value". The index is rebuilt when the
-registry version changes (RegistryVersion, bumped by every import and every edit), which
-a request checks with one small query.
+ids", this index answers "how many of them under each value" and "which 25 come first".
+Every order of the list is an order of reviews, then of ids (filters.REVIEW_ORDERINGS): the
+index keeps each review's rank in each order, so sorting the selected recommendations is
+one numpy lexsort, and only the 25 shown are read from the database. The index is rebuilt
+when the registry version changes (RegistryVersion, bumped by every import and every
+edit), which a request checks with one small query.
 """
 
 import threading
@@ -20,6 +24,9 @@ import numpy as np
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
+from nmirf.core.search import ranked_matches
+
+from .filters import REVIEW_ORDERINGS
 from .models import (
     Position,
     Recommendation,
@@ -33,7 +40,7 @@ from .models import (
 POSITIONS = list(Position.values)
 
 _lock = threading.Lock()
-_cached: "FacetIndex | None" = None
+_cached: "RegistryIndex | None" = None
 
 
 def _fetch(sql: str, params=(), columns: int = 1) -> np.ndarray:
@@ -46,7 +53,7 @@ def _fetch(sql: str, params=(), columns: int = 1) -> np.ndarray:
 
 
 @dataclass
-class FacetIndex:
+class RegistryIndex:
     version: str
     size: int  # largest recommendation id + 1
     active: np.ndarray  # bool[size]: exists and is not archived
@@ -56,12 +63,14 @@ class FacetIndex:
     action: np.ndarray  # int8[size]: action category 1-5 (0 where none)
     term_rec: np.ndarray  # int32[links]
     term_id: np.ndarray  # int32[links]
-    goal_of_term: np.ndarray  # int32[max term id + 1]: SDG goal id of an SDG term, else 0
+    goal_rec: np.ndarray  # int32[pairs]: (recommendation, SDG goal), each pair once
+    goal_id: np.ndarray  # int32[pairs]
     state_rec: np.ndarray  # int32[links]
     state_id: np.ndarray  # int32[links]
+    review_rank: dict  # sort key -> int32[max review id + 1]: the review's place in that order
 
     @classmethod
-    def build(cls, version: str) -> "FacetIndex":
+    def build(cls, version: str) -> "RegistryIndex":
         rec = Recommendation._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
@@ -105,15 +114,48 @@ class FacetIndex:
                                     [:1], default=0) + 1, dtype=np.int32)
         for term_id, parent_id in sdg_terms:
             goal_of_term[term_id] = parent_id or term_id
+        # (recommendation, goal) pairs, once each: a recommendation tagged with two targets
+        # of a goal counts once for that goal.
+        term_goal = np.zeros(terms.shape[0], dtype=np.int64)
+        known = terms[:, 1] < goal_of_term.size
+        term_goal[known] = goal_of_term[terms[known, 1]]
+        with_goal = term_goal > 0
+        pairs = np.unique(np.stack([terms[with_goal, 0], term_goal[with_goal]], axis=1), axis=0)
+        review_rank = {}
+        for sort, ordering in REVIEW_ORDERINGS.items():
+            ranks = np.zeros(mechanism_of_review.size, dtype=np.int32)
+            ordered = list(Review.objects.order_by(*ordering).values_list("id", flat=True))
+            ranks[ordered] = np.arange(len(ordered), dtype=np.int32)
+            review_rank[sort] = ranks
         return cls(
             version=version, size=size, active=active, review=review, mechanism=mechanism,
             position=position, action=action,
             term_rec=terms[:, 0].astype(np.int32), term_id=terms[:, 1].astype(np.int32),
-            goal_of_term=goal_of_term,
+            goal_rec=pairs[:, 0].astype(np.int32), goal_id=pairs[:, 1].astype(np.int32),
             state_rec=states[:, 0].astype(np.int32), state_id=states[:, 1].astype(np.int32),
+            review_rank=review_rank,
         )
 
     # -- selections --------------------------------------------------------------------
+
+    def mask_of_ids(self, ids) -> np.ndarray:
+        """bool[size]: these recommendations, if active."""
+        ids = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        mask = np.zeros(self.size, dtype=bool)
+        mask[ids[ids < self.size]] = True
+        return mask & self.active
+
+    def ordered(self, mask: np.ndarray, sort: str, relevance=None) -> np.ndarray:
+        """The selected ids in list order: by relevance (a {id: key} pair of arrays, smaller
+        is better), or by review (its rank in that order) and then id."""
+        ids = np.flatnonzero(mask)
+        if relevance is not None:
+            matched, keys = relevance
+            score = np.full(self.size, np.inf)
+            score[matched[matched < self.size]] = keys[matched < self.size]
+            return ids[np.lexsort((ids, score[ids]))]
+        rank = self.review_rank[sort][self.review[ids]]
+        return ids[np.lexsort((ids, rank))]
 
     def mask_of(self, queryset) -> np.ndarray:
         """bool[size]: the recommendations a queryset selects (one query for their ids)."""
@@ -133,12 +175,14 @@ class FacetIndex:
 
     @staticmethod
     def count(values: np.ndarray, mask: np.ndarray) -> dict[int, int]:
-        """{value: how many selected rows have it}, from a per-row value array."""
+        """{value: how many selected rows have it}, from a per-row array of small
+        non-negative values (ids, codes): one bincount, no sort."""
         selected = values[mask]
         if selected.size == 0:
             return {}
-        uniques, counts = np.unique(selected, return_counts=True)
-        return dict(zip(uniques.tolist(), counts.tolist(), strict=True))
+        counts = np.bincount(selected.astype(np.int64, copy=False))
+        present = np.flatnonzero(counts)
+        return dict(zip(present.tolist(), counts[present].tolist(), strict=True))
 
     def term_counts(self, mask: np.ndarray) -> dict[int, int]:
         return self.count(self.term_id, mask[self.term_rec])
@@ -146,21 +190,13 @@ class FacetIndex:
     def sdg_goal_counts(self, mask: np.ndarray) -> dict[int, int]:
         """Recommendations per SDG goal, each once per goal however many of its targets it
         carries."""
-        in_range = self.term_id < self.goal_of_term.size
-        goals = np.zeros(self.term_id.size, dtype=np.int64)
-        goals[in_range] = self.goal_of_term[self.term_id[in_range]]
-        keep = mask[self.term_rec] & (goals > 0)
-        if not keep.any():
-            return {}
-        pairs = np.unique(self.term_rec[keep].astype(np.int64) * (goals.max() + 1)
-                          + goals[keep])
-        return self.count(pairs % (goals.max() + 1), np.ones(pairs.size, dtype=bool))
+        return self.count(self.goal_id, mask[self.goal_rec])
 
     def state_counts(self, mask: np.ndarray) -> dict[int, int]:
         return self.count(self.state_id, mask[self.state_rec])
 
 
-def current_index() -> FacetIndex:
+def current_index() -> RegistryIndex:
     """The index of the registry as it is now (rebuilt after any change)."""
     global _cached
     version = RegistryVersion.current()
@@ -169,5 +205,32 @@ def current_index() -> FacetIndex:
         return index
     with _lock:
         if _cached is None or _cached.version != version:
-            _cached = FacetIndex.build(version)
+            _cached = RegistryIndex.build(version)
         return _cached
+
+
+# The matches of recent searches, per registry version: paging through results or
+# clicking facets repeats the same search, whose full-text work (ranking thousands of
+# matches) then is not done again. Small, and dropped whenever the registry changes.
+_MATCH_CACHE_SIZE = 64
+_match_cache: dict[tuple, tuple] = {}
+_match_cache_version = ""
+
+
+def cached_matches(query: str, *, ranked: bool) -> tuple[list[int], list[float]]:
+    global _match_cache_version
+    index = current_index()
+    with _lock:
+        if _match_cache_version != index.version:
+            _match_cache.clear()
+            _match_cache_version = index.version
+        hit = _match_cache.get((query, ranked)) or (
+            _match_cache.get((query, True)) if not ranked else None)
+    if hit is not None:
+        return hit
+    result = ranked_matches(query, ranked=ranked)
+    with _lock:
+        if len(_match_cache) >= _MATCH_CACHE_SIZE:
+            _match_cache.pop(next(iter(_match_cache)))
+        _match_cache[(query, ranked)] = result
+    return result
