@@ -1,0 +1,247 @@
+"""Import benchmark: all 40,814 shared UPR Info rows into a fresh SQLite database.
+
+Measured, as whole commands in subprocesses (wall clock, interpreter start-up included on
+both sides), in the same run and interleaved so that a noisy neighbour hurts both alike:
+
+- product: `nmirf import upr-info FILE...` into a copy of a database that was migrated and
+  seeded beforehand (`nmirf migrate`, `nmirf seed`, not timed);
+- baseline: benchmarks/baseline_import.py, a plain script that decodes the same files,
+  parses them with the csv module and `executemany`s them in one transaction into a
+  recommendations table plus an issue link table, in a fresh SQLite file.
+
+Also measured, to say where the time goes: the fixed start-up cost of each side
+(`nmirf import upr-info` refusing a missing file: Django set-up and system checks; and
+`python -c pass`), and a phase breakdown of the pipeline in-process (profile_import.py).
+
+    python benchmarks/bench_import.py [--quick] [--cprofile]
+"""
+
+import argparse
+import json
+import sqlite3
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+from common import OUT, PYTHON, log, ms, summary  # noqa: E402
+
+TARGET_RATIO = 5.0
+EXPECTED_ROWS = 40_814
+WORK = OUT / "import"
+
+
+def _template() -> Path:
+    """A migrated and seeded SQLite database, made once per benchmark run."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    template = WORK / "template.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{template}{suffix}").unlink(missing_ok=True)
+    url = common.sqlite_url(template)
+    log("import: migrating and seeding a template database (not timed)…")
+    common.nmirf(["migrate", "--no-input"], url)
+    common.nmirf(["seed"], url)
+    common.checkpoint(template)
+    return template
+
+
+def _count(path: Path, table: str) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _nmirf_once(template: Path, files: list[Path]) -> common.Timed:
+    db = WORK / "nmirf.sqlite3"
+    common.copy_sqlite(template, db)
+    timed = common.nmirf(["import", "upr-info", *files], common.sqlite_url(db))
+    rows = _count(db, "recommendations_recommendation")
+    if rows != EXPECTED_ROWS:
+        raise RuntimeError(f"nmirf import wrote {rows} recommendations, expected "
+                           f"{EXPECTED_ROWS}: {timed.stdout.strip()}")
+    return timed
+
+
+def _baseline_once(files: list[Path]) -> common.Timed:
+    db = WORK / "baseline.sqlite3"
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    timed = common.timed_run([PYTHON, common.BENCH_DIR / "baseline_import.py", db, *files])
+    rows = _count(db, "recommendation")
+    if rows != EXPECTED_ROWS:
+        raise RuntimeError(f"baseline wrote {rows} rows, expected {EXPECTED_ROWS}")
+    return timed
+
+
+def _nmirf_startup(template: Path) -> float:
+    """`nmirf import upr-info` on a missing file: everything before the first row."""
+    db = WORK / "startup.sqlite3"
+    common.copy_sqlite(template, db)
+    return common.nmirf(["import", "upr-info", WORK / "missing.csv"], common.sqlite_url(db),
+                        expect=2).wall
+
+
+def _python_startup() -> float:
+    return common.timed_run([PYTHON, "-c", "pass"]).wall
+
+
+def _phases(template: Path, files: list[Path], cprofile: bool) -> dict:
+    db = WORK / "phases.sqlite3"
+    common.copy_sqlite(template, db)
+    argv = [PYTHON, common.BENCH_DIR / "profile_import.py", common.sqlite_url(db), *files]
+    if cprofile:
+        argv += ["--cprofile", WORK / "import.prof"]
+    out = common.timed_run(argv, env=common.nmirf_env(common.sqlite_url(db))).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run(quick: bool = False, cprofile: bool = False) -> dict:
+    files = common.upr_info_files()
+    if not files:
+        line = common.skip_line("Import benchmark")
+        log(line)
+        return {"skipped": line, "markdown": f"_{line}_\n"}
+    repeats = 3 if quick else 7
+    template = _template()
+
+    log("import: warming the page cache (one run of each, not counted)…")
+    _baseline_once(files)
+    _nmirf_once(template, files)
+
+    product, baseline, ratios, product_cpu, baseline_cpu = [], [], [], [], []
+    for i in range(repeats):
+        # Alternate the order, so neither side always runs just after the other.
+        if i % 2 == 0:
+            b = _baseline_once(files)
+            p = _nmirf_once(template, files)
+        else:
+            p = _nmirf_once(template, files)
+            b = _baseline_once(files)
+        product.append(p.wall)
+        baseline.append(b.wall)
+        product_cpu.append(p.cpu)
+        baseline_cpu.append(b.cpu)
+        ratios.append(p.wall / b.wall)
+        log(f"import: repetition {i + 1}/{repeats}: nmirf {p.wall:.2f} s, baseline "
+            f"{b.wall:.2f} s, ratio {p.wall / b.wall:.1f}× (CPU {p.cpu:.2f} s / {b.cpu:.2f} s)")
+
+    startup_reps = 3 if quick else 5
+    nmirf_startup = [_nmirf_startup(template) for _ in range(startup_reps)]
+    python_startup = [_python_startup() for _ in range(startup_reps)]
+    phase_runs = [_phases(template, files, cprofile and i == 0) for i in range(1 if quick else 3)]
+    # The run whose total is the median, so that its parts add up.
+    median_run = sorted(phase_runs, key=lambda run: run["total in process"])[
+        len(phase_runs) // 2]
+    phases = {key: value for key, value in median_run.items() if key != "rows"}
+
+    result = {
+        "files": [f.name for f in files],
+        "repeats": repeats,
+        "nmirf": summary(product),
+        "baseline": summary(baseline),
+        "ratio_of_medians": statistics.median(product) / statistics.median(baseline),
+        "ratio_per_pair": summary(ratios),
+        "nmirf_cpu": summary(product_cpu),
+        "baseline_cpu": summary(baseline_cpu),
+        "cpu_ratio": statistics.median(product_cpu) / statistics.median(baseline_cpu),
+        "nmirf_startup": summary(nmirf_startup),
+        "python_startup": summary(python_startup),
+        "phases": phases,
+    }
+    result["markdown"] = markdown(result)
+    return result
+
+
+def markdown(r: dict) -> str:
+    ratio = r["ratio_of_medians"]
+    verdict = "meets" if ratio <= TARGET_RATIO else "misses"
+    lines = [
+        f"All {EXPECTED_ROWS:,} rows of the six shared UPR Info exports "
+        f"({', '.join(r['files'])}), {r['repeats']} interleaved repetitions, wall clock of "
+        "the whole command in a subprocess.",
+        "",
+        "| | wall median (s) | wall min (s) | wall max (s) | CPU median (s) |",
+        "|---|---:|---:|---:|---:|",
+        f"| `nmirf import upr-info` into a fresh migrated+seeded SQLite copy | "
+        f"{r['nmirf']['median']:.2f} | {r['nmirf']['min']:.2f} | {r['nmirf']['max']:.2f} | "
+        f"{r['nmirf_cpu']['median']:.2f} |",
+        f"| baseline (csv + one-transaction `executemany`, fresh SQLite file) | "
+        f"{r['baseline']['median']:.2f} | {r['baseline']['min']:.2f} | "
+        f"{r['baseline']['max']:.2f} | {r['baseline_cpu']['median']:.2f} |",
+        "",
+        f"**Ratio (median / median): {ratio:.1f}×** — the target is ≤ {TARGET_RATIO:.0f}×, "
+        f"so this run {verdict} it. Per interleaved pair: median "
+        f"{r['ratio_per_pair']['median']:.1f}×, min {r['ratio_per_pair']['min']:.1f}×, "
+        f"max {r['ratio_per_pair']['max']:.1f}×; ratio of min / min "
+        f"{r['nmirf']['min'] / r['baseline']['min']:.1f}×; ratio of CPU time (user + system, "
+        f"less sensitive to other load on the machine) {r['cpu_ratio']:.1f}×.",
+        "",
+        "Fixed start-up cost included in the figures above (median of several runs): "
+        f"`nmirf import upr-info` on a missing file (Django set-up, system checks, argument "
+        f"parsing, then exit 2) {ms(r['nmirf_startup']['median'])} ms; "
+        f"`python -c pass` {ms(r['python_startup']['median'])} ms.",
+        "",
+        "Where the product's time goes — the same pipeline run in-process with a timer "
+        "around each step (benchmarks/profile_import.py; of its runs, the one with the median "
+        "total; indented rows are part of the row above; a separate run with timers, so "
+        "its total need not match the command's):",
+        "",
+        "| step | s |",
+        "|---|---:|",
+    ]
+    order = [
+        "django setup (imports, settings, apps)",
+        "connect + record the run",
+        "pipeline (total)",
+        "read: decode + csv + adapter",
+        "check: load reference data",
+        "check: normalise + validate rows",
+        "commit (total)",
+        "commit: reviews, documents, new terms",
+        "commit: look up existing source records",
+        "commit: look up cross-source matches",
+        "commit: executemany (rows + links + sources)",
+        "commit: full-text index fill",
+        "commit: add links on update",
+        "commit: Python loop and the rest",
+        "total in process",
+    ]
+    phases = r["phases"]
+    accounted = sum(phases.get(k, 0) for k in ("read: decode + csv + adapter",
+                                               "check: load reference data",
+                                               "check: normalise + validate rows",
+                                               "commit (total)"))
+    if "pipeline (total)" in phases:
+        phases = {**phases, "pipeline: run bookkeeping and the rest":
+                  phases["pipeline (total)"] - accounted}
+        order.insert(order.index("total in process"), "pipeline: run bookkeeping and the rest")
+    for key in order + [k for k in phases if k not in order]:
+        if key not in phases:
+            continue
+        indent = ""
+        if key.startswith(("read:", "check:", "pipeline:")) or key == "commit (total)":
+            indent = "&nbsp;&nbsp;"
+        elif key.startswith("commit: "):
+            indent = "&nbsp;&nbsp;&nbsp;&nbsp;"
+        lines.append(f"| {indent}{key} | {phases[key]:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--cprofile", action="store_true",
+                        help="also write a cProfile of one in-process import to "
+                             "benchmarks/out/import/import.prof")
+    args = parser.parse_args()
+    result = run(quick=args.quick, cprofile=args.cprofile)
+    print(result["markdown"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

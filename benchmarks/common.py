@@ -1,0 +1,246 @@
+"""Shared helpers for the benchmarks: paths, the machine's description, timing statistics,
+and running the real `nmirf` command against a given database.
+
+The benchmarks are scripts, not tests: they run the product as a user would (the `nmirf`
+console script in a subprocess, or Django's test Client in a process of their own) and
+write figures to benchmarks/RESULTS.md. Nothing here imports Django, so run.py stays
+independent of the settings of any one database.
+"""
+
+import datetime
+import os
+import platform
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+OUT = BENCH_DIR / "out"  # gitignored: generated data and cached databases
+RAW = (REPO / ".." / "shared" / "data" / "raw").resolve()
+UPR_INFO_DIR = RAW / "upr_info_sessions_01-20"
+VENV_BIN = REPO / ".venv" / "bin"
+PYTHON = VENV_BIN / "python" if (VENV_BIN / "python").exists() else Path(sys.executable)
+NMIRF = VENV_BIN / "nmirf"
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "nmirf_bench")
+# The database CI runs the test suite in: never touched here.
+PG_FORBIDDEN = {"test", "postgres", "template0", "template1"}
+
+
+def upr_info_files() -> list[Path]:
+    """The six shared UPR Info exports, or [] where ../shared/data/raw is absent."""
+    if not UPR_INFO_DIR.is_dir():
+        return []
+    return sorted(UPR_INFO_DIR.glob("*.csv"))
+
+
+def skip_line(what: str) -> str:
+    return (f"{what}: skipped — the shared UPR Info exports were not found at {UPR_INFO_DIR} "
+            "(the benchmarks read ../shared/data/raw beside the clone).")
+
+
+# -- statistics --------------------------------------------------------------------------
+
+def summary(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {
+        "n": len(ordered),
+        "median": statistics.median(ordered),
+        "min": ordered[0],
+        "max": ordered[-1],
+        "p95": percentile(ordered, 95),
+    }
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (no interpolation: with 30 samples, p95 is the 29th)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, -(-len(ordered) * pct // 100))  # ceil
+    return ordered[int(rank) - 1]
+
+
+# -- processes ---------------------------------------------------------------------------
+
+class Timed(NamedTuple):
+    wall: float  # seconds, wall clock, from fork to exit
+    cpu: float  # seconds of user + system CPU time the child used (less noisy on a busy box)
+    stdout: str
+    returncode: int
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(argv: list, env: dict | None = None, cwd: Path = REPO,
+              expect: int = 0) -> Timed:
+    """Run a command to completion and time it. Raise unless it exits with `expect`."""
+    cpu_before = _children_cpu()
+    start = time.perf_counter()
+    proc = subprocess.run([str(a) for a in argv], env=env, cwd=cwd, capture_output=True,
+                          text=True)
+    elapsed = time.perf_counter() - start
+    cpu = _children_cpu() - cpu_before
+    if proc.returncode != expect:
+        raise RuntimeError(
+            f"{' '.join(map(str, argv[:3]))} … exited {proc.returncode}: "
+            f"{(proc.stderr or proc.stdout).strip()[-2000:]}"
+        )
+    return Timed(elapsed, cpu, proc.stdout, proc.returncode)
+
+
+def nmirf_env(database_url: str, **extra) -> dict:
+    env = dict(os.environ)
+    env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="nmirf.settings",
+               PYTHONDONTWRITEBYTECODE="")
+    # Keep the file cache and any stray SQLite file of the product out of the repository.
+    env.setdefault("NMIRF_DATA_DIR", str(OUT / "var"))
+    env.update(extra)
+    return env
+
+
+def nmirf(args: list, database_url: str, **kwargs) -> Timed:
+    return timed_run([NMIRF, *args], env=nmirf_env(database_url), **kwargs)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite database whose WAL has been checkpointed (see checkpoint())."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+
+
+def checkpoint(path: Path) -> None:
+    """Fold the WAL into the main file so that the file alone is the whole database."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+# -- the machine -------------------------------------------------------------------------
+
+def _cpu_model() -> str:
+    """The model name from /proc/cpuinfo, with family/model numbers and clock (a virtual
+    machine often shows only "Intel(R) Xeon(R) Processor")."""
+    fields: dict[str, str] = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key in ("model name", "cpu family", "model", "cpu MHz") and key not in fields:
+                fields[key] = value.strip()
+            if not line.strip() and fields:
+                break  # the first processor is enough
+    except OSError:
+        pass
+    if "model name" not in fields:
+        return platform.processor() or "unknown"
+    extra = []
+    if "cpu family" in fields and "model" in fields:
+        extra.append(f"family {fields['cpu family']}, model {fields['model']}")
+    if "cpu MHz" in fields:
+        extra.append(f"{float(fields['cpu MHz']):.0f} MHz")
+    return fields["model name"] + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _ram() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def postgres_version() -> str | None:
+    """The server's version where PostgreSQL answers, else None."""
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3) as conn:
+            return conn.execute("SHOW server_version").fetchone()[0]
+    except Exception:
+        return None
+
+
+def _venv_versions() -> dict:
+    code = ("import sys, sqlite3, django; print(sys.version.split()[0]); "
+            "print(sqlite3.sqlite_version); print(django.get_version())")
+    try:
+        out = subprocess.run([str(PYTHON), "-c", code], capture_output=True, text=True,
+                             check=True).stdout.split()
+        return {"python": out[0], "sqlite": out[1], "django": out[2]}
+    except Exception:
+        return {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+                "django": "?"}
+
+
+def code_version() -> str:
+    """The commit measured, and whether the product code had uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "nmirf"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head} (with uncommitted changes under nmirf/)" if dirty else head
+
+
+def machine() -> dict:
+    versions = _venv_versions()
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
+    return {
+        "cpu": _cpu_model(),
+        "cores": f"{usable} usable ({os.cpu_count()} online)",
+        "ram": _ram(),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": versions["python"],
+        "sqlite": versions["sqlite"],
+        "django": versions["django"],
+        "postgresql": postgres_version() or "not answering",
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": " ".join(f"{x:.2f}" for x in load),
+        "code": code_version(),
+    }
+
+
+def machine_table(info: dict) -> str:
+    rows = [
+        ("CPU", info["cpu"]), ("Cores", info["cores"]), ("RAM", info["ram"]),
+        ("OS", info["os"]), ("Python", info["python"]), ("SQLite", info["sqlite"]),
+        ("PostgreSQL", info["postgresql"]), ("Django", info["django"]),
+        ("Date", info["date"]), ("Load average at start (1/5/15 min)", info["load"]),
+        ("Code measured (git)", info.get("code", "unknown")),
+    ]
+    return "\n".join(["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
