@@ -45,6 +45,7 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from nmirf.core import archives
 from nmirf.core.problems import RowProblem, SourceError
 
 # --- limits -------------------------------------------------------------------------------
@@ -58,9 +59,6 @@ MAX_ROW_CHARS = 2_000_000
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_EXPANDED_BYTES = MAX_FILE_BYTES
 # A part of an .xlsx that expands more than this many times is a zip bomb, not a sheet.
-# Real worksheets compress 5 to 30 times; parts under RATIO_FLOOR are not judged.
-MAX_RATIO = 100
-RATIO_FLOOR = 1024 * 1024
 # Excel's own grid.
 MAX_SPREADSHEET_ROWS = 1_048_576
 # An XML tag (name and attributes) longer than this is not something Excel writes.
@@ -281,11 +279,6 @@ def _size(handle: BinaryIO) -> int:
     return size
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:,.0f} MB" if size >= 10 * 1024 * 1024 else \
-        f"{size / 1024 / 1024:,.1f} MB"
-
-
 # --- rows -----------------------------------------------------------------------------------
 
 
@@ -382,8 +375,9 @@ def detect_encoding(source, display_name: str | None = None) -> str:
         if size == 0:
             raise SourceError(f"{name} is empty.")
         if size > MAX_FILE_BYTES:
-            raise SourceError(f"{name} is {_mb(size)}, more than the {_mb(MAX_FILE_BYTES)} "
-                              "a CSV file may be: split it into smaller files.")
+            raise SourceError(f"{name} is {archives.megabytes(size)}, more than the "
+                              f"{archives.megabytes(MAX_FILE_BYTES)} a CSV file may be: "
+                              "split it into smaller files.")
         head = handle.read(16)
         kind = sniff(head)
         if kind not in ("text", "binary data"):
@@ -644,33 +638,12 @@ def _open_zip(source, name: str):
 
 
 def _check_archive(archive: zipfile.ZipFile, name: str, *, check_ratio: bool) -> None:
-    infos = archive.infolist()
-    names = {info.filename for info in infos}
-    kind = _zip_kind(names, archive)
+    kind = _zip_kind({info.filename for info in archive.infolist()}, archive)
     if kind != "xlsx":
         raise SourceError(f"{name} is not an Excel workbook (.xlsx): it is {kind}.")
-    if any(info.flag_bits & 0x1 for info in infos):
-        raise SourceError(f"{name} is encrypted: remove the password and save it again.")
-    total = sum(info.file_size for info in infos)
-    if total > MAX_EXPANDED_BYTES:
-        raise SourceError(
-            f"{name} would expand to {_mb(total)} when unpacked, more than the "
-            f"{_mb(MAX_EXPANDED_BYTES)} allowed: it is refused as a possible zip bomb."
-        )
+    archives.check_totals(archive, name, max_expanded=MAX_EXPANDED_BYTES)
     if check_ratio:
-        _check_ratios(infos, name)
-
-
-def _check_ratios(infos: list[zipfile.ZipInfo], name: str) -> None:
-    for info in infos:
-        if info.file_size > RATIO_FLOOR and \
-                info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            ratio = info.file_size / max(info.compress_size, 1)
-            raise SourceError(
-                f"{name} looks like a zip bomb: its part {info.filename} would expand "
-                f"{ratio:,.0f} times, to {_mb(info.file_size)} (real workbooks expand at "
-                f"most a few dozen times). It was not opened."
-            )
+        archives.check_ratios(archive, name)
 
 
 def check_xlsx_archive(source, display_name: str | None = None) -> None:
@@ -1067,7 +1040,7 @@ def read_xlsx_rows(source, display_name: str | None = None, *,
         data_sheet = next((part for part in package.sheets if sheet and part.title == sheet),
                           package.sheets[0])
         _scan_cells(archive, name, package, data_sheet)
-        _check_ratios(archive.infolist(), name)
+        archives.check_ratios(archive, name)
     yield from _openpyxl_rows(source, name, data_sheet.title)
 
 

@@ -438,7 +438,7 @@ def test_it_refuses_a_zip_bomb_by_its_compression_ratio(tmp_path):
     message = _error(read_xlsx_rows(path))
     assert message.startswith("bomb.xlsx looks like a zip bomb: its part xl/media/image1.png "
                               "would expand ")
-    assert message.endswith(" times, to 50 MB (real workbooks expand at most a few dozen "
+    assert message.endswith(" times, to 50 MB (real documents expand at most a few dozen "
                             "times). It was not opened.")
     with pytest.raises(SourceError, match="looks like a zip bomb"):
         check_xlsx_archive(path)

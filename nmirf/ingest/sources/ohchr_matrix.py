@@ -94,6 +94,7 @@ from pathlib import Path
 import pycountry
 from lxml import etree
 
+from nmirf.core import archives
 from nmirf.core.text import clean_text, name_key
 
 from ..records import RowProblem, SourceError, SourceRow
@@ -103,9 +104,6 @@ SOURCE = "ohchr_matrix"
 SEED_DIR = Path(__file__).resolve().parents[2] / "recommendations" / "seed"
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_RATIO = 100
-RATIO_FLOOR = 1024 * 1024  # small parts (styles, settings) compress well and are harmless
-MAX_MEMBERS = 5000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -238,27 +236,8 @@ def _open(path: Path, name: str):
 
 
 def _check_archive(archive: zipfile.ZipFile, name: str) -> None:
-    members = archive.infolist()
-    if len(members) > MAX_MEMBERS:
-        raise SourceError(
-            f"{name} holds {len(members):,} files; a Word document holds a few dozen: "
-            "refusing it."
-        )
-    if any(member.flag_bits & 0x1 for member in members):
-        raise SourceError(f"{name} is encrypted: remove the password and import it again.")
-    total = sum(member.file_size for member in members)
-    if total > MAX_UNCOMPRESSED:
-        raise SourceError(
-            f"{name} would expand to {total / 1_048_576:,.0f} MB, more than the "
-            f"{MAX_UNCOMPRESSED // 1_048_576} MB allowed: refusing it (a zip bomb?)."
-        )
-    for member in members:
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
-            raise SourceError(
-                f"{name}: its part {member.filename} would expand {ratio:,.0f} times "
-                f"(at most {MAX_RATIO} allowed): refusing it (a zip bomb?)."
-            )
+    archives.check_totals(archive, name, max_expanded=MAX_UNCOMPRESSED)
+    archives.check_ratios(archive, name)
 
 
 # --- reading the XML -----------------------------------------------------------------
