@@ -26,6 +26,12 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def save(self, *args, **kwargs):
+        # The Django admin lets in staff only: administrators are staff by their role.
+        if self.role == Role.ADMINISTRATOR:
+            self.is_staff = True
+        super().save(*args, **kwargs)
+
     @property
     def is_administrator(self) -> bool:
         return self.is_superuser or self.role == Role.ADMINISTRATOR

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from nmirf.core.admin import RecordAdmin
+
+from .models import ImportRowError, ImportRun
+
+
+class ImportRowErrorInline(admin.TabularInline):
+    model = ImportRowError
+    fields = ("file", "row", "field", "message")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    max_num = 0
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(RecordAdmin):
+    """Import runs are a record of what happened: read-only."""
+
+    list_display = ("pk", "source", "status", "created", "updated", "unchanged", "rejected",
+                    "created_by", "created_at")
+    list_filter = ("status", "source", "dry_run")
+    inlines = [ImportRowErrorInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,116 @@
+from django.contrib import admin
+
+from nmirf.core.admin import RecordAdmin, ReferenceDataAdmin
+
+from .models import (
+    Document,
+    Mandate,
+    Mechanism,
+    Recommendation,
+    Review,
+    SourceRecord,
+    State,
+    StateAlias,
+    Taxonomy,
+    Term,
+    UprSession,
+)
+
+
+@admin.register(Mechanism)
+class MechanismAdmin(ReferenceDataAdmin):
+    list_display = ("code", "name", "kind", "follow_up_reply_years", "periodicity_years")
+    list_filter = ("kind", "system")
+    list_editable = ("follow_up_reply_years", "periodicity_years")
+    search_fields = ("code", "name", "name_fr", "name_es", "name_ar")
+
+
+@admin.register(Mandate)
+class MandateAdmin(ReferenceDataAdmin):
+    list_display = ("code", "title", "kind", "established")
+    list_filter = ("kind",)
+    search_fields = ("code", "title")
+
+
+class StateAliasInline(admin.TabularInline):
+    model = StateAlias
+    fields = ("alias", "key")
+    readonly_fields = ("key",)
+    extra = 1
+
+
+@admin.register(State)
+class StateAdmin(ReferenceDataAdmin):
+    list_display = ("iso3", "name", "regional_group")
+    list_filter = ("regional_group",)
+    search_fields = ("iso3", "name", "aliases__alias")
+    inlines = [StateAliasInline]
+
+
+@admin.register(StateAlias)
+class StateAliasAdmin(ReferenceDataAdmin):
+    list_display = ("alias", "state")
+    search_fields = ("alias", "state__name", "state__iso3")
+    autocomplete_fields = ("state",)
+    readonly_fields = ("key",)
+
+    def save_model(self, request, obj, form, change):
+        from nmirf.core.text import name_key
+
+        obj.key = name_key(obj.alias)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(UprSession)
+class UprSessionAdmin(ReferenceDataAdmin):
+    list_display = ("number", "cycle", "start_date", "end_date")
+    list_filter = ("cycle",)
+    filter_horizontal = ("states",)
+
+
+@admin.register(Taxonomy)
+class TaxonomyAdmin(ReferenceDataAdmin):
+    list_display = ("code", "name", "is_open")
+
+
+@admin.register(Term)
+class TermAdmin(ReferenceDataAdmin):
+    list_display = ("code", "name", "taxonomy", "parent")
+    list_filter = ("taxonomy",)
+    search_fields = ("code", "name")
+    raw_id_fields = ("parent",)
+
+
+@admin.register(Review)
+class ReviewAdmin(RecordAdmin):
+    list_display = ("key", "mechanism", "state", "cycle", "session", "label", "date")
+    list_filter = ("mechanism", "cycle")
+    search_fields = ("key", "state__name", "label")
+    raw_id_fields = ("state", "mandate")
+
+
+@admin.register(Document)
+class DocumentAdmin(RecordAdmin):
+    list_display = ("symbol", "title", "date", "language")
+    search_fields = ("symbol", "title")
+    raw_id_fields = ("review",)
+
+
+class SourceRecordInline(admin.TabularInline):
+    model = SourceRecord
+    fields = ("source", "key", "location", "import_run")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(RecordAdmin):
+    list_display = ("__str__", "review", "position", "action_category", "archived")
+    list_filter = ("position", "archived", "review__mechanism")
+    search_fields = ("text", "paragraph", "external_key")
+    raw_id_fields = ("review", "document", "possible_duplicate_of")
+    readonly_fields = ("external_key",)
+    exclude = ("recommending_states", "terms")
+    inlines = [SourceRecordInline]
+    list_select_related = ("review__state", "review__mechanism")
