@@ -120,3 +120,15 @@ def registry_snapshot() -> dict:
 
     snapshot["texts"] = sorted(Recommendation.objects.values_list("pk", "text", "position"))
     return snapshot
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise():
+    """A request to a /fr/, /es/ or /ar/ page leaves that language active in the thread;
+    each test starts in the default language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -63,6 +63,6 @@ def name_key(value: str) -> str:
 
 def clean_text(value: str) -> str:
     """Collapse whitespace and strip control characters that sources leave in text."""
-    if _CONTROL.search(value):
+    if not (value.isascii() and value.isprintable()) and _CONTROL.search(value):
         value = _CONTROL.sub(" ", value)
     return " ".join(value.split())

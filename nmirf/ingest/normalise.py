@@ -120,6 +120,7 @@ class Normaliser:
         self.state_override = state_override
         self.session_override = session_override
         self.reviews: dict[str, ReviewSpec] = {}
+        self._review_keys: dict[tuple, str] = {}
 
     def prepare(self, row: SourceRow) -> Prepared | list[RowProblem]:
         problems: list[RowProblem] = []
@@ -161,8 +162,8 @@ class Normaliser:
             recommending = self.states.resolve(name)
             if recommending is None:
                 problem(f"unknown recommending state {name!r}", "recommending_states")
-            elif recommending.pk not in recommending_ids:
-                recommending_ids.append(recommending.pk)
+            elif recommending.id not in recommending_ids:
+                recommending_ids.append(recommending.id)
 
         term_ids: list[int] = []
         new_terms: list[tuple[int, str]] = []
@@ -171,14 +172,15 @@ class Normaliser:
             if taxonomy is None:
                 problem(f"unknown taxonomy {taxonomy_code!r}", taxonomy_code)
                 continue
+            taxonomy_id = taxonomy.id
             for term_name in names:
-                term_id = self.terms.get((taxonomy.pk, name_key(term_name)))
+                term_id = self.terms.get((taxonomy_id, name_key(term_name)))
                 if term_id is not None:
                     if term_id not in term_ids:
                         term_ids.append(term_id)
                 elif taxonomy.is_open:
-                    if (taxonomy.pk, term_name) not in new_terms:
-                        new_terms.append((taxonomy.pk, term_name.strip()))
+                    if (taxonomy_id, term_name) not in new_terms:
+                        new_terms.append((taxonomy_id, term_name.strip()))
                 else:
                     problem(f"unknown {taxonomy.name} term {term_name!r}", taxonomy_code)
 
@@ -200,6 +202,20 @@ class Normaliser:
         )
 
     def _review(self, row: SourceRow, mechanism, state, problem) -> str | None:
+        """The key of the review a row belongs to (its ReviewSpec noted once per review);
+        rows of one review share the answer, so it is worked out once per distinct set of
+        review values."""
+        memo = (mechanism.id, state.id, row.session, row.cycle, row.mandate,
+                row.review_label, row.review_date)
+        known = self._review_keys.get(memo)
+        if known is not None:
+            return known
+        key = self._new_review(row, mechanism, state, problem)
+        if key is not None:
+            self._review_keys[memo] = key
+        return key
+
+    def _new_review(self, row: SourceRow, mechanism, state, problem) -> str | None:
         session = self.session_override or row.session
         mandate = None
         if row.mandate:
@@ -224,8 +240,8 @@ class Normaliser:
             cycle, session = row.cycle, None
         if key not in self.reviews:
             self.reviews[key] = ReviewSpec(
-                key=key, mechanism_id=mechanism.pk, state_id=state.pk, cycle=cycle,
-                session=session, mandate_id=mandate.pk if mandate else None, label=label,
+                key=key, mechanism_id=mechanism.id, state_id=state.id, cycle=cycle,
+                session=session, mandate_id=mandate.id if mandate else None, label=label,
                 date=row.review_date or None,
             )
         return key
