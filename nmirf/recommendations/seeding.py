@@ -12,6 +12,7 @@ from django.db import transaction
 
 from nmirf.core.text import name_key
 
+from . import state_names
 from .models import Mandate, Mechanism, State, StateAlias, Taxonomy, Term, UprSession
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
@@ -109,18 +110,7 @@ def seed_states() -> int:
             state.regional_group = groups[country.alpha_3]
             state.save(update_fields=["regional_group"])
 
-    aliases: dict[str, tuple[str, str]] = {}
-    for country in pycountry.countries:
-        for value in (
-            country.alpha_3, country.name,
-            getattr(country, "official_name", None), getattr(country, "common_name", None),
-        ):
-            if value:
-                aliases[name_key(value)] = (value, country.alpha_3)
-    # Curated aliases win over pycountry's names ("Congo" is the Republic of the Congo).
-    for row in _rows("state_aliases.csv"):
-        aliases[name_key(row["alias"])] = (row["alias"], row["iso3"])
-
+    aliases = state_names.aliases()
     known = set(StateAlias.objects.values_list("key", flat=True))
     StateAlias.objects.bulk_create(
         [

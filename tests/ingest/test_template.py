@@ -52,15 +52,15 @@ def _expected(file: str) -> list[SourceRow]:
     common = {"source": "template", "file": file, "mechanism": "CERD", "review_label": "18-20",
               "review_date": "2022-12-19", "document_symbol": "CERD/C/BRA/CO/18-20"}
     return [
-        SourceRow(row=2, key="CERD:bra:18-20:6", state="BRA", text=PARA_6, paragraph="6",
+        SourceRow(row=2, key="CERD:BRA:18-20:6", state="BRA", text=PARA_6, paragraph="6",
                   terms={"uhri_themes": ["Statistics and data collection"],
                          "affected_persons": ["People of African descent",
                                               "Indigenous peoples"],
                          "sdg": ["17.18"]}, **common),
-        SourceRow(row=3, key="CERD:bra:18-20:10", state="BRA", text=PARA_10, paragraph="10",
+        SourceRow(row=3, key="CERD:BRA:18-20:10", state="BRA", text=PARA_10, paragraph="10",
                   terms={"uhri_themes": ["National human rights institutions"],
                          "affected_persons": [], "sdg": ["16.a"]}, **common),
-        SourceRow(row=4, key="CERD:brazil:18-20:27(c)", state="Brazil", text=PARA_27C,
+        SourceRow(row=4, key="CERD:BRA:18-20:27(c)", state="Brazil", text=PARA_27C,
                   paragraph="27(c)",
                   terms={"uhri_themes": ["Participation in public affairs",
                                          "Violence against women"],
@@ -118,7 +118,7 @@ def test_it_reads_excel_dates_and_numbers_as_written(tmp_path):
 def test_it_decides_the_format_by_content_not_name(tmp_path):
     path = _xlsx(tmp_path / "really-a-workbook.csv", CERD_ROWS)
     assert [row.key for row in template.read(path)] == \
-        ["CERD:bra:18-20:6", "CERD:bra:18-20:10", "CERD:brazil:18-20:27(c)"]
+        ["CERD:BRA:18-20:6", "CERD:BRA:18-20:10", "CERD:BRA:18-20:27(c)"]
 
 
 def test_it_reads_the_recommendations_sheet_of_the_blank_template(tmp_path):
@@ -129,7 +129,7 @@ def test_it_reads_the_recommendations_sheet_of_the_blank_template(tmp_path):
     path = tmp_path / "filled.xlsx"
     workbook.save(path)
     [row] = template.read(path)
-    assert (row.row, row.key, row.text) == (2, "CERD:bra:18-20:10", PARA_10)
+    assert (row.row, row.key, row.text) == (2, "CERD:BRA:18-20:10", PARA_10)
 
 
 def test_it_reads_header_names_loosely(tmp_path):
@@ -137,7 +137,7 @@ def test_it_reads_header_names_loosely(tmp_path):
                 header=["Mechanism", " STATE ", "Paragraph", "text"])
     [row] = template.read(path)
     assert (row.mechanism, row.state, row.paragraph, row.key) == \
-        ("CERD", "BRA", "8(a)", "CERD:bra::8(a)")
+        ("CERD", "BRA", "8(a)", "CERD:BRA::8(a)")
 
 
 def test_it_reads_a_special_procedure_visit_with_the_mandate_as_mechanism(tmp_path):
@@ -147,8 +147,8 @@ def test_it_reads_a_special_procedure_visit_with_the_mandate_as_mechanism(tmp_pa
     ], header=["mechanism", "state", "review", "paragraph", "text", "mandate"])
     rows = list(template.read(path))
     assert [(r.mechanism, r.mandate, r.review_label, r.key) for r in rows] == [
-        ("SP", "sr-housing", "2011", "SP:mar:2011:79(a)"),
-        ("SP", "sr-housing", "2011", "SP:mar:2011:79(b)"),
+        ("SP", "sr-housing", "2011", "SP:MAR:2011:79(a)"),
+        ("SP", "sr-housing", "2011", "SP:MAR:2011:79(b)"),
     ]
 
 
@@ -163,8 +163,8 @@ def test_it_reads_upr_rows_with_session_positions_and_recommending_states(tmp_pa
     first, second = template.read(path)
     assert (first.session, first.review_label, first.recommending_states, first.position,
             first.action_category, first.key) == (
-        34, "", ["Portugal", "Korea, Republic of"], "Supported", "5", "UPR:svn:34:115.1")
-    assert (second.session, second.position, second.key) == (34, "noted", "UPR:svn:34:115.2")
+        34, "", ["Portugal", "Korea, Republic of"], "Supported", "5", "UPR:SVN:34:115.1")
+    assert (second.session, second.position, second.key) == (34, "noted", "UPR:SVN:34:115.2")
 
 
 def test_it_uses_the_external_id_as_the_key(tmp_path):
@@ -395,3 +395,12 @@ def test_it_imports_a_template_and_leaves_nothing_behind_on_bad_input(tmp_path, 
     assert error.startswith("1 row rejected; nothing was imported. ")
     assert error.endswith("bad.csv, row 5: unknown state under review 'Brasil'.\n")
     assert Recommendation.objects.count() == 3
+
+
+def test_the_key_is_the_same_whether_the_state_is_written_as_a_code_or_a_name(tmp_path):
+    first = _csv(tmp_path / "codes.csv", [["CERD", "BRA", "18-20", "", "", "6", PARA_6,
+                                           "", "", ""]])
+    second = _csv(tmp_path / "names.csv", [["CERD", "Brazil", "18-20", "", "", "6", PARA_6,
+                                            "", "", ""]])
+    assert next(template.read(first)).key == next(template.read(second)).key == \
+        "CERD:BRA:18-20:6"

@@ -91,11 +91,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pycountry
 from lxml import etree
 
 from nmirf.core import archives
 from nmirf.core.text import clean_text, name_key
+from nmirf.recommendations import state_names
 
 from ..records import RowProblem, SourceError, SourceRow
 
@@ -370,54 +370,18 @@ def _header_text(document) -> str:
     return "\n".join(text for text in texts if text.strip())
 
 
-# --- state names without a database --------------------------------------------------
-
-
-@functools.cache
-def _state_index() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """(name key -> ISO3, spaceless key -> name, ISO3 codes) from pycountry and the
-    seeded aliases: the same sources as seeding.seed_states, read without the database."""
-    by_key: dict[str, str] = {}
-    display: dict[str, str] = {}
-    for country in pycountry.countries:
-        for value in (country.name, getattr(country, "official_name", None),
-                      getattr(country, "common_name", None)):
-            if value:
-                by_key[name_key(value)] = country.alpha_3
-                display.setdefault(name_key(value).replace(" ", ""), value)
-    path = SEED_DIR / "state_aliases.csv"
-    if path.exists():
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for row in csv.DictReader(handle):
-                by_key[name_key(row["alias"])] = row["iso3"]
-                display[name_key(row["alias"]).replace(" ", "")] = row["alias"]
-    codes = {country.alpha_3: country.alpha_3 for country in pycountry.countries}
-    return by_key, display, codes
+# --- state names without a database (recommendations/state_names.py) ----------------------
 
 
 @functools.lru_cache(maxsize=4096)
 def _known_state(value: str) -> str | None:
     """The state name as written (or repaired, if only its spacing was wrong), or None."""
     value = clean_text(value).strip(" ;,.")
-    if not value:
-        return None
-    by_key, display, _codes = _state_index()
-    key = name_key(value)
-    if key in by_key:
-        return value
-    return display.get(key.replace(" ", ""))
+    return state_names.known_name(value) if value else None
 
 
 def _iso3(value: str) -> str | None:
-    by_key, display, codes = _state_index()
-    value = value.strip()
-    if value.upper() in codes and len(value) == 3:
-        return value.upper()
-    key = name_key(value)
-    if key in by_key:
-        return by_key[key]
-    repaired = display.get(key.replace(" ", ""))
-    return by_key.get(name_key(repaired)) if repaired else None
+    return state_names.iso3_of(value.strip())
 
 
 def _split_top_level(value: str) -> list[str]:

@@ -32,6 +32,7 @@ from nmirf.core.spreadsheets import (
     xlsx_value,
 )
 from nmirf.core.text import name_key
+from nmirf.recommendations import state_names
 
 from ..records import RowProblem, SourceError, SourceRow
 
@@ -293,7 +294,10 @@ def _row(item: SheetRow, header: dict[str, int], header_cells: list[str], name: 
     if external_id:
         key = external_id
     elif paragraph:
-        key = ":".join([mechanism.upper(), name_key(state).replace(" ", "-"),
+        # The state by its ISO3 code where it is known, so that "BRA" and "Brazil" are
+        # the same recommendation on the next import.
+        state_part = state_names.iso3_of(state) or name_key(state).replace(" ", "-")
+        key = ":".join([mechanism.upper(), state_part,
                         review or (str(session) if session else ""), paragraph])
     else:
         key = ""

@@ -1,0 +1,58 @@
+"""State names as sources write them, resolved without the database: pycountry's names and
+the curated aliases of seed/state_aliases.csv (which win: "Congo" is the Republic of the
+Congo). Seeding writes the same table into StateAlias, where administrators can add more;
+adapters, which read files before any database look-up, use it directly."""
+
+import csv
+import functools
+from pathlib import Path
+
+import pycountry
+
+from nmirf.core.text import name_key
+
+ALIASES_FILE = Path(__file__).resolve().parent / "seed" / "state_aliases.csv"
+
+
+@functools.cache
+def aliases(*, with_codes: bool = True) -> dict[str, tuple[str, str]]:
+    """{folded name: (the name as written, ISO3)}. `with_codes` adds the ISO3 codes
+    themselves, which a parser of free text must not take for names ("AND" is Andorra)."""
+    table: dict[str, tuple[str, str]] = {}
+    for country in pycountry.countries:
+        values = [country.name, getattr(country, "official_name", None),
+                  getattr(country, "common_name", None)]
+        if with_codes:
+            values.insert(0, country.alpha_3)
+        for value in values:
+            if value:
+                table[name_key(value)] = (value, country.alpha_3)
+    if ALIASES_FILE.exists():
+        with ALIASES_FILE.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                table[name_key(row["alias"])] = (row["alias"], row["iso3"])
+    return table
+
+
+@functools.cache
+def _spaceless() -> dict[str, str]:
+    """{folded name without spaces: the name as written}, to repair "Sierra Le one"."""
+    return {key.replace(" ", ""): written
+            for key, (written, _iso3) in aliases(with_codes=False).items()}
+
+
+def known_name(value: str) -> str | None:
+    """The state name as written (or repaired, if only its spacing was wrong), or None."""
+    if name_key(value) in aliases(with_codes=False):
+        return value
+    return _spaceless().get(name_key(value).replace(" ", ""))
+
+
+def iso3_of(value: str) -> str | None:
+    """The ISO3 code of a state name, alias or code, or None."""
+    table = aliases()
+    key = name_key(value)
+    if key in table:
+        return table[key][1]
+    repaired = _spaceless().get(key.replace(" ", ""))
+    return table[name_key(repaired)][1] if repaired else None
