@@ -51,7 +51,8 @@ def test_a_coordinator_imports_a_file_and_sees_the_result(coordinator_client, co
     assert run.status == "succeeded" and run.created == 1 and run.created_by == coordinator
     assert Recommendation.objects.count() == 1
     page = response.content.decode()
-    assert "1 were created" in page and 'aria-valuenow="100"' in page
+    assert "1 records read: 1 created, 0 updated, 0 unchanged." in page
+    assert 'aria-valuenow="100"' in page
 
 
 def test_a_bad_file_shows_every_problem_and_writes_nothing(coordinator_client, upload):
