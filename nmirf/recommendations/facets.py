@@ -24,7 +24,7 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from .filters import AFFECTED_TAXONOMY, SDG_TAXONOMY, RecommendationFilter
-from .models import ActionCategory, Mechanism, Position, Review, State, Term
+from .models import ActionCategory, Mechanism, Position, Recommendation, Review, State, Term
 from .registry_index import POSITIONS, RegistryIndex, cached_matches, current_index
 
 DEFAULT_LIMIT = 15
@@ -83,7 +83,10 @@ def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
             matches, _keys = cached_matches(filterset.query, ranked=False)
         base &= index.mask_of_ids(matches)
     if any(name not in ROW_FACETS for name in active):
-        base &= index.mask_of(filterset.filtered(exclude=["q", *narrowing]))
+        # From all recommendations: the index knows which are archived, and not asking
+        # saves reading every selected row.
+        base &= index.mask_of(filterset.filtered(exclude=["q", *narrowing],
+                                                 queryset=Recommendation.objects.all()))
     return base
 
 

@@ -272,10 +272,12 @@ class RecommendationFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         return self.order(super().filter_queryset(queryset))
 
-    def filtered(self, exclude=()) -> QuerySet:
+    def filtered(self, exclude=(), queryset: QuerySet | None = None) -> QuerySet:
         """The queryset narrowed by every valid filter except those named in `exclude`,
-        unordered: what facet counts and aggregates start from."""
-        queryset = self.queryset.all()
+        unordered: what facet counts and aggregates start from. `queryset` replaces the
+        starting set (the active recommendations) where the caller accounts for archived
+        ones itself."""
+        queryset = (self.queryset if queryset is None else queryset).all()
         if self.is_bound:
             self.errors  # noqa: B018 - validates the form
             for name, value in self.form.cleaned_data.items():
