@@ -22,6 +22,7 @@ from django.db.models.expressions import RawSQL
 from .text import search_text
 
 FTS_TABLE = "recommendation_fts"
+INSERT_TRIGGER = "recommendation_fts_ai"  # created by recommendations migration 0002
 PG_CONFIG = "english"
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
@@ -153,24 +154,20 @@ def ranked_matches(user_query: str, *, ranked: bool = True) -> tuple[list[int], 
     return list(ids), list(keys)
 
 
-def rebuild_index() -> None:
-    """Rebuild the SQLite index from the table (after raw bulk writes with triggers off)."""
-    if is_postgres():
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
-
-
 @contextmanager
 def bulk_insert_into_index(first_id: int):
     """Index rows inserted in bulk (ids >= first_id) in one statement instead of one
     trigger call per row: 40,000 rows index in a fraction of a second rather than seconds.
-    Must run inside the caller's transaction, so other writers never see the trigger gone."""
-    if is_postgres():  # the GIN index follows the table by itself
+    The insert trigger (migration 0002) is set aside and put back as it was defined, inside
+    the caller's transaction, so other writers never see it gone."""
+    if is_postgres():  # the trigger filling search_vector is cheap; GIN follows the table
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS recommendation_fts_ai")
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                       [INSERT_TRIGGER])
+        (trigger_sql,) = cursor.fetchone()
+        cursor.execute(f"DROP TRIGGER {INSERT_TRIGGER}")
     yield
     with connection.cursor() as cursor:
         cursor.execute(
@@ -178,11 +175,4 @@ def bulk_insert_into_index(first_id: int):
             "SELECT id, search_text FROM recommendations_recommendation WHERE id >= %s",
             [first_id],
         )
-        cursor.execute(_INSERT_TRIGGER)
-
-
-_INSERT_TRIGGER = (
-    "CREATE TRIGGER recommendation_fts_ai AFTER INSERT ON recommendations_recommendation "
-    "BEGIN INSERT INTO recommendation_fts(rowid, search_text) "
-    "VALUES (new.id, new.search_text); END"
-)
+        cursor.execute(trigger_sql)

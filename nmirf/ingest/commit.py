@@ -125,15 +125,31 @@ def _existing_sources(source: str, keys: list[str]) -> dict[str, tuple[int, str,
     return found
 
 
-def _candidates(review_ids: list[int], source: str) -> dict[tuple[int, str], list[int]]:
-    """Recommendations of these reviews that other sources brought, by their words."""
+@dataclass
+class Candidates:
+    """Recommendations of the reviews an import touches that other sources brought, by
+    their words; and, where several share the same words (UPR Info has one per recommending
+    state), who recommended each, read once for all of them."""
+
+    by_words: dict[tuple[int, str], list[int]]
+    states_of: dict[int, set[int]]
+
+    def match(self, review_id: int, search_text: str, state_ids: list[int]) -> int | None:
+        found = self.by_words.get((review_id, match_key(search_text))) if self.by_words \
+            else None
+        if not found:
+            return None
+        wanted = set(state_ids)
+        for rec_id in found:  # the one from the same recommending state, if there is one
+            if self.states_of.get(rec_id, set()) & wanted:
+                return rec_id
+        return found[0]
+
+
+def _candidates(review_ids: list[int], source: str) -> Candidates:
     by_words: dict[tuple[int, str], list[int]] = defaultdict(list)
-    if not review_ids:
-        return by_words
     rows = list(Recommendation.objects.filter(review_id__in=review_ids)
-                .values_list("id", "review_id", "search_text"))
-    if not rows:
-        return by_words
+                .values_list("id", "review_id", "search_text")) if review_ids else []
     ids = [row[0] for row in rows]
     same_source = set()
     for chunk in _chunks(ids):
@@ -147,7 +163,13 @@ def _candidates(review_ids: list[int], source: str) -> dict[tuple[int, str], lis
     for rec_id, review_id, text in rows:
         if rec_id not in same_source:
             by_words[(review_id, match_key(text))].append(rec_id)
-    return by_words
+    shared = [rec_id for group in by_words.values() if len(group) > 1 for rec_id in group]
+    states_of: dict[int, set[int]] = defaultdict(set)
+    for chunk in _chunks(shared):
+        for rec_id, state_id in RecommendingState.objects.filter(
+                recommendation_id__in=chunk).values_list("recommendation_id", "state_id"):
+            states_of[rec_id].add(state_id)
+    return Candidates(by_words=dict(by_words), states_of=states_of)
 
 
 def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec], run_id: int,
@@ -162,9 +184,7 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
 
     existing = _existing_sources(source, [r.row.key for r in records])
     fresh = [r for r in records if r.row.key not in existing]
-    candidates = _candidates(
-        sorted({review_ids[r.review_key] for r in fresh}), source
-    ) if fresh else {}
+    candidates = _candidates(sorted({review_ids[r.review_key] for r in fresh}), source)
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -198,11 +218,8 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
                 added_states += [(rec_id, s) for s in record.recommending_state_ids]
                 added_terms += [(rec_id, t) for t in record.term_ids]
         else:
-            match = _pick_match(
-                candidates.get((review_id, match_key(record.search_text)), [])
-                if candidates else [],
-                record.recommending_state_ids,
-            )
+            match = candidates.match(review_id, record.search_text,
+                                     record.recommending_state_ids)
             if match is not None:
                 counts.linked += 1
                 rec_id = match
@@ -304,24 +321,6 @@ def _deferred_indexes(new_rows: int, existing_rows: int):
     with connection.cursor() as cursor:
         for _name, sql in indexes:
             cursor.execute(sql)
-
-
-def _pick_match(candidates: list[int], state_ids: list[int]) -> int | None:
-    if not candidates:
-        return None
-    if len(candidates) == 1:
-        return candidates[0]
-    # Several recommendations with these words (UPR Info has one per recommending state):
-    # the one from the same recommending state, if there is one.
-    wanted = set(state_ids)
-    if wanted:
-        same_state = set(RecommendingState.objects.filter(
-            recommendation_id__in=candidates, state_id__in=wanted
-        ).values_list("recommendation_id", flat=True))
-        for rec_id in candidates:
-            if rec_id in same_state:
-                return rec_id
-    return candidates[0]
 
 
 def _add_links(table: str, column: str, pairs: list[tuple[int, int]]) -> None:

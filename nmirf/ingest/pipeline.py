@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .commit import commit
 from .models import ImportRowError, ImportRun
@@ -29,8 +30,9 @@ logger = logging.getLogger(__name__)
 # Kept in the run for the user to read; past this the message says how many more.
 MAX_STORED_ERRORS = 500
 
-# phase ("reading", "checking", "writing"), done, total
+# phase (a key of PHASES), done, total
 ProgressCallback = Callable[[str, int, int], None]
+PHASES = {"reading": _("Reading files"), "checking": _("Checking rows"), "writing": _("Writing")}
 
 
 @dataclass
@@ -88,11 +90,10 @@ def run_import(run: ImportRun, files: list[InputFile],
             if index % 5000 == 0:
                 report("checking", index, len(rows))
         if problems:
-            rejected = len({(p.file, p.row) for p in problems})
-            run.rows_read = len(rows) + len({(p.file, p.row) for p in problems
-                                             if p.row and (p.file, p.row) not in
-                                             {(r.file, r.row) for r in rows}})
-            _fail(run, _summary(problems, rejected), problems, rejected=rejected)
+            rejected_rows = {(p.file, p.row) for p in problems}
+            run.rows_read = len({(r.file, r.row) for r in rows} | rejected_rows)
+            _fail(run, _summary(problems, len(rejected_rows)), problems,
+                  rejected=len(rejected_rows))
         if not prepared:
             _fail(run, f"{', '.join(run.files)}: no recommendations found.", [])
         counts = _commit(run, prepared, normaliser, report)
@@ -127,14 +128,10 @@ def run_import(run: ImportRun, files: list[InputFile],
 def _read(adapter, files: list[InputFile], options: dict, report):
     rows, problems = [], []
     for number, item in enumerate(files, 1):
+        report("reading", number - 1, len(files))
         for record in adapter.read(item.path, item.name, options):
-            if isinstance(record, RowProblem):
-                problems.append(record)
-            else:
-                rows.append(record)
-            if len(rows) % 5000 == 0 and rows:
-                report("reading", number - 1, len(files))
-        report("reading", number, len(files))
+            (problems if isinstance(record, RowProblem) else rows).append(record)
+    report("reading", len(files), len(files))
     return rows, problems
 
 

@@ -6,17 +6,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext_lazy as _
 
 from nmirf.core import permissions
 
 from .forms import ImportForm
 from .models import ImportRun
-from .pipeline import InputFile, start_run
+from .pipeline import PHASES, InputFile, start_run
 from .tasks import progress_of, run_import_task, upload_dir
-
-PHASES = {"reading": _("Reading files"), "checking": _("Checking rows"),
-          "writing": _("Writing")}
 
 
 def _require_import_rights(user):

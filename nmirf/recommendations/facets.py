@@ -69,13 +69,14 @@ class Facets:
 
 
 def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
-                   matches: list[int] | None = None) -> np.ndarray:
+                   matches: list[int] | None = None, exclude=()) -> np.ndarray:
     """bool[size]: the recommendations selected by every filter except the row facets'
     own (mechanism, review, position, action category), which are checked in memory so
     that each of them can be counted without its own filter. The search is answered by
     the full-text index alone (`matches`, if the caller has them already); the other
     filters, if any, by one query for the ids."""
-    active = filterset.active_filters
+    active = {name: values for name, values in filterset.active_filters.items()
+              if name not in exclude}
     narrowing = [name for name in ROW_FACETS if name in active]
     base = index.active.copy()
     if filterset.query:
@@ -85,7 +86,7 @@ def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
     if any(name not in ROW_FACETS for name in active):
         # From all recommendations: the index knows which are archived, and not asking
         # saves reading every selected row.
-        base &= index.mask_of(filterset.filtered(exclude=["q", *narrowing],
+        base &= index.mask_of(filterset.filtered(exclude=["q", *narrowing, *exclude],
                                                  queryset=Recommendation.objects.all()))
     return base
 
@@ -105,8 +106,9 @@ def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT, 
     total, everything, facets = _row_facets(index, base, active, narrowing, mechanisms, limit)
     term_facets = _term_facets(index, everything, active, limit)
     if "recommending" in active:
-        state_base = index.mask_of(filterset.filtered(exclude=["recommending", *narrowing]))
-        state_base = _passes(index, state_base, active, narrowing, mechanisms)
+        # Counted without its own filter: the same selection, less that one.
+        state_base = _passes(index, selection_base(index, filterset, exclude=["recommending"]),
+                             active, narrowing, mechanisms)
     else:
         state_base = everything
     state_facet = _state_facet(index, state_base, active.get("recommending", []), limit)

@@ -183,9 +183,7 @@ class StateResolver:
     def __init__(self):
         self._by_key = {
             key: state
-            for key, state in StateAlias.objects.select_related("state").values_list(
-                "key", "state"
-            )
+            for key, state in StateAlias.objects.values_list("key", "state_id")
         }
         self._states = {state.pk: state for state in State.objects.all()}
         self._cache: dict[str, State | None] = {}

@@ -3,7 +3,6 @@ Imports write in bulk with raw SQL and bump it themselves (ingest/commit.py); th
 handlers cover edits through the ORM (the admin, later the web forms and the API)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
 
 from .models import (
     Recommendation,
@@ -17,15 +16,18 @@ from .models import (
 WATCHED = (Recommendation, RecommendationTerm, RecommendingState, Review, Term)
 
 
-@receiver(post_save)
-@receiver(post_delete)
 def registry_changed(sender, **kwargs):
-    if sender in WATCHED and not kwargs.get("raw"):
+    if not kwargs.get("raw"):  # loaddata replays stored rows; it is not an edit
         RegistryVersion.bump()
 
 
-@receiver(m2m_changed, sender=Recommendation.terms.through)
-@receiver(m2m_changed, sender=Recommendation.recommending_states.through)
 def links_changed(sender, action, **kwargs):
     if action.startswith("post_"):
         RegistryVersion.bump()
+
+
+for model in WATCHED:
+    post_save.connect(registry_changed, sender=model, dispatch_uid=f"registry-save-{model}")
+    post_delete.connect(registry_changed, sender=model, dispatch_uid=f"registry-del-{model}")
+for through in (Recommendation.terms.through, Recommendation.recommending_states.through):
+    m2m_changed.connect(links_changed, sender=through, dispatch_uid=f"registry-m2m-{through}")

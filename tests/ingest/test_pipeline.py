@@ -146,3 +146,15 @@ def test_fit_key_keeps_long_keys_distinct_and_within_the_column():
     first, second = fit_key("k" * 300 + "1"), fit_key("k" * 300 + "2")
     assert len(first) == len(second) == 200 and first != second
     assert fit_key("short") == "short"
+
+
+def test_the_search_index_follows_bulk_imports_and_later_edits(db, tmp_path):
+    from nmirf.core.search import search
+
+    import_file(csv_file(tmp_path, row("Abolish statelessness.")))
+    assert search(Recommendation.objects.all(), "statelessness").count() == 1
+    rec = Recommendation.objects.get()
+    # After the bulk import the per-row triggers are back: an edit is searchable at once.
+    Recommendation.objects.create(review=rec.review, text="Protect albinism advocates.",
+                                  external_key="manual:1")
+    assert search(Recommendation.objects.all(), "albinism").count() == 1

@@ -10,10 +10,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
+from nmirf.ingest.pipeline import PHASES, ImportFailed, InputFile, run_import, start_run
 from nmirf.ingest.sources import ADAPTERS
-
-PHASES = {"reading": "Reading files", "checking": "Checking rows", "writing": "Writing"}
 
 
 class Command(BaseCommand):
@@ -87,7 +85,7 @@ class _ProgressBar:
             self.close()
             self.phase = phase
             unit = "file" if phase == "reading" else "row"
-            self.bar = tqdm(total=total, desc=PHASES.get(phase, phase), unit=unit,
+            self.bar = tqdm(total=total, desc=str(PHASES.get(phase, phase)), unit=unit,
                             file=sys.stderr, leave=True)
         self.bar.total = total
         self.bar.n = done
