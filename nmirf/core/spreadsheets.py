@@ -550,10 +550,13 @@ def _csv_records(text, name: str, delimiter: str) -> Iterator[SheetRow]:
     reader = csv.reader(lines, delimiter=delimiter)
     header: list[str] | None = None
     number = 0
+    # The cell limit is module-wide state of csv: set for this file's records only, and
+    # given back whenever this generator hands a row to its caller.
+    previous_limit = csv.field_size_limit()
     while not lines.finished:
         lines.start_record()
         row_number = number + 1
-        previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
+        csv.field_size_limit(MAX_CELL_CHARS)
         try:
             cells = next(reader)
         except StopIteration:
@@ -571,7 +574,7 @@ def _csv_records(text, name: str, delimiter: str) -> Iterator[SheetRow]:
             )
         if number > MAX_SPREADSHEET_ROWS:
             raise SourceError(f"{name} has more than {MAX_SPREADSHEET_ROWS:,} rows: split it.")
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():  # a blank record
             continue
         if header is None:
             cells[0] = cells[0].lstrip("\ufeff")

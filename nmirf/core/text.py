@@ -63,6 +63,9 @@ def name_key(value: str) -> str:
 
 def clean_text(value: str) -> str:
     """Collapse whitespace and strip control characters that sources leave in text."""
-    if not (value.isascii() and value.isprintable()) and _CONTROL.search(value):
+    if value.isascii() and value.isprintable():  # no control characters, no line breaks
+        if "  " not in value and value[:1] != " " and value[-1:] != " ":
+            return value  # the common case, several times faster
+    elif _CONTROL.search(value):
         value = _CONTROL.sub(" ", value)
     return " ".join(value.split())

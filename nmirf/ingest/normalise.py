@@ -91,10 +91,13 @@ class Prepared:
         fraction of the time a join of formatted parts takes."""
         row = self.row
         payload = (self.review_key, row.paragraph, row.text, row.language, self.position,
-                   self.action_category, row.document_symbol,
-                   sorted(self.recommending_state_ids), sorted(self.term_ids),
-                   sorted(self.new_terms))
+                   self.action_category, row.document_symbol, _sorted(self.recommending_state_ids),
+                   _sorted(self.term_ids), _sorted(self.new_terms))
         self.content_hash = hashlib.sha1(repr(payload).encode()).hexdigest()
+
+
+def _sorted(values: list) -> list:
+    return values if len(values) < 2 else sorted(values)
 
 
 class Normaliser:
@@ -121,56 +124,60 @@ class Normaliser:
         self.session_override = session_override
         self.reviews: dict[str, ReviewSpec] = {}
         self._review_keys: dict[tuple, str] = {}
+        # Each distinct value a source writes, resolved once.
+        self._mechanism_of: dict[str, Mechanism | None] = {}
+        self._position_of: dict[str, str | None] = {}
+        self._action_of: dict[object, int | None | bool] = {}
 
     def prepare(self, row: SourceRow) -> Prepared | list[RowProblem]:
-        problems: list[RowProblem] = []
+        # Runs once per row (40,000 times for the shared UPR Info files): each distinct
+        # source value is resolved once and remembered, and problems are only built when
+        # there are some.
+        problems: list[tuple[str, str]] = []  # (message, field)
         row.key = fit_key(row.key, MAX_KEY - len(row.source) - 1)
-
-        def problem(message: str, field_name: str = "") -> None:
-            problems.append(RowProblem(row.file, row.row, message, field_name))
 
         state_name = self.state_override or row.state
         state = self.states.resolve(state_name) if state_name else None
         if state is None:
-            problem(f"unknown state under review {state_name!r}" if state_name
-                    else "no state under review", "state")
-        mechanism = self.mechanisms.get((row.mechanism or "").strip().upper())
+            problems.append((f"unknown state under review {state_name!r}" if state_name
+                             else "no state under review", "state"))
+        mechanism = self._mechanism(row.mechanism)
         if mechanism is None:
-            problem(f"unknown mechanism {row.mechanism!r} (use a code such as UPR, CERD, "
-                    "CEDAW, SP or IACHR)", "mechanism")
+            problems.append((f"unknown mechanism {row.mechanism!r} (use a code such as UPR, "
+                             "CERD, CEDAW, SP or IACHR)", "mechanism"))
         text = row.text.strip()
         if not text:
-            problem("has no recommendation text", "text")
+            problems.append(("has no recommendation text", "text"))
         elif len(text) > MAX_TEXT:
-            problem(f"text is longer than {MAX_TEXT:,} characters", "text")
+            problems.append((f"text is longer than {MAX_TEXT:,} characters", "text"))
 
-        position = POSITIONS.get(name_key(row.position or ""))
+        position = self._position(row.position)
         if position is None:
-            problem(f"unknown position {row.position!r} (expected supported, supported in "
-                    "part, noted, voluntary pledge or none)", "position")
+            problems.append((f"unknown position {row.position!r} (expected supported, "
+                             "supported in part, noted, voluntary pledge or none)",
+                             "position"))
 
-        action_category = None
-        if str(row.action_category or "").strip():
-            value = str(row.action_category).strip()
-            if value.isdigit() and 1 <= int(value) <= 5:
-                action_category = int(value)
-            else:
-                problem(f"action category {value!r} is not a number from 1 to 5", "action")
+        action_category = self._action(row.action_category)
+        if action_category is False:
+            problems.append((f"action category {str(row.action_category).strip()!r} is not "
+                             "a number from 1 to 5", "action"))
+            action_category = None
 
         recommending_ids = []
         for name in row.recommending_states:
             recommending = self.states.resolve(name)
             if recommending is None:
-                problem(f"unknown recommending state {name!r}", "recommending_states")
+                problems.append((f"unknown recommending state {name!r}",
+                                 "recommending_states"))
             elif recommending.id not in recommending_ids:
                 recommending_ids.append(recommending.id)
 
         term_ids: list[int] = []
         new_terms: list[tuple[int, str]] = []
-        for taxonomy_code, names in (row.terms or {}).items():
+        for taxonomy_code, names in row.terms.items():
             taxonomy = self.taxonomies.get(taxonomy_code)
             if taxonomy is None:
-                problem(f"unknown taxonomy {taxonomy_code!r}", taxonomy_code)
+                problems.append((f"unknown taxonomy {taxonomy_code!r}", taxonomy_code))
                 continue
             taxonomy_id = taxonomy.id
             for term_name in names:
@@ -182,18 +189,20 @@ class Normaliser:
                     if (taxonomy_id, term_name) not in new_terms:
                         new_terms.append((taxonomy_id, term_name.strip()))
                 else:
-                    problem(f"unknown {taxonomy.name} term {term_name!r}", taxonomy_code)
+                    problems.append((f"unknown {taxonomy.name} term {term_name!r}",
+                                     taxonomy_code))
 
         review_key = None
         if state is not None and mechanism is not None:
-            review_key = self._review(row, mechanism, state, problem)
+            review_key = self._review(row, mechanism, state, problems)
         if problems:
-            return problems
+            return [RowProblem(row.file, row.row, message, field_name)
+                    for message, field_name in problems]
         return Prepared(
             row=row,
             review_key=review_key,
             external_key=f"{row.source}:{row.key}",
-            search_text=search_text(text),
+            search_text=row.folded if row.folded and text == row.text else search_text(text),
             position=position,
             action_category=action_category,
             recommending_state_ids=recommending_ids,
@@ -201,7 +210,31 @@ class Normaliser:
             new_terms=new_terms,
         )
 
-    def _review(self, row: SourceRow, mechanism, state, problem) -> str | None:
+    def _mechanism(self, code: str):
+        known = self._mechanism_of.get(code)
+        if known is None:
+            known = self._mechanism_of[code] = self.mechanisms.get((code or "").strip().upper())
+        return known
+
+    def _position(self, value: str) -> str | None:
+        if value not in self._position_of:
+            self._position_of[value] = POSITIONS.get(name_key(value or ""))
+        return self._position_of[value]
+
+    def _action(self, value) -> int | None | bool:
+        """The action category 1–5, None where the source gives none, False where what it
+        gives is not one."""
+        if value not in self._action_of:
+            text = str(value or "").strip()
+            if not text:
+                self._action_of[value] = None
+            elif text.isdigit() and 1 <= int(text) <= 5:
+                self._action_of[value] = int(text)
+            else:
+                self._action_of[value] = False
+        return self._action_of[value]
+
+    def _review(self, row: SourceRow, mechanism, state, problems) -> str | None:
         """The key of the review a row belongs to (its ReviewSpec noted once per review);
         rows of one review share the answer, so it is worked out once per distinct set of
         review values."""
@@ -210,22 +243,23 @@ class Normaliser:
         known = self._review_keys.get(memo)
         if known is not None:
             return known
-        key = self._new_review(row, mechanism, state, problem)
+        key = self._new_review(row, mechanism, state, problems)
         if key is not None:
             self._review_keys[memo] = key
         return key
 
-    def _new_review(self, row: SourceRow, mechanism, state, problem) -> str | None:
+    def _new_review(self, row: SourceRow, mechanism, state, problems) -> str | None:
         session = self.session_override or row.session
         mandate = None
         if row.mandate:
             mandate = self.mandates.get(name_key(row.mandate))
             if mandate is None:
-                problem(f"unknown special-procedure mandate {row.mandate!r}", "mandate")
+                problems.append((f"unknown special-procedure mandate {row.mandate!r}",
+                                 "mandate"))
                 return None
         if mechanism.kind == MechanismKind.UPR:
             if not session:
-                problem("a UPR recommendation needs its session number", "session")
+                problems.append(("a UPR recommendation needs its session number", "session"))
                 return None
             cycle = row.cycle or self.cycles.get(session) or _cycle_of_session(session)
             key = f"UPR:{state.iso3}:{session}"

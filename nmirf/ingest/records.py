@@ -23,6 +23,9 @@ class SourceRow:
     state: str  # state under review, as written in the source (name, alias or ISO code)
     mechanism: str  # mechanism code: "UPR", "CERD", …
     text: str
+    # The text as core.text.search_text folds it, where the adapter has it already (for
+    # its keys); the normaliser folds the text itself otherwise.
+    folded: str = ""
     session: int | None = None  # UPR Working Group session
     cycle: int | None = None  # UPR cycle (derived from the session when absent)
     review_label: str = ""  # treaty periodic review ("18-20"), visit ("2012 visit")
@@ -40,4 +43,6 @@ class SourceRow:
 
     @property
     def location(self) -> str:
-        return f"{self.file}, row {self.row}"
+        """Where the record is in its file, as a source record keeps it: the file's own
+        name (the import run keeps the paths it was given)."""
+        return f"{self.file.rpartition('/')[2]}, row {self.row}"

@@ -74,19 +74,29 @@ def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
     own (mechanism, review, position, action category), which are checked in memory so
     that each of them can be counted without its own filter. The search is answered by
     the full-text index alone (`matches`, if the caller has them already); the other
-    filters, if any, by one query for the ids."""
+    filters by the index too (RegistryIndex.filter_mask), or, for a filter it does not
+    know, by one query for the ids."""
     active = {name: values for name, values in filterset.active_filters.items()
               if name not in exclude}
-    narrowing = [name for name in ROW_FACETS if name in active]
     base = index.active.copy()
     if filterset.query:
         if matches is None:
             matches, _keys = cached_matches(filterset.query, ranked=False)
         base &= index.mask_of_ids(matches)
-    if any(name not in ROW_FACETS for name in active):
+    in_database = []
+    for name, values in active.items():
+        if name in ROW_FACETS:
+            continue
+        mask = index.filter_mask(name, values)
+        if mask is None:
+            in_database.append(name)
+        else:
+            base &= mask
+    if in_database:
         # From all recommendations: the index knows which are archived, and not asking
         # saves reading every selected row.
-        base &= index.mask_of(filterset.filtered(exclude=["q", *narrowing, *exclude],
+        others = [name for name in filterset.filters if name not in in_database]
+        base &= index.mask_of(filterset.filtered(exclude=others,
                                                  queryset=Recommendation.objects.all()))
     return base
 
@@ -108,7 +118,7 @@ def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT, 
     if "recommending" in active:
         # Counted without its own filter: the same selection, less that one.
         state_base = _passes(index, selection_base(index, filterset, exclude=["recommending"]),
-                             active, narrowing, mechanisms)
+                             active, narrowing)
     else:
         state_base = everything
     state_facet = _state_facet(index, state_base, active.get("recommending", []), limit)
@@ -127,33 +137,20 @@ def _row_values(index: RegistryIndex) -> dict[str, np.ndarray]:
             "position": index.position, "action_category": index.action}
 
 
-def _chosen(active, mechanisms) -> dict[str, set]:
-    id_of_code = {mechanism.code: pk for pk, mechanism in mechanisms.items()}
-    position_code = {value: code for code, value in enumerate(POSITIONS)}
-    return {
-        "mechanism": {id_of_code[c] for c in active.get("mechanism", []) if c in id_of_code},
-        "review": set(active.get("review", [])),
-        "position": {position_code[p] for p in active.get("position", [])
-                     if p in position_code},
-        "action_category": {int(value) for value in active.get("action_category", [])},
-    }
-
-
-def _checks(index, active, narrowing, mechanisms) -> dict[str, np.ndarray]:
+def _checks(index, active, narrowing) -> dict[str, np.ndarray]:
     """For each row filter in use: bool[size], whether each row passes it."""
-    values, chosen = _row_values(index), _chosen(active, mechanisms)
-    return {name: np.isin(values[name], list(chosen[name])) for name in narrowing}
+    return {name: index.filter_mask(name, active[name]) for name in narrowing}
 
 
-def _passes(index, mask, active, narrowing, mechanisms) -> np.ndarray:
+def _passes(index, mask, active, narrowing) -> np.ndarray:
     passes = mask.copy()
-    for check in _checks(index, active, narrowing, mechanisms).values():
+    for check in _checks(index, active, narrowing).values():
         passes &= check
     return passes
 
 
 def _row_facets(index, base, active, narrowing, mechanisms, limit):
-    checks = _checks(index, active, narrowing, mechanisms)
+    checks = _checks(index, active, narrowing)
     everything = base.copy()
     for check in checks.values():
         everything &= check

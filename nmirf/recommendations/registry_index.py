@@ -26,14 +26,16 @@ from django.db import connection
 
 from nmirf.core.search import ranked_matches
 
-from .filters import REVIEW_ORDERINGS
+from .filters import AFFECTED_TAXONOMY, REVIEW_ORDERINGS, SDG_TAXONOMY, THEME_TAXONOMIES
 from .models import (
+    Mechanism,
     Position,
     Recommendation,
     RecommendationTerm,
     RecommendingState,
     RegistryVersion,
     Review,
+    State,
     Term,
 )
 
@@ -68,6 +70,14 @@ class RegistryIndex:
     state_rec: np.ndarray  # int32[links]
     state_id: np.ndarray  # int32[links]
     review_rank: dict  # sort key -> int32[max review id + 1]: the review's place in that order
+    # Per review id: its state, UPR session and cycle (-1 where none).
+    review_state: np.ndarray
+    review_session: np.ndarray
+    review_cycle: np.ndarray
+    state_of_iso3: dict  # ISO3 -> state id
+    mechanism_of_code: dict  # mechanism code -> id
+    taxonomy_of_term: dict  # term id -> taxonomy code
+    sdg_terms_of_code: dict  # SDG goal or target code -> its term and its targets' terms
 
     @classmethod
     def build(cls, version: str) -> "RegistryIndex":
@@ -94,10 +104,17 @@ class RegistryIndex:
                                         dtype=np.int8, count=len(rows))
             action[ids] = np.fromiter((row[3] for row in rows), dtype=np.int8,
                                       count=len(rows))
-        reviews = dict(Review.objects.values_list("id", "mechanism_id"))
-        mechanism_of_review = np.zeros((max(reviews, default=0) + 1), dtype=np.int32)
-        for review_id, mechanism_id in reviews.items():
+        reviews = list(Review.objects.values_list("id", "mechanism_id", "state_id", "session",
+                                                  "cycle"))
+        review_slots = max((row[0] for row in reviews), default=0) + 1
+        mechanism_of_review = np.zeros(review_slots, dtype=np.int32)
+        review_state, review_session, review_cycle = (
+            np.full(review_slots, -1, dtype=np.int64) for _ in range(3))
+        for review_id, mechanism_id, state_id, session, cycle in reviews:
             mechanism_of_review[review_id] = mechanism_id
+            review_state[review_id] = state_id
+            review_session[review_id] = -1 if session is None else session
+            review_cycle[review_id] = -1 if cycle is None else cycle
         mechanism = mechanism_of_review[review]
 
         terms = _fetch(
@@ -108,8 +125,15 @@ class RegistryIndex:
             f"SELECT recommendation_id, state_id FROM {RecommendingState._meta.db_table}",
             columns=2,
         )
-        sdg_terms = list(Term.objects.filter(taxonomy__code="sdg")
+        sdg_terms = list(Term.objects.filter(taxonomy__code=SDG_TAXONOMY)
                          .values_list("id", "parent_id"))
+        taxonomy_of_term = dict(Term.objects.values_list("id", "taxonomy__code"))
+        sdg_terms_of_code: dict[str, list[int]] = {}
+        for term_id, code, parent_code in Term.objects.filter(
+                taxonomy__code=SDG_TAXONOMY).values_list("id", "code", "parent__code"):
+            sdg_terms_of_code.setdefault(code, []).append(term_id)
+            if parent_code:
+                sdg_terms_of_code.setdefault(parent_code, []).append(term_id)
         goal_of_term = np.zeros(max(Term.objects.order_by("-id").values_list("id", flat=True)
                                     [:1], default=0) + 1, dtype=np.int32)
         for term_id, parent_id in sdg_terms:
@@ -134,6 +158,11 @@ class RegistryIndex:
             goal_rec=pairs[:, 0].astype(np.int32), goal_id=pairs[:, 1].astype(np.int32),
             state_rec=states[:, 0].astype(np.int32), state_id=states[:, 1].astype(np.int32),
             review_rank=review_rank,
+            review_state=review_state, review_session=review_session,
+            review_cycle=review_cycle,
+            state_of_iso3=dict(State.objects.values_list("iso3", "id")),
+            mechanism_of_code=dict(Mechanism.objects.values_list("code", "id")),
+            taxonomy_of_term=taxonomy_of_term, sdg_terms_of_code=sdg_terms_of_code,
         )
 
     # -- selections --------------------------------------------------------------------
@@ -144,6 +173,60 @@ class RegistryIndex:
         mask = np.zeros(self.size, dtype=bool)
         mask[ids[ids < self.size]] = True
         return mask & self.active
+
+    def filter_mask(self, name: str, values: list) -> np.ndarray | None:
+        """bool[size]: the recommendations that the filter `name` of filters.py keeps with
+        these (cleaned) values — the same meaning, answered from memory; None for a filter
+        this index cannot answer (the caller asks the database). Archived ones are not
+        removed here: `active` does that. tests/recommendations/test_registry_index.py
+        checks every filter against the SQL one."""
+        if name == "mechanism":
+            ids = [self.mechanism_of_code[code] for code in values
+                   if code in self.mechanism_of_code]
+            return np.isin(self.mechanism, ids)
+        if name == "review":
+            return np.isin(self.review, values)
+        if name == "position":
+            codes = [POSITIONS.index(value) for value in values if value in POSITIONS]
+            return np.isin(self.position, codes)
+        if name == "action_category":
+            return np.isin(self.action, [int(value) for value in values])
+        if name in ("state", "session", "cycle"):
+            per_review = {"state": self.review_state, "session": self.review_session,
+                          "cycle": self.review_cycle}[name]
+            if name == "state":
+                values = [self.state_of_iso3[iso3] for iso3 in values
+                          if iso3 in self.state_of_iso3]
+            return np.isin(per_review, values)[self.review]
+        if name == "recommending":
+            ids = [self.state_of_iso3[iso3] for iso3 in values if iso3 in self.state_of_iso3]
+            return self._having(self.state_rec, self.state_id, ids)
+        if name in ("theme", "affected", "term", "sdg"):
+            mask = np.ones(self.size, dtype=bool)
+            for value in values:  # all of them: each one narrows
+                mask &= self._having(self.term_rec, self.term_id, self._terms_meant(name, value))
+            return mask
+        return None
+
+    def _terms_meant(self, name: str, value) -> list[int]:
+        """The term ids one value of a term filter stands for (filters._theme and others)."""
+        if name == "sdg":
+            return self.sdg_terms_of_code.get(value, [])
+        taxonomy = self.taxonomy_of_term.get(value)
+        if name == "theme":
+            return [value] if taxonomy in THEME_TAXONOMIES else []
+        if name == "affected":
+            return [value] if taxonomy == AFFECTED_TAXONOMY else []
+        return [value] if taxonomy is not None else []
+
+    def _having(self, link_rec: np.ndarray, link_value: np.ndarray, values) -> np.ndarray:
+        """bool[size]: the recommendations linked to any of `values`."""
+        mask = np.zeros(self.size, dtype=bool)
+        if values:
+            wanted = (link_value == values[0]) if len(values) == 1 else np.isin(link_value,
+                                                                                 values)
+            mask[link_rec[wanted]] = True
+        return mask
 
     def ordered(self, mask: np.ndarray, sort: str, relevance=None) -> np.ndarray:
         """The selected ids in list order: by relevance (a {id: key} pair of arrays, smaller

@@ -13,7 +13,6 @@ own stable key; the pipeline flags the second one as a possible duplicate of the
 
 import hashlib
 import html
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,32 +46,35 @@ def read(path: Path, *, display_name: str | None = None, **_options) -> Iterator
             f"{name} is not a UPR Info export: missing the columns {', '.join(missing)}"
             f"{detail}."
         )
-    index = {column: header.index(column) for column in header}
-    seen: Counter[str] = Counter()
+    columns = tuple(header.index(column) for column in
+                    ("To", "Text", "From", "Response", "Action", "Issue", "Session"))
+    width = len(header)
+    seen: dict[str, int] = {}
     for sheet_row in rows:
         cells, row_number = sheet_row.cells, sheet_row.number
-        if len(cells) < len(header):
+        if len(cells) < width:
             yield RowProblem(name, row_number,
-                             f"has {len(cells)} fields where the header has {len(header)}"
+                             f"has {len(cells)} fields where the header has {width}"
                              " (the file may be truncated)")
             continue
-        record = _row(cells, index, name, row_number)
+        record = _row(cells, columns, name, row_number)
         if isinstance(record, RowProblem):
             yield record
             continue
-        seen[record.key] += 1
-        record.occurrence = seen[record.key]
-        if record.occurrence > 1:
-            record.key = f"{record.key}#{record.occurrence}"
+        occurrence = seen[record.key] = seen.get(record.key, 0) + 1
+        if occurrence > 1:
+            record.occurrence = occurrence
+            record.key = f"{record.key}#{occurrence}"
         yield record
 
 
-def _row(cells: list[str], index: dict[str, int], name: str, row_number: int):
-    # Cells are read by position, unescaped only where an entity may be: this runs 40,000
-    # times for the shared files.
+def _row(cells: list[str], columns: tuple[int, ...], name: str, row_number: int):
+    # This runs 40,000 times for the shared files: cells are read by position, and
+    # unescaped only in the rare rows where an entity may be.
+    if "&" in "".join(cells):
+        cells = [html.unescape(cell) for cell in cells]
     state, text, recommending, response, action, issue_cell, session_cell = (
-        _cell(cells[index[column]]) for column in
-        ("To", "Text", "From", "Response", "Action", "Issue", "Session")
+        cells[column].strip() for column in columns
     )
     text = clean_text(text)
     if not state:
@@ -85,29 +87,26 @@ def _row(cells: list[str], index: dict[str, int], name: str, row_number: int):
         return RowProblem(name, row_number, f"session {session_cell!r} is not a number",
                           "Session")
     pledge = name_key(response) == "voluntary pledge"
-    if pledge or recommending.casefold() == UNKNOWN_STATE or not recommending:
+    if pledge or not recommending or recommending.casefold() == UNKNOWN_STATE:
         recommending_states = []
     else:
         recommending_states = [recommending]
-    issues = [issue.strip() for issue in issue_cell.split(",") if issue.strip()]
-    digest = hashlib.sha1(search_text(text).encode()).hexdigest()[:16]
-    key = f"{name_key(state)}:{session_cell}:{name_key(recommending)}:{digest}"
+    issues = [issue.strip() for issue in issue_cell.split(",")] if issue_cell else []
+    folded = search_text(text)
+    digest = hashlib.sha1(folded.encode()).hexdigest()[:16]
     return SourceRow(
         source=SOURCE,
         file=name,
         row=row_number,
-        key=key,
+        key=f"{name_key(state)}:{session_cell}:{name_key(recommending)}:{digest}",
         state=state,
         mechanism="UPR",
         text=text,
+        folded=folded,
         session=int(session_cell),
         recommending_states=recommending_states,
         position=response,
         action_category=action,
-        terms={"upr_info_issues": issues},
+        terms={"upr_info_issues": [issue for issue in issues if issue]},
         language="en",
     )
-
-
-def _cell(value: str) -> str:
-    return (html.unescape(value) if "&" in value else value).strip()
