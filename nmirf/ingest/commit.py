@@ -133,6 +133,25 @@ def _existing_sources(source: str, keys: list[str]) -> dict[str, tuple[int, str,
     return found
 
 
+def _last_id_given() -> int:
+    """The largest recommendation id ever given, deleted ones included, so that an id (and
+    a bookmarked or shared link) never comes back for another recommendation: the table's
+    own sequence, or its largest id where that is larger."""
+    largest = Recommendation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [REC])
+            (name,) = cursor.fetchone()
+            cursor.execute(f"SELECT last_value, is_called FROM {name}")
+            last_value, is_called = cursor.fetchone()
+            sequence = last_value if is_called else 0
+        else:
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [REC])
+            row = cursor.fetchone()
+            sequence = row[0] if row else 0
+    return max(largest, sequence)
+
+
 @dataclass
 class Candidates:
     """Recommendations of the reviews an import touches that other sources brought, by
@@ -232,9 +251,7 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {REC} IN EXCLUSIVE MODE")
-    next_id = first_new_id = (
-        Recommendation.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    ) + 1
+    next_id = first_new_id = _last_id_given() + 1
 
     new_recs, new_states, new_terms, new_sources = [], [], [], []
     updates, update_hashes, added_states, added_terms = [], [], [], []
@@ -329,7 +346,7 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{REC}', 'id'), "
-                f"(SELECT MAX(id) FROM {REC}))"
+                f"GREATEST((SELECT MAX(id) FROM {REC}), %s))", [next_id - 1]
             )
     if counts.created or counts.updated or counts.linked:
         RegistryVersion.bump()

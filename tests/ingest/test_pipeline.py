@@ -1,8 +1,11 @@
 """The shared import pipeline: all-or-nothing, idempotent, with readable runs."""
 
 import pytest
+from django.db import connection
 
+from nmirf.ingest import commit as commit_module
 from nmirf.ingest.models import ImportRun
+from nmirf.ingest.normalise import Normaliser
 from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
 from nmirf.recommendations.models import Position, Recommendation, SourceRecord
 from tests.conftest import registry_snapshot
@@ -158,3 +161,37 @@ def test_the_search_index_follows_bulk_imports_and_later_edits(db, tmp_path):
     Recommendation.objects.create(review=rec.review, text="Protect albinism advocates.",
                                   external_key="manual:1")
     assert search(Recommendation.objects.all(), "albinism").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_import_still_refuses_a_reference_to_a_row_that_is_gone(reference_data, tmp_path,
+                                                                       monkeypatch):
+    # Large imports on SQLite are written with foreign-key enforcement off and check the
+    # ids they refer to instead: a term deleted while the file was being read is caught.
+    monkeypatch.setattr(commit_module, "BULK_ROWS", 1)
+    prepare = Normaliser.prepare
+
+    def prepare_with_a_vanished_term(self, source_row):
+        result = prepare(self, source_row)
+        if not isinstance(result, list):
+            result.term_ids.append(999_999)
+        return result
+
+    monkeypatch.setattr(Normaliser, "prepare", prepare_with_a_vanished_term)
+    before = registry_snapshot()
+    with pytest.raises(ImportFailed, match="999999"):
+        import_file(csv_file(tmp_path, row(), row("Protect migrants.", issues="Migrants")))
+    assert registry_snapshot() == before
+    if connection.vendor == "sqlite":  # enforcement is back on for everything else
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys")
+            assert cursor.fetchone()[0] == 1
+
+
+def test_the_id_of_a_deleted_recommendation_is_never_given_again(db, tmp_path):
+    import_file(csv_file(tmp_path, row()))
+    deleted = Recommendation.objects.get()
+    deleted_id = deleted.pk
+    deleted.delete()
+    import_file(csv_file(tmp_path, row("Protect migrants.", issues="Migrants"), name="b.csv"))
+    assert Recommendation.objects.get().pk > deleted_id
