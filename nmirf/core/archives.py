@@ -5,7 +5,9 @@ bomb; encrypted parts and archives of thousands of files are refused too."""
 
 import zipfile
 
-from .problems import SourceError
+from django.utils.translation import gettext_noop
+
+from .problems import Message, SourceError
 
 MB = 1024 * 1024
 # Real documents compress 5 to 30 times; parts under RATIO_FLOOR are not judged.
@@ -14,8 +16,9 @@ RATIO_FLOOR = MB
 MAX_MEMBERS = 5000
 
 
-def megabytes(size: int) -> str:
-    return f"{size / MB:,.0f} MB" if size >= 10 * MB else f"{size / MB:,.1f} MB"
+def megabytes(size: int) -> Message:
+    amount = f"{size / MB:,.0f}" if size >= 10 * MB else f"{size / MB:,.1f}"
+    return Message(gettext_noop("%(size)s MB"), size=amount)
 
 
 def check_totals(archive: zipfile.ZipFile, name: str, *, max_expanded: int,
@@ -24,16 +27,20 @@ def check_totals(archive: zipfile.ZipFile, name: str, *, max_expanded: int,
     `max_expanded` bytes."""
     infos = archive.infolist()
     if len(infos) > max_members:
-        raise SourceError(f"{name} holds {len(infos):,} files; an Office document holds a "
-                          "few dozen: it is refused.")
+        raise SourceError(Message(
+            gettext_noop("%(file)s holds %(count)s files; an Office document holds a few "
+                         "dozen: it is refused."),
+            file=name, count=f"{len(infos):,}"))
     if any(info.flag_bits & 0x1 for info in infos):
-        raise SourceError(f"{name} is encrypted: remove the password and save it again.")
+        raise SourceError(Message(
+            gettext_noop("%(file)s is encrypted: remove the password and save it again."),
+            file=name))
     total = sum(info.file_size for info in infos)
     if total > max_expanded:
-        raise SourceError(
-            f"{name} would expand to {megabytes(total)} when unpacked, more than the "
-            f"{megabytes(max_expanded)} allowed: it is refused as a possible zip bomb."
-        )
+        raise SourceError(Message(
+            gettext_noop("%(file)s would expand to %(size)s when unpacked, more than the "
+                         "%(limit)s allowed: it is refused as a possible zip bomb."),
+            file=name, size=megabytes(total), limit=megabytes(max_expanded)))
 
 
 def check_ratios(archive: zipfile.ZipFile, name: str) -> None:
@@ -42,8 +49,9 @@ def check_ratios(archive: zipfile.ZipFile, name: str) -> None:
         if info.file_size > RATIO_FLOOR and \
                 info.file_size > MAX_RATIO * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
-            raise SourceError(
-                f"{name} looks like a zip bomb: its part {info.filename} would expand "
-                f"{ratio:,.0f} times, to {megabytes(info.file_size)} (real documents expand "
-                f"at most a few dozen times). It was not opened."
-            )
+            raise SourceError(Message(
+                gettext_noop("%(file)s looks like a zip bomb: its part %(part)s would expand "
+                             "%(ratio)s times, to %(size)s (real documents expand at most a "
+                             "few dozen times). It was not opened."),
+                file=name, part=info.filename, ratio=f"{ratio:,.0f}",
+                size=megabytes(info.file_size)))

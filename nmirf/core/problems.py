@@ -1,17 +1,75 @@
 """Problems with the files people give us: shared by the spreadsheet readers in core and
-the import adapters in ingest."""
+the import adapters in ingest.
+
+Every message about a file or a row is a `Message`: it reads as English where it is used as
+text (the command line, logs, tests), and keeps its untranslated template and parameters,
+so that what is stored with an import run can be shown in each reader's language
+(`localize`). Templates are %-style and marked for translation where they are written:
+
+    raise SourceError(Message(gettext_noop("%(file)s is empty."), file=name))
+"""
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
+
+class Message(str):
+    """English text that remembers how to say itself in another language. A parameter is
+    a string, a number, or another Message (translated in turn)."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params):
+        self = super().__new__(cls, template % params)  # so "%%" is a percent sign always
+        self.template = template
+        self.params = params
+        return self
+
+    def as_data(self) -> dict:
+        """A JSON-ready form, for storing (localize reads it back)."""
+        return {"template": self.template,
+                "params": {name: value.as_data() if isinstance(value, Message) else value
+                           for name, value in self.params.items()}}
+
+
+def message_data(text) -> dict | None:
+    """What to store beside a message's English text: its template and parameters, or
+    None for plain text (which then shows as it is)."""
+    return text.as_data() if isinstance(text, Message) else None
+
+
+def localize(data: dict | None, english: str = "") -> str:
+    """A stored message in the active language; its English text where there is nothing
+    to translate, or where a translation does not fit its parameters."""
+    if not data:
+        return english
+    params = {name: localize(value) if isinstance(value, dict) else value
+              for name, value in (data.get("params") or {}).items()}
+    template = data.get("template", "")
+    for text in (gettext(template), template):
+        try:
+            return text % params
+        except (KeyError, ValueError, TypeError):
+            continue
+    return english
+
+
+def message_of(error: Exception):
+    """An exception's message, a Message where it was raised with one."""
+    return error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
+
 
 class SourceError(Exception):
-    """The file as a whole cannot be read. The message names the file and the problem."""
+    """The file as a whole cannot be read. The message (a Message) names the file and the
+    problem."""
 
 
 @dataclass
 class RowProblem:
-    """One row that cannot be used; the message says why, without the file and row (the
-    pipeline adds them)."""
+    """One row that cannot be used; the message (a Message) says why, without the file and
+    row (the pipeline adds them)."""
 
     file: str
     row: int | None

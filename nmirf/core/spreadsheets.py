@@ -45,8 +45,10 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from django.utils.translation import gettext_noop
+
 from nmirf.core import archives
-from nmirf.core.problems import RowProblem, SourceError
+from nmirf.core.problems import Message, RowProblem, SourceError
 
 # --- limits -------------------------------------------------------------------------------
 
@@ -198,19 +200,21 @@ def sheet_title(title: str) -> str:
 
 # --- what a file is -------------------------------------------------------------------------
 
+# The descriptions are Messages, so that a message naming one translates it too.
+_GIF = Message(gettext_noop("a GIF image"))
 _MAGIC = (
     (b"PK\x03\x04", "zip"),
     (b"PK\x05\x06", "zip"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"{\\rtf", "an RTF document"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\x89PNG\r\n\x1a\n", Message(gettext_noop("a PNG image"))),
+    (b"\xff\xd8\xff", Message(gettext_noop("a JPEG image"))),
+    (b"GIF87a", _GIF),
+    (b"GIF89a", _GIF),
+    (b"%PDF", Message(gettext_noop("a PDF document"))),
+    (b"{\\rtf", Message(gettext_noop("an RTF document"))),
+    (b"\x1f\x8b", Message(gettext_noop("a gzip archive"))),
+    (b"Rar!", Message(gettext_noop("a RAR archive"))),
+    (b"7z\xbc\xaf\x27\x1c", Message(gettext_noop("a 7-Zip archive"))),
 )
 
 
@@ -226,7 +230,7 @@ def sniff(head: bytes) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "text"
     if b"\x00" in head:
-        return "binary data"
+        return Message(gettext_noop("binary data"))
     return "text"
 
 
@@ -235,21 +239,21 @@ def _zip_kind(names: set[str], archive: zipfile.ZipFile) -> str:
     if "xl/workbook.xml" in names:
         return "xlsx"
     if "xl/workbook.bin" in names:
-        return "an Excel binary workbook (.xlsb)"
+        return Message(gettext_noop("an Excel binary workbook (.xlsb)"))
     if "word/document.xml" in names:
-        return "a Word document (.docx)"
+        return Message(gettext_noop("a Word document (.docx)"))
     if any(name.startswith("ppt/") for name in names):
-        return "a PowerPoint presentation"
+        return Message(gettext_noop("a PowerPoint presentation"))
     if "mimetype" in names:
         try:
             mimetype = archive.read("mimetype")[:100].decode("ascii", "replace")
         except (KeyError, zipfile.BadZipFile, OSError, RuntimeError):
             mimetype = ""
         if "spreadsheet" in mimetype:
-            return "an OpenDocument spreadsheet (.ods)"
+            return Message(gettext_noop("an OpenDocument spreadsheet (.ods)"))
         if "opendocument" in mimetype:
-            return "an OpenDocument file"
-    return "a zip archive"
+            return Message(gettext_noop("an OpenDocument file"))
+    return Message(gettext_noop("a zip archive"))
 
 
 def display_name_of(source, display_name: str | None = None) -> str:
@@ -341,14 +345,18 @@ def read_rows(source, display_name: str | None = None, *,
     raise SourceError(_not_a_spreadsheet(name, kind))
 
 
-def _not_a_spreadsheet(name: str, kind: str) -> str:
+def _not_a_spreadsheet(name: str, kind: str) -> Message:
     if kind == "empty":
-        return f"{name} is empty."
+        return Message(gettext_noop("%(file)s is empty."), file=name)
     if kind == "ole":
-        return (f"{name} is an old-style Excel file (.xls) or a password-protected "
-                "workbook, which cannot be read: remove any password and save it as "
-                "Excel Workbook (.xlsx) or as CSV.")
-    return f"{name} is {kind}, not a spreadsheet: import a CSV or an Excel workbook (.xlsx)."
+        return Message(
+            gettext_noop("%(file)s is an old-style Excel file (.xls) or a password-protected "
+                         "workbook, which cannot be read: remove any password and save it as "
+                         "Excel Workbook (.xlsx) or as CSV."),
+            file=name)
+    return Message(gettext_noop("%(file)s is %(kind)s, not a spreadsheet: import a CSV or an "
+                                "Excel workbook (.xlsx)."),
+                   file=name, kind=kind)
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -373,11 +381,13 @@ def detect_encoding(source, display_name: str | None = None) -> str:
     with _binary(source) as handle:
         size = _size(handle)
         if size == 0:
-            raise SourceError(f"{name} is empty.")
+            raise SourceError(Message(gettext_noop("%(file)s is empty."), file=name))
         if size > MAX_FILE_BYTES:
-            raise SourceError(f"{name} is {archives.megabytes(size)}, more than the "
-                              f"{archives.megabytes(MAX_FILE_BYTES)} a CSV file may be: "
-                              "split it into smaller files.")
+            raise SourceError(Message(
+                gettext_noop("%(file)s is %(size)s, more than the %(limit)s a CSV file may "
+                             "be: split it into smaller files."),
+                file=name, size=archives.megabytes(size),
+                limit=archives.megabytes(MAX_FILE_BYTES)))
         head = handle.read(16)
         kind = sniff(head)
         if kind not in ("text", "binary data"):
@@ -393,10 +403,11 @@ def detect_encoding(source, display_name: str | None = None) -> str:
         while block := handle.read(_BLOCK):
             nul = block.find(b"\x00")
             if nul >= 0:
-                raise SourceError(
-                    f"{name} is not a text file: it holds binary data (a NUL byte at byte "
-                    f"{offset + nul:,}). Import a CSV saved as text, or an .xlsx workbook."
-                )
+                raise SourceError(Message(
+                    gettext_noop("%(file)s is not a text file: it holds binary data (a NUL "
+                                 "byte at byte %(offset)s). Import a CSV saved as text, or "
+                                 "an .xlsx workbook."),
+                    file=name, offset=f"{offset + nul:,}"))
             offset += len(block)
             if utf8:
                 try:
@@ -429,11 +440,17 @@ def _guess_legacy(high: Counter) -> str:
     return "mac_roman" if score("mac_roman") > score("cp1252") else "cp1252"
 
 
-def _not_a_csv(name: str, kind: str) -> str:
+def _not_a_csv(name: str, kind: str) -> Message:
     if kind == "zip":
-        return (f"{name} is a zip archive (an Excel workbook or another Office file), not a "
-                "CSV text file.")
-    return _not_a_spreadsheet(name, kind).replace("not a spreadsheet", "not a CSV file")
+        return Message(gettext_noop("%(file)s is a zip archive (an Excel workbook or another "
+                                    "Office file), not a CSV text file."),
+                       file=name)
+    if kind in ("empty", "ole"):
+        return _not_a_spreadsheet(name, kind)
+    # A sentence of its own (not _not_a_spreadsheet's, edited), so that it translates whole.
+    return Message(gettext_noop("%(file)s is %(kind)s, not a CSV file: import a CSV or an "
+                                "Excel workbook (.xlsx)."),
+                   file=name, kind=kind)
 
 
 def _sniff_delimiter(text_handle) -> str:
@@ -540,7 +557,9 @@ def read_csv_rows(source, display_name: str | None = None, *, delimiter: str | N
                 text.seek(0)
             yield from _csv_records(text, name, delimiter)
         except UnicodeDecodeError as exc:
-            raise SourceError(f"{name} is not valid {encoding} text ({exc.reason}).") from None
+            raise SourceError(Message(
+                gettext_noop("%(file)s is not valid %(encoding)s text (%(reason)s)."),
+                file=name, encoding=encoding, reason=str(exc.reason))) from None
         finally:
             text.detach()
 
@@ -568,12 +587,14 @@ def _csv_records(text, name: str, delimiter: str) -> Iterator[SheetRow]:
             csv.field_size_limit(previous_limit)
         number = row_number
         if lines.finished and _ends_inside_quotes("".join(lines.raw), delimiter):
-            raise SourceError(
-                f"{name} ends inside a quoted field at row {row_number}: the file looks "
-                "truncated (a quote mark opened there is never closed)."
-            )
+            raise SourceError(Message(
+                gettext_noop("%(file)s ends inside a quoted field at row %(row)s: the file "
+                             "looks truncated (a quote mark opened there is never closed)."),
+                file=name, row=row_number))
         if number > MAX_SPREADSHEET_ROWS:
-            raise SourceError(f"{name} has more than {MAX_SPREADSHEET_ROWS:,} rows: split it.")
+            raise SourceError(Message(
+                gettext_noop("%(file)s has more than %(limit)s rows: split it."),
+                file=name, limit=f"{MAX_SPREADSHEET_ROWS:,}"))
         if not "".join(cells).strip():  # a blank record
             continue
         if header is None:
@@ -581,14 +602,16 @@ def _csv_records(text, name: str, delimiter: str) -> Iterator[SheetRow]:
             header = cells
         yield SheetRow(number, cells)
     if header is None:
-        raise SourceError(f"{name} is empty.")
+        raise SourceError(Message(gettext_noop("%(file)s is empty."), file=name))
 
 
 def _explain_long_record(name: str, row: int, raw_lines: list[str], delimiter: str,
-                         header, exc: Exception) -> str:
+                         header, exc: Exception) -> Message:
     raw = "".join(raw_lines)
     if isinstance(exc, csv.Error) and "field larger than field limit" not in str(exc):
-        return f"{name}, row {row}: this is not a readable CSV row ({exc})."
+        return Message(gettext_noop("%(file)s, row %(row)s: this is not a readable CSV row "
+                                    "(%(error)s)."),
+                       file=name, row=row, error=str(exc))
     # Parse the record again, this time letting its cells be as long as they are (the raw
     # text is bounded by MAX_ROW_CHARS), to name the overlong cell.
     previous_limit = csv.field_size_limit(len(raw) + 1)
@@ -602,13 +625,19 @@ def _explain_long_record(name: str, row: int, raw_lines: list[str], delimiter: s
     if index is None and isinstance(exc, csv.Error) and cells:
         index = len(cells) - 1
     if index is None:
-        return (f"{name}, row {row}: the row is longer than {MAX_ROW_CHARS:,} characters, "
-                "more than any row of a spreadsheet should be.")
+        return Message(gettext_noop("%(file)s, row %(row)s: the row is longer than %(limit)s "
+                                    "characters, more than any row of a spreadsheet should "
+                                    "be."),
+                       file=name, row=row, limit=f"{MAX_ROW_CHARS:,}")
     hint = ""
     if cells[index].count("\n") + cells[index].count("\r") > 2:
-        hint = " (it runs over many lines: perhaps a quote mark opened in it is never closed)"
-    return (f"{name}, row {row}, column {column_label(index, header)}: the cell is longer "
-            f"than {MAX_CELL_CHARS:,} characters{hint}; no cell may be that long.")
+        hint = Message(gettext_noop(" (it runs over many lines: perhaps a quote mark opened "
+                                    "in it is never closed)"))
+    return Message(gettext_noop("%(file)s, row %(row)s, column %(column)s: the cell is longer "
+                                "than %(limit)s characters%(hint)s; no cell may be that "
+                                "long."),
+                   file=name, row=row, column=column_label(index, header),
+                   limit=f"{MAX_CELL_CHARS:,}", hint=hint)
 
 
 # --- XLSX: the archive ----------------------------------------------------------------------
@@ -622,18 +651,23 @@ def _open_zip(source, name: str):
         handle.seek(0)
         kind = sniff(head)
         if kind == "empty" or size == 0:
-            raise SourceError(f"{name} is empty.")
+            raise SourceError(Message(gettext_noop("%(file)s is empty."), file=name))
         if kind != "zip":
-            what = "a text file (perhaps a CSV)" if kind == "text" else kind
+            what = Message(gettext_noop("a text file (perhaps a CSV)")) if kind == "text" \
+                else kind
             if kind == "ole":
                 raise SourceError(_not_a_spreadsheet(name, kind))
-            raise SourceError(f"{name} is not an Excel workbook (.xlsx): it is {what}.")
+            raise SourceError(Message(
+                gettext_noop("%(file)s is not an Excel workbook (.xlsx): it is %(kind)s."),
+                file=name, kind=what))
         try:
             archive = zipfile.ZipFile(handle)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) \
                 as exc:
-            raise SourceError(f"{name} is not a readable Excel workbook (.xlsx): the zip "
-                              f"archive is damaged or incomplete ({exc}).") from None
+            raise SourceError(Message(
+                gettext_noop("%(file)s is not a readable Excel workbook (.xlsx): the zip "
+                             "archive is damaged or incomplete (%(error)s)."),
+                file=name, error=str(exc))) from None
         try:
             yield archive
         finally:
@@ -643,7 +677,9 @@ def _open_zip(source, name: str):
 def _check_archive(archive: zipfile.ZipFile, name: str, *, check_ratio: bool) -> None:
     kind = _zip_kind({info.filename for info in archive.infolist()}, archive)
     if kind != "xlsx":
-        raise SourceError(f"{name} is not an Excel workbook (.xlsx): it is {kind}.")
+        raise SourceError(Message(
+            gettext_noop("%(file)s is not an Excel workbook (.xlsx): it is %(kind)s."),
+            file=name, kind=kind))
     archives.check_totals(archive, name, max_expanded=MAX_EXPANDED_BYTES)
     if check_ratio:
         archives.check_ratios(archive, name)
@@ -834,8 +870,10 @@ def _workbook_parts(archive: zipfile.ZipFile, name: str) -> _Package:
         with archive.open(path) as stream:
             data = stream.read(_MAX_META_BYTES + 1)
         if len(data) > _MAX_META_BYTES:
-            raise SourceError(f"{name} is not a readable Excel workbook (.xlsx): its part "
-                              f"{path} is implausibly large.")
+            raise SourceError(Message(
+                gettext_noop("%(file)s is not a readable Excel workbook (.xlsx): its part "
+                             "%(part)s is implausibly large."),
+                file=name, part=path))
         return data
 
     types_ns = "{http://schemas.openxmlformats.org/package/2006/content-types}"
@@ -853,16 +891,20 @@ def _workbook_parts(archive: zipfile.ZipFile, name: str) -> _Package:
         if workbook_path is None and defaults & set(_WORKBOOK_TYPES):
             workbook_path = "xl/workbook.xml"
         if workbook_path not in names:
-            raise SourceError(f"{name} is not a readable Excel workbook (.xlsx): it has no "
-                              "workbook part.")
+            raise SourceError(Message(
+                gettext_noop("%(file)s is not a readable Excel workbook (.xlsx): it has no "
+                             "workbook part."),
+                file=name))
         folder, _, base = workbook_path.rpartition("/")
         rels_path = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
         workbook = ElementTree.fromstring(read_small(workbook_path))
         rels = ElementTree.fromstring(read_small(rels_path) if rels_path in names else b"<x/>")
     except (ElementTree.ParseError, DefusedXmlException, KeyError, ValueError,
             zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise SourceError(f"{name} is not a readable Excel workbook (.xlsx): its workbook "
-                          f"part is damaged ({exc}).") from None
+        raise SourceError(Message(
+            gettext_noop("%(file)s is not a readable Excel workbook (.xlsx): its workbook "
+                         "part is damaged (%(error)s)."),
+            file=name, error=str(exc))) from None
 
     def resolve(target: str) -> str:
         if target.startswith("/"):
@@ -986,10 +1028,11 @@ def _scan_cells(archive: zipfile.ZipFile, name: str, package: _Package,
         where = _find_shared_string_use(archive, ordered, oversize.index) \
             if shared == package.shared[0] else (None, None, None)
         if where[0] is None:
-            raise SourceError(
-                f"{name} holds a text longer than {MAX_CELL_CHARS:,} characters (string "
-                f"{oversize.index + 1:,} of {shared}); no cell may be that long."
-            )
+            raise SourceError(Message(
+                gettext_noop("%(file)s holds a text longer than %(limit)s characters (string "
+                             "%(index)s of %(part)s); no cell may be that long."),
+                file=name, limit=f"{MAX_CELL_CHARS:,}", index=f"{oversize.index + 1:,}",
+                part=shared))
         break
     if where is None:
         for sheet in ordered + package.other_sheets:
@@ -1005,18 +1048,22 @@ def _scan_cells(archive: zipfile.ZipFile, name: str, package: _Package,
     sheet, row, column = where
     shared = package.shared[0] if package.shared else None
     header = _header_names(archive, sheet, shared) if row != 1 else []
-    place = name + (f", sheet '{sheet.title}'" if sheet is not data_sheet else "")
-    if row is not None:
-        place += f", row {row}"
-    if column is not None:
-        place += f", column {column_label(column, header)}"
-    raise SourceError(f"{place}: the cell is longer than {MAX_CELL_CHARS:,} characters; no "
-                      "cell may be that long (Excel itself stops at 32,767).")
+    in_sheet = Message(gettext_noop(", sheet '%(sheet)s'"), sheet=sheet.title) \
+        if sheet is not data_sheet else ""
+    in_row = Message(gettext_noop(", row %(row)s"), row=row) if row is not None else ""
+    in_column = Message(gettext_noop(", column %(column)s"),
+                        column=column_label(column, header)) if column is not None else ""
+    raise SourceError(Message(
+        gettext_noop("%(file)s%(sheet)s%(row)s%(column)s: the cell is longer than %(limit)s "
+                     "characters; no cell may be that long (Excel itself stops at 32,767)."),
+        file=name, sheet=in_sheet, row=in_row, column=in_column, limit=f"{MAX_CELL_CHARS:,}"))
 
 
 def _damaged(name: str, part: str) -> SourceError:
-    return SourceError(f"{name} is not a readable Excel workbook (.xlsx): its part {part} "
-                       f"holds an XML tag longer than {_MAX_TAG_BYTES:,} bytes.")
+    return SourceError(Message(
+        gettext_noop("%(file)s is not a readable Excel workbook (.xlsx): its part %(part)s "
+                     "holds an XML tag longer than %(limit)s bytes."),
+        file=name, part=part, limit=f"{_MAX_TAG_BYTES:,}"))
 
 
 # --- XLSX: the rows -------------------------------------------------------------------------
@@ -1039,7 +1086,7 @@ def read_xlsx_rows(source, display_name: str | None = None, *,
         _check_archive(archive, name, check_ratio=False)
         package = _workbook_parts(archive, name)
         if not package.sheets:
-            raise SourceError(f"{name} has no worksheet.")
+            raise SourceError(Message(gettext_noop("%(file)s has no worksheet."), file=name))
         data_sheet = next((part for part in package.sheets if sheet and part.title == sheet),
                           package.sheets[0])
         _scan_cells(archive, name, package, data_sheet)
@@ -1058,18 +1105,22 @@ def _openpyxl_rows(source, name: str, title: str) -> Iterator[SheetRow | RowProb
             workbook = load_workbook(handle, read_only=True, data_only=False, keep_links=False,
                                      rich_text=False)
         except errors as exc:
-            raise SourceError(f"{name} is not a readable Excel workbook (.xlsx): "
-                              f"{exc or type(exc).__name__}.") from None
+            raise SourceError(Message(
+                gettext_noop("%(file)s is not a readable Excel workbook (.xlsx): %(error)s."),
+                file=name, error=str(exc or type(exc).__name__))) from None
         try:
             worksheet = workbook[title] if title in workbook.sheetnames \
                 else workbook.worksheets[0]
             if not hasattr(worksheet, "iter_rows"):
-                raise SourceError(f"{name}: the sheet '{title}' is a chart, not a worksheet.")
+                raise SourceError(Message(
+                    gettext_noop("%(file)s: the sheet '%(sheet)s' is a chart, not a worksheet."),
+                    file=name, sheet=title))
             worksheet.reset_dimensions()  # the stored dimensions may be wrong
             yield from _worksheet_rows(worksheet, name)
         except errors as exc:
-            raise SourceError(f"{name} is not a readable Excel workbook (.xlsx): "
-                              f"{exc or type(exc).__name__}.") from None
+            raise SourceError(Message(
+                gettext_noop("%(file)s is not a readable Excel workbook (.xlsx): %(error)s."),
+                file=name, error=str(exc or type(exc).__name__))) from None
         finally:
             workbook.close()
 
@@ -1078,8 +1129,10 @@ def _worksheet_rows(worksheet, name: str) -> Iterator[SheetRow | RowProblem]:
     header: list[str] | None = None
     for number, row in enumerate(worksheet.iter_rows(), 1):
         if number > MAX_SPREADSHEET_ROWS:
-            raise SourceError(f"{name} has rows past Excel's last row "
-                              f"({MAX_SPREADSHEET_ROWS:,}); the workbook is damaged.")
+            raise SourceError(Message(
+                gettext_noop("%(file)s has rows past Excel's last row (%(limit)s); the "
+                             "workbook is damaged."),
+                file=name, limit=f"{MAX_SPREADSHEET_ROWS:,}"))
         if not row:
             continue
         cells: list[str] = []
@@ -1094,27 +1147,31 @@ def _worksheet_rows(worksheet, name: str) -> Iterator[SheetRow | RowProblem]:
             if kind == "f" or (kind != "s" and isinstance(value, str)
                                and value.startswith("=")) or not isinstance(
                     value, str | int | float | bool | dt.date | dt.time | Decimal):
-                problems.append(RowProblem(
-                    name, number, f"column {label}: formulas are not accepted; paste the "
-                    "value instead (Paste Special → Values)", field))
+                problems.append(RowProblem(name, number, Message(
+                    gettext_noop("column %(column)s: formulas are not accepted; paste the "
+                                 "value instead (Paste Special → Values)"),
+                    column=label), field))
                 cells.append("")
                 continue
             if kind == "e":
-                problems.append(RowProblem(
-                    name, number, f"column {label}: the cell shows the error {value}; type "
-                    "the value instead", field))
+                problems.append(RowProblem(name, number, Message(
+                    gettext_noop("column %(column)s: the cell shows the error %(error)s; type "
+                                 "the value instead"),
+                    column=label, error=str(value)), field))
                 cells.append("")
                 continue
             text = cell_text(value)
             if len(text) > MAX_CELL_CHARS:
-                problems.append(RowProblem(
-                    name, number, f"column {label}: the cell is longer than "
-                    f"{MAX_CELL_CHARS:,} characters", field))
+                problems.append(RowProblem(name, number, Message(
+                    gettext_noop("column %(column)s: the cell is longer than %(limit)s "
+                                 "characters"),
+                    column=label, limit=f"{MAX_CELL_CHARS:,}"), field))
                 text = ""
             cells.append(text)
         if header is None:
             if problems:
-                raise SourceError(f"{name}, row {number}: {problems[0].message}.")
+                raise SourceError(Message(gettext_noop("%(file)s, row %(row)s: %(problem)s."),
+                                          file=name, row=number, problem=problems[0].message))
             if not any(cell.strip() for cell in cells):
                 continue
             header = cells
@@ -1126,4 +1183,5 @@ def _worksheet_rows(worksheet, name: str) -> Iterator[SheetRow | RowProblem]:
         if any(cell.strip() for cell in cells):
             yield SheetRow(number, cells)
     if header is None:
-        raise SourceError(f"{name} is empty: its worksheet holds no rows.")
+        raise SourceError(Message(
+            gettext_noop("%(file)s is empty: its worksheet holds no rows."), file=name))

@@ -6,6 +6,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from nmirf.core.problems import localize
+
 
 class ImportRun(models.Model):
     class Status(models.TextChoices):
@@ -37,6 +39,9 @@ class ImportRun(models.Model):
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     possible_duplicates = models.PositiveIntegerField(_("possible duplicates"), default=0)
     message = models.TextField(_("message"), blank=True)
+    # The message's template and parameters (core.problems.Message), to show it in the
+    # reader's language; `message` keeps its English text.
+    message_data = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -56,6 +61,10 @@ class ImportRun(models.Model):
         return min(100, int(100 * self.progress_done / self.progress_total))
 
     @property
+    def localized_message(self) -> str:
+        return localize(self.message_data, self.message)
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
@@ -66,6 +75,7 @@ class ImportRowError(models.Model):
     row = models.PositiveIntegerField(_("row"), null=True, blank=True)
     field = models.CharField(_("field"), max_length=100, blank=True)
     message = models.TextField(_("message"))
+    message_data = models.JSONField(null=True, blank=True, editable=False)  # as on ImportRun
 
     class Meta:
         ordering = ["id"]
@@ -75,3 +85,7 @@ class ImportRowError(models.Model):
     def __str__(self) -> str:
         where = f"{self.file}, row {self.row}" if self.row else self.file
         return f"{where}: {self.message}"
+
+    @property
+    def localized_message(self) -> str:
+        return localize(self.message_data, self.message)

@@ -5,6 +5,9 @@ collect every problem with its file and row so the user can fix the file in one 
 import hashlib
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_noop
+
+from nmirf.core.problems import Message
 from nmirf.core.text import name_key, search_text
 from nmirf.recommendations.models import (
     Mandate,
@@ -139,36 +142,41 @@ class Normaliser:
         state_name = self.state_override or row.state
         state = self.states.resolve(state_name) if state_name else None
         if state is None:
-            problems.append((f"unknown state under review {state_name!r}" if state_name
-                             else "no state under review", "state"))
+            problems.append((Message(gettext_noop("unknown state under review %(state)s"),
+                                     state=repr(state_name)) if state_name
+                             else Message(gettext_noop("no state under review")), "state"))
         mechanism = self._mechanism(row.mechanism)
         if mechanism is None:
-            problems.append((f"unknown mechanism {row.mechanism!r} (use a code such as UPR, "
-                             "CERD, CEDAW, SP or IACHR)", "mechanism"))
+            problems.append((Message(gettext_noop("unknown mechanism %(mechanism)s (use a code "
+                                                  "such as UPR, CERD, CEDAW, SP or IACHR)"),
+                                     mechanism=repr(row.mechanism)), "mechanism"))
         text = row.text.strip()
         if not text:
-            problems.append(("has no recommendation text", "text"))
+            problems.append((Message(gettext_noop("has no recommendation text")), "text"))
         elif len(text) > MAX_TEXT:
-            problems.append((f"text is longer than {MAX_TEXT:,} characters", "text"))
+            problems.append((Message(gettext_noop("text is longer than %(limit)s characters"),
+                                     limit=f"{MAX_TEXT:,}"), "text"))
 
         position = self._position(row.position)
         if position is None:
-            problems.append((f"unknown position {row.position!r} (expected supported, "
-                             "supported in part, noted, voluntary pledge or none)",
-                             "position"))
+            problems.append((Message(gettext_noop("unknown position %(position)s (expected "
+                                                  "supported, supported in part, noted, "
+                                                  "voluntary pledge or none)"),
+                                     position=repr(row.position)), "position"))
 
         action_category = self._action(row.action_category)
         if action_category is False:
-            problems.append((f"action category {str(row.action_category).strip()!r} is not "
-                             "a number from 1 to 5", "action"))
+            problems.append((Message(gettext_noop("action category %(value)s is not a number "
+                                                  "from 1 to 5"),
+                                     value=repr(str(row.action_category).strip())), "action"))
             action_category = None
 
         recommending_ids = []
         for name in row.recommending_states:
             recommending = self.states.resolve(name)
             if recommending is None:
-                problems.append((f"unknown recommending state {name!r}",
-                                 "recommending_states"))
+                problems.append((Message(gettext_noop("unknown recommending state %(state)s"),
+                                         state=repr(name)), "recommending_states"))
             elif recommending.id not in recommending_ids:
                 recommending_ids.append(recommending.id)
 
@@ -177,7 +185,8 @@ class Normaliser:
         for taxonomy_code, names in row.terms.items():
             taxonomy = self.taxonomies.get(taxonomy_code)
             if taxonomy is None:
-                problems.append((f"unknown taxonomy {taxonomy_code!r}", taxonomy_code))
+                problems.append((Message(gettext_noop("unknown taxonomy %(taxonomy)s"),
+                                         taxonomy=repr(taxonomy_code)), taxonomy_code))
                 continue
             taxonomy_id = taxonomy.id
             for term_name in names:
@@ -189,7 +198,8 @@ class Normaliser:
                     if (taxonomy_id, term_name) not in new_terms:
                         new_terms.append((taxonomy_id, term_name.strip()))
                 else:
-                    problems.append((f"unknown {taxonomy.name} term {term_name!r}",
+                    problems.append((Message(gettext_noop("unknown %(taxonomy)s term %(term)s"),
+                                             taxonomy=taxonomy.name, term=repr(term_name)),
                                      taxonomy_code))
 
         review_key = None
@@ -254,12 +264,14 @@ class Normaliser:
         if row.mandate:
             mandate = self.mandates.get(name_key(row.mandate))
             if mandate is None:
-                problems.append((f"unknown special-procedure mandate {row.mandate!r}",
+                problems.append((Message(gettext_noop("unknown special-procedure mandate "
+                                                      "%(mandate)s"), mandate=repr(row.mandate)),
                                  "mandate"))
                 return None
         if mechanism.kind == MechanismKind.UPR:
             if not session:
-                problems.append(("a UPR recommendation needs its session number", "session"))
+                problems.append((Message(gettext_noop("a UPR recommendation needs its session "
+                                                      "number")), "session"))
                 return None
             cycle = row.cycle or self.cycles.get(session) or _cycle_of_session(session)
             key = f"UPR:{state.iso3}:{session}"

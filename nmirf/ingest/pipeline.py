@@ -20,6 +20,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from nmirf.core.problems import Message, message_data, message_of
 
 from .commit import commit, write_session
 from .models import ImportRowError, ImportRun
@@ -82,12 +85,13 @@ def run_import(run: ImportRun, files: list[InputFile],
         with _bulk_objects():
             counts, prepared = _check_and_commit(run, adapter, files, options, report)
     except SourceError as exc:
-        _fail(run, str(exc), [RowProblem(file="", row=None, message=str(exc))])
+        _fail(run, message_of(exc), [RowProblem(file="", row=None, message=message_of(exc))])
     except ImportFailed:
         raise
     except Exception as exc:  # an unexpected error must still leave a readable run
         logger.exception("import run %s crashed", run.pk)
-        _fail(run, f"The import stopped on an unexpected error: {exc}", [])
+        _fail(run, Message(gettext_noop("The import stopped on an unexpected error: "
+                                        "%(error)s"), error=str(exc)), [])
 
     run.created, run.updated, run.unchanged = counts.created, counts.updated, counts.unchanged
     run.updated += counts.linked
@@ -144,9 +148,11 @@ def _check_and_commit(run: ImportRun, adapter, files: list[InputFile], options: 
         _fail(run, _summary(problems, len(rejected_rows)), problems,
               rejected=len(rejected_rows))
     if not prepared:
-        _fail(run, f"{', '.join(run.files)}: no recommendations found.", [])
+        _fail(run, Message(gettext_noop("%(files)s: no recommendations found."),
+                           files=", ".join(run.files)), [])
     counts = _commit(run, prepared, normaliser, report)
     return counts, prepared
+
 
 def _read(adapter, files: list[InputFile], options: dict, report):
     rows, problems = [], []
@@ -172,29 +178,32 @@ def _commit(run: ImportRun, prepared, normaliser, report):
     return counts
 
 
-def _summary(problems: list[RowProblem], rejected: int) -> str:
+def _summary(problems: list[RowProblem], rejected: int) -> Message:
     first = problems[0]
-    where = f"{first.file}, row {first.row}" if first.row else first.file
-    more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""
-    rows = "row" if rejected == 1 else "rows"
-    return (f"{rejected:,} {rows} rejected; nothing was imported. {where}: {first.message}"
-            f"{more}.")
+    where = (Message(gettext_noop("%(file)s, row %(row)s"), file=first.file, row=first.row)
+             if first.row else first.file)
+    more = (Message(gettext_noop(" (problems in all: %(count)s)"), count=len(problems))
+            if len(problems) > 1 else "")
+    return Message(gettext_noop("Rows rejected: %(rejected)s; nothing was imported. "
+                                "%(where)s: %(first)s%(more)s."),
+                   rejected=rejected, where=where, first=first.message, more=more)
 
 
 def _fail(run: ImportRun, message: str, problems: list[RowProblem], rejected: int = 0):
     run.status = ImportRun.Status.FAILED
     run.finished_at = timezone.now()
     run.message = message
+    run.message_data = message_data(message)
     run.rejected = rejected
     run.created = run.updated = run.unchanged = 0
     run.save()
     ImportRowError.objects.bulk_create(
         ImportRowError(run=run, file=p.file[:300], row=p.row, field=p.field[:100],
-                       message=p.message)
+                       message=p.message, message_data=message_data(p.message))
         for p in problems[:MAX_STORED_ERRORS]
     )
     if len(problems) > MAX_STORED_ERRORS:
-        ImportRowError.objects.create(
-            run=run, message=f"… and {len(problems) - MAX_STORED_ERRORS:,} more problems."
-        )
+        more = Message(gettext_noop("… and %(count)s more problems."),
+                       count=len(problems) - MAX_STORED_ERRORS)
+        ImportRowError.objects.create(run=run, message=more, message_data=message_data(more))
     raise ImportFailed(message, run)

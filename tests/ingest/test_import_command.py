@@ -45,7 +45,7 @@ def test_it_refuses_a_missing_file(db, capsys):
         (b"\x89PNG\r\n\x1a\n\x00\x00", "empty.csv is a PNG image, not a CSV file"),
         (HEADER.replace("Text", "Txt").encode(), "missing the columns Text"),
         ((HEADER + "\n" + GOOD.replace("France", "Atlantis")).encode(),
-         "1 row rejected; nothing was imported."),
+         "Rows rejected: 1; nothing was imported."),
         ((HEADER + "\n" + GOOD.replace("France", "Atlantis")).encode(),
          "empty.csv, row 2: unknown recommending state 'Atlantis'"),
     ],

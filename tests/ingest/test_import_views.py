@@ -61,9 +61,21 @@ def test_a_bad_file_shows_every_problem_and_writes_nothing(coordinator_client, u
                      GOOD.replace("Slovenia", "Narnia")])
     page = upload(coordinator_client, bad.encode(), name="bad.csv").content.decode()
     assert registry_snapshot() == before
-    assert "2 rows rejected; nothing was imported" in page
+    assert "Rows rejected: 2; nothing was imported" in page
     assert "unknown recommending state &#x27;Atlantis&#x27;" in page
     assert "unknown state under review &#x27;Narnia&#x27;" in page
+
+
+def test_the_problems_are_shown_in_the_readers_language(coordinator_client, upload):
+    bad = "\n".join([HEADER, GOOD.replace("France", "Atlantis")])
+    english = upload(coordinator_client, bad.encode(), name="bad.csv").content.decode()
+    assert "unknown recommending state &#x27;Atlantis&#x27;" in english
+    path = ImportRun.objects.get().get_absolute_url()  # in English: no language prefix
+    for language in ("fr", "es", "ar"):
+        page = coordinator_client.get(f"/{language}{path}").content.decode()
+        assert "&#x27;Atlantis&#x27;" in page, language  # the value, as the file gives it
+        assert "unknown recommending state" not in page, language
+        assert "nothing was imported" not in page, language
 
 
 def test_an_upload_of_the_wrong_kind_is_refused_before_reading(coordinator_client):

@@ -69,7 +69,7 @@ def test_one_bad_row_means_nothing_is_written(db, tmp_path):
     assert registry_snapshot() == before
     run = failure.value.run
     assert run.status == ImportRun.Status.FAILED and run.rejected == 2
-    assert "2 rows rejected; nothing was imported" in str(failure.value)
+    assert "Rows rejected: 2; nothing was imported" in str(failure.value)
     messages = [(e.file, e.row, e.message) for e in run.errors.all()]
     assert ("bad.csv", 3, "unknown recommending state 'Atlantis'") in messages
     assert ("bad.csv", 4, "unknown state under review 'Narnia'") in messages

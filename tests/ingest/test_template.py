@@ -392,7 +392,7 @@ def test_it_imports_a_template_and_leaves_nothing_behind_on_bad_input(tmp_path, 
         call_command("import", "template", str(bad), "--no-progress", stdout=io.StringIO())
     assert exited.value.code == 2
     error = capsys.readouterr().err
-    assert error.startswith("1 row rejected; nothing was imported. ")
+    assert error.startswith("Rows rejected: 1; nothing was imported. ")
     assert error.endswith("bad.csv, row 5: unknown state under review 'Brasil'.\n")
     assert Recommendation.objects.count() == 3
 

@@ -91,9 +91,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
 from lxml import etree
 
 from nmirf.core import archives
+from nmirf.core.problems import Message
 from nmirf.core.text import clean_text, name_key
 from nmirf.recommendations import state_names
 
@@ -173,11 +175,12 @@ def read(path: Path, *, display_name: str | None = None, state: str | None = Non
     document = _open(path, name)
     tables = _matrix_tables(document.element.body)
     if not tables:
-        raise SourceError(
-            f"{name} has no table of recommendations (expected a column 'Recommendation' "
-            "and one for the position, as in OHCHR's thematic list / matrix of "
-            "recommendations)."
-        )
+        raise SourceError(Message(
+            gettext_noop("%(file)s has no table of recommendations (expected a column "
+                         "'Recommendation' and one for the position, as in OHCHR's thematic "
+                         "list / matrix of recommendations)."),
+            file=name,
+        ))
     review = _review(_header_text(document), name, state, session)
     yield from _rows(tables, name, review)
 
@@ -191,47 +194,57 @@ def _open(path: Path, name: str):
         with path.open("rb") as handle:
             magic = handle.read(8)
     except OSError as exc:
-        raise SourceError(f"{name} cannot be read ({exc.strerror or exc}).") from None
+        raise SourceError(Message(gettext_noop("%(file)s cannot be read (%(reason)s)."),
+                                  file=name, reason=str(exc.strerror or exc))) from None
     if size == 0:
-        raise SourceError(f"{name} is empty.")
+        raise SourceError(Message(gettext_noop("%(file)s is empty."), file=name))
     if magic == OLE_MAGIC:
-        raise SourceError(
-            f"{name} is password-protected (encrypted) or an old Word 97–2003 document: "
-            "open it in Word, remove the password or save it as .docx, and import that."
-        )
+        raise SourceError(Message(
+            gettext_noop("%(file)s is password-protected (encrypted) or an old Word 97–2003 "
+                         "document: open it in Word, remove the password or save it as "
+                         ".docx, and import that."),
+            file=name,
+        ))
     if not zipfile.is_zipfile(path):
         if magic.startswith(b"PK\x03\x04"):
-            raise SourceError(
-                f"{name} is damaged: the zip archive inside the .docx is incomplete "
-                "(a truncated download or copy?)."
-            )
-        raise SourceError(
-            f"{name} is not a Word document (.docx): its content is not an Office Open XML "
-            "file."
-        )
+            raise SourceError(Message(
+                gettext_noop("%(file)s is damaged: the zip archive inside the .docx is "
+                             "incomplete (a truncated download or copy?)."),
+                file=name,
+            ))
+        raise SourceError(Message(
+            gettext_noop("%(file)s is not a Word document (.docx): its content is not an "
+                         "Office Open XML file."),
+            file=name,
+        ))
     try:
         with zipfile.ZipFile(path) as archive:
             _check_archive(archive, name)
     except zipfile.BadZipFile as exc:
-        raise SourceError(f"{name} is damaged and cannot be read ({exc}).") from None
+        raise SourceError(Message(gettext_noop("%(file)s is damaged and cannot be read "
+                                               "(%(reason)s)."),
+                                  file=name, reason=str(exc))) from None
 
     import docx  # python-docx; imported here so that a CLI without it still starts
 
     try:
         document = docx.Document(str(path))
     except ValueError as exc:  # python-docx: "file '…' is not a Word file, content type …"
-        raise SourceError(
-            f"{name} is not a Word document (.docx): "
-            f"{str(exc).split(',', 1)[-1].strip() or exc}."
-        ) from None
+        raise SourceError(Message(
+            gettext_noop("%(file)s is not a Word document (.docx): %(reason)s."),
+            file=name, reason=str(exc).split(",", 1)[-1].strip() or str(exc),
+        )) from None
     except KeyError as exc:
-        raise SourceError(
-            f"{name} is not a Word document (.docx): the archive has no {exc} part."
-        ) from None
+        raise SourceError(Message(
+            gettext_noop("%(file)s is not a Word document (.docx): the archive has no "
+                         "%(part)s part."),
+            file=name, part=str(exc),
+        )) from None
     except Exception as exc:  # noqa: BLE001 - zlib, lxml, CRC errors: all "damaged"
-        raise SourceError(
-            f"{name} is damaged and cannot be read ({type(exc).__name__}: {exc})."
-        ) from None
+        raise SourceError(Message(
+            gettext_noop("%(file)s is damaged and cannot be read (%(error)s: %(reason)s)."),
+            file=name, error=type(exc).__name__, reason=str(exc),
+        )) from None
     return document
 
 
@@ -515,37 +528,44 @@ def _review(header: str, name: str, state_option, session_option) -> _Review:
     if state_option and file_state:
         option_iso, file_iso = _iso3(state_option), _iso3(file_state)
         if option_iso and file_iso and option_iso != file_iso:
-            raise SourceError(
-                f"{name} is the matrix of {file_state}, but the state given is "
-                f"{state_option}: leave --state out or import the right file."
-            )
+            raise SourceError(Message(
+                gettext_noop("%(file)s is the matrix of %(file_state)s, but the state given "
+                             "is %(state)s: leave --state out or import the right file."),
+                file=name, file_state=file_state, state=state_option,
+            ))
     state = state_option or file_state
     if not state:
-        raise SourceError(
-            f"{name} does not say which state was reviewed (no 'UPR of …' in its page "
-            "header): pass --state with the state's ISO code or name."
-        )
+        raise SourceError(Message(
+            gettext_noop("%(file)s does not say which state was reviewed (no 'UPR of …' in "
+                         "its page header): pass --state with the state's ISO code or "
+                         "name."),
+            file=name,
+        ))
 
     session = None
     if session_option not in (None, ""):
         try:
             session = int(str(session_option).strip())
         except ValueError:
-            raise SourceError(f"--session {session_option!r} is not a number.") from None
+            raise SourceError(Message(gettext_noop("--session %(session)s is not a number."),
+                                      session=repr(session_option))) from None
         if file_session is not None and file_session != session:
-            raise SourceError(
-                f"{name} is the matrix of UPR session {file_session}, but the session "
-                f"given is {session}: leave --session out or import the right file."
-            )
+            raise SourceError(Message(
+                gettext_noop("%(file)s is the matrix of UPR session %(file_session)s, but the "
+                             "session given is %(session)s: leave --session out or import "
+                             "the right file."),
+                file=name, file_session=file_session, session=session,
+            ))
     session = session or file_session
     iso = _iso3(state)
     if session is None and cycle is not None and iso:
         session = _session_of(iso, cycle)
     if session is None:
-        raise SourceError(
-            f"{name} does not say which UPR session it covers: pass --session with the "
-            "session number (for example --session 20)."
-        )
+        raise SourceError(Message(
+            gettext_noop("%(file)s does not say which UPR session it covers: pass --session "
+                         "with the session number (for example --session 20)."),
+            file=name,
+        ))
     prefix = iso or name_key(state).replace(" ", "-")
     return _Review(state=state, session=session, cycle=cycle, key_prefix=prefix)
 
@@ -662,8 +682,9 @@ def _rows(tables, name: str, review: _Review) -> Iterator[SourceRow | RowProblem
                 else:
                     order.append(RowProblem(
                         name, row_number,
-                        f"paragraph {item.paragraph} was already read at row {first.row} "
-                        "with a different text",
+                        Message(gettext_noop("paragraph %(paragraph)s was already read at "
+                                             "row %(row)s with a different text"),
+                                paragraph=item.paragraph, row=first.row),
                         "Recommendation",
                     ))
     yield from order
@@ -703,7 +724,8 @@ def _records(layout: _Layout, cells: list[str], row_number: int, name: str,
     if not segments:
         others = [c for index, c in enumerate(cells) if index != layout.text]
         if any(clean_text(c) for c in others):
-            return [RowProblem(name, row_number, "has no recommendation text",
+            return [RowProblem(name, row_number,
+                               Message(gettext_noop("has no recommendation text")),
                                "Recommendation")]
         return []
 
@@ -730,7 +752,9 @@ def _records(layout: _Layout, cells: list[str], row_number: int, name: str,
         if not match:
             out.append(RowProblem(
                 name, row_number,
-                f"has no paragraph number at the start of its text ({body[:60]!r}…)",
+                Message(gettext_noop("has no paragraph number at the start of its text "
+                                     "(%(start)s…)"),
+                        start=repr(body[:60])),
                 "Recommendation",
             ))
             continue
@@ -738,7 +762,9 @@ def _records(layout: _Layout, cells: list[str], row_number: int, name: str,
         text, states = _split_recommendation(body[match.end():])
         if not text:
             out.append(RowProblem(name, row_number,
-                                  f"paragraph {paragraph} has no recommendation text",
+                                  Message(gettext_noop("paragraph %(paragraph)s has no "
+                                                       "recommendation text"),
+                                          paragraph=paragraph),
                                   "Recommendation"))
             continue
         out.append(SourceRow(

@@ -21,7 +21,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from django.utils.translation import gettext_noop
+
 import nmirf.recommendations
+from nmirf.core.problems import Message
 from nmirf.core.spreadsheets import (
     SheetRow,
     column_label,
@@ -183,10 +186,13 @@ def read(path, *, display_name: str | None = None, **_options) -> Iterator[
         data_rows += 1
         yield from _row(item, header, header_cells, name, mandates, mechanisms, seen)
     if header is None:
-        raise SourceError(f"{name} is empty.")
+        raise SourceError(Message(gettext_noop("%(file)s is empty."), file=name))
     if not data_rows:
-        raise SourceError(f"{name} has the template's columns but no recommendations below "
-                          "them.")
+        raise SourceError(Message(
+            gettext_noop("%(file)s has the template's columns but no recommendations below "
+                         "them."),
+            file=name,
+        ))
 
 
 def _check_header(cells: list[str], name: str) -> dict[str, int]:
@@ -204,22 +210,32 @@ def _check_header(cells: list[str], name: str) -> dict[str, int]:
             index[key] = position
     missing = [column for column in REQUIRED if column not in index]
     if missing or unexpected or duplicated:
-        parts = []
+        parts: list[Message] = []
         if missing:
-            parts.append(f"is missing the columns: {', '.join(missing)}")
+            parts.append(Message(gettext_noop("is missing the columns: %(columns)s"),
+                                 columns=", ".join(missing)))
         if unexpected:
-            shown = ", ".join(unexpected[:12])
+            shown: str = ", ".join(unexpected[:12])
             if len(unexpected) > 12:
-                shown += f" and {len(unexpected) - 12} more"
-            parts.append(f"unexpected columns: {shown}")
+                shown = Message(gettext_noop("%(columns)s and %(more)s more"),
+                                columns=shown, more=len(unexpected) - 12)
+            parts.append(Message(gettext_noop("unexpected columns: %(columns)s"),
+                                 columns=shown))
         if duplicated:
-            parts.append(f"columns given twice: {', '.join(duplicated)}")
-        first = parts[0] if missing else "has " + parts[0]
-        raise SourceError(
-            f"{name} {'; '.join([first, *parts[1:]])}. Download the blank template "
-            "(nmirf template > blank.xlsx) to see the columns it expects: "
-            f"{', '.join(COLUMN_NAMES)}."
-        )
+            parts.append(Message(gettext_noop("columns given twice: %(columns)s"),
+                                 columns=", ".join(duplicated)))
+        problems = parts[0] if missing else Message(gettext_noop("has %(problem)s"),
+                                                    problem=parts[0])
+        # The problems joined with "; ", one at a time, so that each stays translatable.
+        for part in parts[1:]:
+            problems = Message(gettext_noop("%(problems)s; %(problem)s"),
+                               problems=problems, problem=part)
+        raise SourceError(Message(
+            gettext_noop("%(file)s %(problems)s. Download the blank template "
+                         "(nmirf template > blank.xlsx) to see the columns it expects: "
+                         "%(columns)s."),
+            file=name, problems=problems, columns=", ".join(COLUMN_NAMES),
+        ))
     return index
 
 
@@ -227,7 +243,7 @@ def _row(item: SheetRow, header: dict[str, int], header_cells: list[str], name: 
          mandates: set[str], mechanisms: set[str], seen: dict[str, int]):
     problems: list[RowProblem] = []
 
-    def problem(message: str, field: str) -> None:
+    def problem(message: Message, field: str) -> None:
         problems.append(RowProblem(name, item.number, message, field))
 
     def value(column: str) -> str:
@@ -239,8 +255,10 @@ def _row(item: SheetRow, header: dict[str, int], header_cells: list[str], name: 
     known = set(header.values())
     for position, cell in enumerate(item.cells):
         if position not in known and cell.strip():
-            problem(f"column {column_label(position, header_cells)} has a value but no "
-                    "template heading; move it to a template column or delete it", "")
+            problem(Message(gettext_noop("column %(column)s has a value but no template "
+                                         "heading; move it to a template column or delete "
+                                         "it"),
+                            column=column_label(position, header_cells)), "")
             break
 
     mechanism, mandate = value("mechanism"), value("mandate")
@@ -253,7 +271,8 @@ def _row(item: SheetRow, header: dict[str, int], header_cells: list[str], name: 
     text = value("text").replace("\r\n", "\n").replace("\r", "\n")
     for column, given in (("mechanism", mechanism), ("state", state), ("text", text)):
         if not given:
-            problem(f"the '{column}' column is empty", column)
+            problem(Message(gettext_noop("the '%(column)s' column is empty"), column=column),
+                    column)
 
     review = value("review")
     session = None
@@ -266,20 +285,23 @@ def _row(item: SheetRow, header: dict[str, int], header_cells: list[str], name: 
         if match:
             session = int(match.group(1))
         else:
-            problem(f"session {session_text!r} is not a UPR session number", "session")
+            problem(Message(gettext_noop("session %(session)s is not a UPR session number"),
+                            session=repr(session_text)), "session")
 
     document_date = value("document_date")
     review_date = ""
     if document_date:
         review_date = _iso_date(document_date)
         if not review_date:
-            problem(f"document_date {document_date!r} is not a date: write it as "
-                    "YYYY-MM-DD (for example 2022-12-19)", "document_date")
+            problem(Message(gettext_noop("document_date %(date)s is not a date: write it as "
+                                         "YYYY-MM-DD (for example 2022-12-19)"),
+                            date=repr(document_date)), "document_date")
 
     language = (value("language") or "en").casefold().replace("_", "-")
     if not _LANGUAGE.match(language):
-        problem(f"language {value('language')!r} is not a language code such as en, fr, "
-                "es or ar", "language")
+        problem(Message(gettext_noop("language %(language)s is not a language code such as "
+                                     "en, fr, es or ar"),
+                        language=repr(value("language"))), "language")
 
     sdg = []
     for code in _split(value("sdg"), _SDG_SPLIT):
@@ -288,7 +310,9 @@ def _row(item: SheetRow, header: dict[str, int], header_cells: list[str], name: 
             goal, target = match.groups()
             sdg.append(f"{int(goal)}.{target}" if target else str(int(goal)))
         else:
-            problem(f"sdg {code!r} is not a goal or target code such as 10 or 16.a", "sdg")
+            problem(Message(gettext_noop("sdg %(code)s is not a goal or target code such as "
+                                         "10 or 16.a"),
+                            code=repr(code)), "sdg")
 
     paragraph, external_id = value("paragraph"), value("external_id")
     if external_id:
@@ -301,16 +325,20 @@ def _row(item: SheetRow, header: dict[str, int], header_cells: list[str], name: 
                         review or (str(session) if session else ""), paragraph])
     else:
         key = ""
-        problem("give the paragraph number (or an external_id): without one the "
-                "recommendation cannot be found again when the file is re-imported",
+        problem(Message(gettext_noop("give the paragraph number (or an external_id): without "
+                                     "one the recommendation cannot be found again when the "
+                                     "file is re-imported")),
                 "paragraph")
     if len(key) > MAX_KEY:
         key = key[:MAX_KEY - 13] + "#" + hashlib.sha1(key.encode()).hexdigest()[:12]
     if key and not problems:
         if key in seen:
-            what = "external_id" if external_id else "mechanism, state, review and paragraph"
-            problem(f"has the same {what} as row {seen[key]}: give each recommendation its "
-                    "own paragraph (such as 8(a) and 8(b)) or external_id",
+            what = "external_id" if external_id else Message(
+                gettext_noop("mechanism, state, review and paragraph"))
+            problem(Message(gettext_noop("has the same %(what)s as row %(row)s: give each "
+                                         "recommendation its own paragraph (such as 8(a) and "
+                                         "8(b)) or external_id"),
+                            what=what, row=seen[key]),
                     "external_id" if external_id else "paragraph")
         else:
             seen[key] = item.number

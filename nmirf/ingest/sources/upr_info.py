@@ -16,6 +16,9 @@ import html
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
+from nmirf.core.problems import Message
 from nmirf.core.spreadsheets import read_csv_rows
 from nmirf.core.text import clean_text, name_key, search_text
 
@@ -36,16 +39,18 @@ def read(path: Path, *, display_name: str | None = None, **_options) -> Iterator
     rows = read_csv_rows(path, name, delimiter=",")
     header_row = next(rows, None)
     if header_row is None:
-        raise SourceError(f"{name} is empty.")
+        raise SourceError(Message(gettext_noop("%(file)s is empty."), file=name))
     header = [column.strip() for column in header_row.cells]
     missing = [column for column in REQUIRED if column not in header]
     if missing:
         unexpected = [column for column in header if column not in COLUMNS]
-        detail = f"; unexpected columns: {', '.join(unexpected)}" if unexpected else ""
-        raise SourceError(
-            f"{name} is not a UPR Info export: missing the columns {', '.join(missing)}"
-            f"{detail}."
-        )
+        detail = Message(gettext_noop("; unexpected columns: %(columns)s"),
+                         columns=", ".join(unexpected)) if unexpected else ""
+        raise SourceError(Message(
+            gettext_noop("%(file)s is not a UPR Info export: missing the columns %(columns)s"
+                         "%(detail)s."),
+            file=name, columns=", ".join(missing), detail=detail,
+        ))
     columns = tuple(header.index(column) for column in
                     ("To", "Text", "From", "Response", "Action", "Issue", "Session"))
     width = len(header)
@@ -53,9 +58,10 @@ def read(path: Path, *, display_name: str | None = None, **_options) -> Iterator
     for sheet_row in rows:
         cells, row_number = sheet_row.cells, sheet_row.number
         if len(cells) < width:
-            yield RowProblem(name, row_number,
-                             f"has {len(cells)} fields where the header has {width}"
-                             " (the file may be truncated)")
+            yield RowProblem(name, row_number, Message(
+                gettext_noop("has %(fields)s fields where the header has %(width)s"
+                             " (the file may be truncated)"),
+                fields=len(cells), width=width))
             continue
         record = _row(cells, columns, name, row_number)
         if isinstance(record, RowProblem):
@@ -78,14 +84,19 @@ def _row(cells: list[str], columns: tuple[int, ...], name: str, row_number: int)
     )
     text = clean_text(text)
     if not state:
-        return RowProblem(name, row_number, "has no state under review (To)", "To")
+        return RowProblem(name, row_number,
+                          Message(gettext_noop("has no state under review (To)")), "To")
     if not text:
-        return RowProblem(name, row_number, "has no recommendation text", "Text")
+        return RowProblem(name, row_number,
+                          Message(gettext_noop("has no recommendation text")), "Text")
     if len(text) > MAX_TEXT:
-        return RowProblem(name, row_number, f"text is longer than {MAX_TEXT} characters", "Text")
+        return RowProblem(name, row_number,
+                          Message(gettext_noop("text is longer than %(max)s characters"),
+                                  max=MAX_TEXT), "Text")
     if not session_cell.isdigit():
-        return RowProblem(name, row_number, f"session {session_cell!r} is not a number",
-                          "Session")
+        return RowProblem(name, row_number,
+                          Message(gettext_noop("session %(session)s is not a number"),
+                                  session=repr(session_cell)), "Session")
     pledge = name_key(response) == "voluntary pledge"
     if pledge or not recommending or recommending.casefold() == UNKNOWN_STATE:
         recommending_states = []
