@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from .filters import AFFECTED_TAXONOMY, SDG_TAXONOMY, RecommendationFilter
 from .models import ActionCategory, Mechanism, Position, Recommendation, Review, State, Term
 from .registry_index import POSITIONS, RegistryIndex, cached_matches, current_index
+from .state_names import localized_name
 
 DEFAULT_LIMIT = 15
 # Facets read from the recommendation row itself, and the filters that narrow them.
@@ -233,7 +234,7 @@ def review_label(review) -> str:
         what = f"{what} {review.label}"
     elif review.date:
         what = f"{what} {review.date.year}"
-    return f"{what} · {review.state.name}"
+    return f"{what} · {review.state.localized_name}"
 
 
 # -- 2. the terms ----------------------------------------------------------------------------
@@ -303,7 +304,7 @@ def _state_facet(index, mask, chosen_iso3, limit):
         .values_list("pk", "iso3", "name")
     }
     values = [
-        FacetValue(states[pk][0], states[pk][1], n, pk in chosen_ids)
+        FacetValue(states[pk][0], localized_name(*states[pk]), n, pk in chosen_ids)
         for pk, n in rows if pk in states
     ]
     return Facet(key="recommending", param="recommending", title=_("Recommending state"),

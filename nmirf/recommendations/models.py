@@ -101,7 +101,14 @@ class State(models.Model):
         verbose_name_plural = _("states")
 
     def __str__(self) -> str:
-        return self.name
+        return self.localized_name
+
+    @property
+    def localized_name(self) -> str:
+        """The name in the reader's language (pycountry's translations)."""
+        from .state_names import localized_name
+
+        return localized_name(self.iso3, self.name)
 
 
 class StateAlias(models.Model):
@@ -162,11 +169,11 @@ class Review(models.Model):
     def __str__(self) -> str:
         if self.session:
             return _("%(state)s — UPR session %(session)s (cycle %(cycle)s)") % {
-                "state": self.state.name,
+                "state": self.state.localized_name,
                 "session": self.session,
                 "cycle": self.cycle or "?",
             }
-        return f"{self.state.name} — {self.mechanism.code} {self.label}".strip()
+        return f"{self.state.localized_name} — {self.mechanism.code} {self.label}".strip()
 
 
 class Document(models.Model):

@@ -5,9 +5,11 @@ adapters, which read files before any database look-up, use it directly."""
 
 import csv
 import functools
+import gettext
 from pathlib import Path
 
 import pycountry
+from django.utils import translation
 
 from nmirf.core.text import name_key
 
@@ -56,3 +58,31 @@ def iso3_of(value: str) -> str | None:
         return table[key][1]
     repaired = _spaceless().get(key.replace(" ", ""))
     return table[name_key(repaired)][1] if repaired else None
+
+
+@functools.cache
+def _country_catalog(language: str) -> gettext.NullTranslations:
+    # pycountry ships the Debian iso-codes translations of every country name.
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language],
+                               fallback=True)
+
+
+@functools.lru_cache(maxsize=2048)
+def _localized(iso3: str, name: str, language: str) -> str:
+    country = pycountry.countries.get(alpha_3=iso3)
+    if country is None:
+        return name
+    catalog = _country_catalog(language)
+    for english in (getattr(country, "common_name", None), country.name):
+        if english and catalog.gettext(english) != english:
+            return catalog.gettext(english)
+    return name
+
+
+def localized_name(iso3: str, name: str) -> str:
+    """A state's name in the active language (from pycountry's translations of ISO 3166),
+    or `name`, the registry's English name, where there is none."""
+    language = (translation.get_language() or "en").split("-")[0]
+    if language == "en":
+        return name
+    return _localized(iso3, name, language)

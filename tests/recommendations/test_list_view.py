@@ -192,6 +192,16 @@ def test_the_arabic_page_runs_right_to_left(observer_client, r):
     assert "vendor/bootstrap/bootstrap.min.css" in english
 
 
+@pytest.mark.parametrize("language, slovenia, france", [
+    ("fr", "Slovénie", "France"), ("es", "Eslovenia", "Francia"), ("ar", "سلوفينيا", "فرنسا")])
+def test_state_names_are_in_the_readers_language(observer_client, r, language, slovenia,
+                                                  france):
+    html = observer_client.get(f"/{language}{URL}").content.decode()
+    assert f"UPR 34 · {slovenia}" in html  # the review facet
+    assert france in html  # the recommending-state facet and the rows
+    assert "Slovenia" not in html
+
+
 def test_the_stylesheets_and_scripts_ship_with_the_app():
     for path in ("vendor/bootstrap/bootstrap.min.css", "vendor/bootstrap/bootstrap.rtl.min.css",
                  "vendor/bootstrap/bootstrap.bundle.min.js", "vendor/bootstrap/LICENSE",
