@@ -128,7 +128,7 @@ def open_result_with_paragraph(page: Page) -> Recommendation:
     raise AssertionError("no result on this page has a paragraph number")
 
 
-def check_detail(page: Page, rec: Recommendation) -> None:
+def check_detail(page: Page, rec: Recommendation, language: str = "en") -> None:
     h1 = page.locator("h1")
     expect(h1).to_contain_text(rec.paragraph)
     expect(page.locator("blockquote.recommendation-text")).to_have_text(rec.text.strip())
@@ -136,7 +136,9 @@ def check_detail(page: Page, rec: Recommendation) -> None:
     assert states, "a recommendation from a matrix names its recommending states"
     facts = page.locator('section[aria-labelledby="facts-heading"]')
     for state in states:
-        expect(facts).to_contain_text(f"{state.name} ({state.iso3})")
+        with translation.override(language):  # state names follow the page's language
+            name = state.localized_name
+        expect(facts).to_contain_text(f"{name} ({state.iso3})")
 
 
 def check_search_and_facet(page: Page) -> int:
@@ -231,7 +233,7 @@ def test_it_searches_filters_and_opens_a_recommendation_in_arabic(
         page.screenshot(path=str(Path(screenshots) / "ar-list.png"), full_page=True)
 
     rec = open_result_with_paragraph(page)
-    check_detail(page, rec)
+    check_detail(page, rec, "ar")
     expect(html).to_have_attribute("dir", "rtl")
     # The recommendation is English text in an Arabic page: marked so, and laid out by
     # its own direction.
