@@ -269,6 +269,9 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
             rec_id, old_hash, owner_key = known
             if old_hash == record.content_hash:
                 counts.unchanged += 1
+            elif old_hash == record.legacy_hash():  # stored by an older version, unchanged
+                counts.unchanged += 1
+                update_hashes.append((record.content_hash, source, row.key))
             else:
                 counts.updated += 1
                 update_hashes.append((record.content_hash, source, row.key))

@@ -90,13 +90,31 @@ class Prepared:
 
     def compute_hash(self) -> None:
         """Called once term ids are final (new terms of open taxonomies are created first).
-        repr() of a tuple is an unambiguous encoding, made in C: 40,000 rows hash in a
-        fraction of the time a join of formatted parts takes."""
+        The repr() of a tuple of the small fields is an unambiguous encoding made in C; it
+        ends at the first NUL byte (a repr escapes any NUL it holds), and the text follows
+        as its own bytes: 40,000 rows hash in a fraction of the time that formatting every
+        part, or taking the repr of the text too, costs."""
+        row = self.row
+        fields = (self.review_key, row.paragraph, row.language, self.position,
+                  self.action_category, row.document_symbol,
+                  _sorted(self.recommending_state_ids), _sorted(self.term_ids),
+                  _sorted(self.new_terms))
+        digest = hashlib.sha1(repr(fields).encode())
+        digest.update(b"\x00")
+        digest.update(row.text.encode("utf-8", "surrogatepass"))
+        self.content_hash = digest.hexdigest()
+
+
+    def legacy_hash(self) -> str:
+        """The content hash as imports before November 2026 computed it, so that a record
+        they stored is still recognised as unchanged (commit.py) and not rewritten over what
+        a person may have edited since."""
         row = self.row
         payload = (self.review_key, row.paragraph, row.text, row.language, self.position,
-                   self.action_category, row.document_symbol, _sorted(self.recommending_state_ids),
-                   _sorted(self.term_ids), _sorted(self.new_terms))
-        self.content_hash = hashlib.sha1(repr(payload).encode()).hexdigest()
+                   self.action_category, row.document_symbol,
+                   sorted(self.recommending_state_ids), sorted(self.term_ids),
+                   sorted(self.new_terms))
+        return hashlib.sha1(repr(payload).encode()).hexdigest()
 
 
 def _sorted(values: list) -> list:

@@ -195,3 +195,24 @@ def test_the_id_of_a_deleted_recommendation_is_never_given_again(db, tmp_path):
     deleted.delete()
     import_file(csv_file(tmp_path, row("Protect migrants.", issues="Migrants"), name="b.csv"))
     assert Recommendation.objects.get().pk > deleted_id
+
+
+def test_a_record_hashed_by_an_older_version_is_still_recognised_as_unchanged(
+        db, tmp_path, monkeypatch):
+    from nmirf.ingest.normalise import Prepared
+
+    path = csv_file(tmp_path, row())
+    new_way = Prepared.compute_hash
+
+    def old_way(self):
+        self.content_hash = self.legacy_hash()
+
+    monkeypatch.setattr(Prepared, "compute_hash", old_way)
+    import_file(path)
+    legacy = SourceRecord.objects.get().content_hash
+    monkeypatch.setattr(Prepared, "compute_hash", new_way)
+    before = registry_snapshot()
+    run = import_file(path)
+    assert (run.created, run.updated, run.unchanged) == (0, 0, 1)
+    assert registry_snapshot() == before
+    assert SourceRecord.objects.get().content_hash not in ("", legacy)  # upgraded

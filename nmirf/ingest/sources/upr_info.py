@@ -79,9 +79,10 @@ def _row(cells: list[str], columns: tuple[int, ...], name: str, row_number: int)
     # unescaped only in the rare rows where an entity may be.
     if "&" in "".join(cells):
         cells = [html.unescape(cell) for cell in cells]
+    c_state, c_text, c_from, c_response, c_action, c_issue, c_session = columns
     state, text, recommending, response, action, issue_cell, session_cell = (
-        cells[column].strip() for column in columns
-    )
+        cells[c_state].strip(), cells[c_text], cells[c_from].strip(), cells[c_response].strip(),
+        cells[c_action].strip(), cells[c_issue], cells[c_session].strip())
     text = clean_text(text)
     if not state:
         return RowProblem(name, row_number,
@@ -102,7 +103,7 @@ def _row(cells: list[str], columns: tuple[int, ...], name: str, row_number: int)
         recommending_states = []
     else:
         recommending_states = [recommending]
-    issues = [issue.strip() for issue in issue_cell.split(",")] if issue_cell else []
+    issues = [issue for issue in map(str.strip, issue_cell.split(",")) if issue]
     folded = search_text(text)
     digest = hashlib.sha1(folded.encode()).hexdigest()[:16]
     return SourceRow(
@@ -118,6 +119,6 @@ def _row(cells: list[str], columns: tuple[int, ...], name: str, row_number: int)
         recommending_states=recommending_states,
         position=response,
         action_category=action,
-        terms={"upr_info_issues": [issue for issue in issues if issue]},
+        terms={"upr_info_issues": issues},
         language="en",
     )
