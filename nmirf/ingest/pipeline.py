@@ -83,7 +83,7 @@ def run_import(run: ImportRun, files: list[InputFile],
 
     try:
         with _bulk_objects():
-            counts, prepared = _check_and_commit(run, adapter, files, options, report)
+            counts, rows_read = _check_and_commit(run, adapter, files, options, report)
     except SourceError as exc:
         _fail(run, message_of(exc), [RowProblem(file="", row=None, message=message_of(exc))])
     except ImportFailed:
@@ -96,12 +96,12 @@ def run_import(run: ImportRun, files: list[InputFile],
     run.created, run.updated, run.unchanged = counts.created, counts.updated, counts.unchanged
     run.updated += counts.linked
     run.possible_duplicates = counts.possible_duplicates
-    run.rows_read = len(prepared)
+    run.rows_read = rows_read
     run.status = ImportRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     verb = "would be" if run.dry_run else "were"
     run.message = (
-        f"{len(prepared):,} records read: {counts.created:,} {verb} created, "
+        f"{rows_read:,} records read: {counts.created:,} {verb} created, "
         f"{counts.updated + counts.linked:,} updated "
         f"({counts.linked:,} matched to a recommendation from another source), "
         f"{counts.unchanged:,} unchanged, 0 rejected"
@@ -151,7 +151,9 @@ def _check_and_commit(run: ImportRun, adapter, files: list[InputFile], options: 
         _fail(run, Message(gettext_noop("%(files)s: no recommendations found."),
                            files=", ".join(run.files)), [])
     counts = _commit(run, prepared, normaliser, report)
-    return counts, prepared
+    # The rows are let go here, while the collector is still paused (_bulk_objects): once
+    # it runs again, it would first scan every one of them.
+    return counts, len(prepared)
 
 
 def _read(adapter, files: list[InputFile], options: dict, report):
