@@ -18,15 +18,17 @@ edit), which a request checks with one small query.
 """
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.utils import translation
 
 from nmirf.core.search import ranked_matches
+from nmirf.core.text import name_key
 
-from .filters import AFFECTED_TAXONOMY, REVIEW_ORDERINGS, SDG_TAXONOMY, THEME_TAXONOMIES
+from .filters import AFFECTED_TAXONOMY, REVIEW_ORDERINGS, SDG_TAXONOMY, THEME_TAXONOMIES, Sort
 from .models import (
     Mechanism,
     Position,
@@ -38,6 +40,7 @@ from .models import (
     State,
     Term,
 )
+from .state_names import localized_name
 
 POSITIONS = list(Position.values)
 
@@ -87,6 +90,10 @@ class RegistryIndex:
     mechanism_of_code: dict  # mechanism code -> id
     taxonomy_of_term: dict  # term id -> taxonomy code
     sdg_terms_of_code: dict  # SDG goal or target code -> its term and its targets' terms
+    state_names: dict  # state id -> (ISO3, English name)
+    # (sort, language) -> review ranks, where the order depends on the reader's language
+    # (by state name); made when first asked for.
+    localized_ranks: dict = field(default_factory=dict)
 
     @classmethod
     def build(cls, version: str) -> "RegistryIndex":
@@ -159,6 +166,8 @@ class RegistryIndex:
             review_state=review_state, review_session=review_session,
             review_cycle=review_cycle,
             state_of_iso3=dict(State.objects.values_list("iso3", "id")),
+            state_names={pk: (iso3, name) for pk, iso3, name in
+                         State.objects.values_list("pk", "iso3", "name")},
             mechanism_of_code=dict(Mechanism.objects.values_list("code", "id")),
             taxonomy_of_term=taxonomy_of_term, sdg_terms_of_code=sdg_terms_of_code,
         )
@@ -235,8 +244,31 @@ class RegistryIndex:
             score = np.full(self.size, np.inf)
             score[matched[matched < self.size]] = keys[matched < self.size]
             return ids[np.lexsort((ids, score[ids]))]
-        rank = self.review_rank[sort][self.review[ids]]
+        rank = self._review_rank(sort)[self.review[ids]]
         return ids[np.lexsort((ids, rank))]
+
+    def _review_rank(self, sort: str) -> np.ndarray:
+        """Each review's place in an order. By state, the order follows the state names the
+        reader sees: the database's order (English names) is sorted again, stably, by the
+        names in the active language, folded as name_key folds them ("Égypte" with "E")."""
+        language = (translation.get_language() or "en").split("-")[0]
+        if sort != Sort.STATE or language == "en":
+            return self.review_rank[sort]
+        key = (sort, language)
+        ranks = self.localized_ranks.get(key)
+        if ranks is None:
+            english = self.review_rank[sort]
+            reviews = np.flatnonzero(self.review_state >= 0)
+            reviews = reviews[np.argsort(english[reviews], kind="stable")]
+            with translation.override(language):
+                names = {pk: name_key(localized_name(*names))
+                         for pk, names in self.state_names.items()}
+            ordered = sorted(reviews.tolist(),
+                             key=lambda review: names.get(int(self.review_state[review]), ""))
+            ranks = np.zeros_like(english)
+            ranks[ordered] = np.arange(len(ordered), dtype=english.dtype)
+            self.localized_ranks[key] = ranks
+        return ranks
 
     def mask_of(self, queryset) -> np.ndarray:
         """bool[size]: the recommendations a queryset selects (one query for their ids)."""

@@ -122,6 +122,19 @@ def test_it_searches_and_sorts(observer_client, r):
     assert oldest.index("UPR 20 · Slovenia") < oldest.index("UPR 34 · Slovenia")
 
 
+def test_sorting_by_state_follows_the_names_the_reader_sees(observer_client, r):
+    from .builders import make_review
+
+    make_rec(make_review("DEU", "UPR", session=30, cycle=3), "Ratify the Convention.",
+             paragraph="1")
+    english = results(page(observer_client, "sort=state"))
+    assert english.index("UPR 20 · Egypt") < english.index("UPR 30 · Germany")
+    french = results(observer_client.get(f"/fr{URL}?sort=state").content.decode())
+    # Allemagne before Égypte (accents folded), before Slovénie.
+    assert french.index("UPR 30 · Allemagne") < french.index("UPR 20 · Égypte") \
+        < french.index("UPR 34 · Slovénie")
+
+
 @pytest.mark.parametrize("query", ['"', "NEAR(", "*", "AND", "-", "%00", "(("])
 def test_hostile_searches_answer_a_page(observer_client, r, query):
     observer_client.get(f"{URL}?q={query}")
