@@ -37,7 +37,8 @@ from .models import ImportRun
 from .normalise import Prepared, ReviewSpec
 
 CHUNK = 2000
-# From this many rows an import is written as a bulk load on SQLite (see write_session).
+# From this many rows an import is written as a bulk load on SQLite: foreign keys checked
+# once at the end (write_session), secondary indexes rebuilt (_deferred_indexes).
 BULK_ROWS = 10_000
 REC = Recommendation._meta.db_table
 REC_STATE = RecommendingState._meta.db_table
@@ -376,7 +377,7 @@ def _deferred_indexes(new_rows: int, existing_rows: int):
     secondary indexes of the tables it fills and build them again afterwards: one sort is
     cheaper than tens of thousands of random inserts into each B-tree. Inside the import's
     transaction, so readers keep seeing the old snapshot and a failure restores them."""
-    if connection.vendor != "sqlite" or new_rows < 10_000 or new_rows < existing_rows:
+    if connection.vendor != "sqlite" or new_rows < BULK_ROWS or new_rows < existing_rows:
         yield
         return
     with connection.cursor() as cursor:

@@ -130,19 +130,20 @@ class RegistryIndex:
 
         terms = _fetch(RecommendationTerm._meta.db_table, ["recommendation_id", "term_id"])
         states = _fetch(RecommendingState._meta.db_table, ["recommendation_id", "state_id"])
-        sdg_terms = list(Term.objects.filter(taxonomy__code=SDG_TAXONOMY)
-                         .values_list("id", "parent_id"))
-        taxonomy_of_term = dict(Term.objects.values_list("id", "taxonomy__code"))
+        # Every term once: its taxonomy for the term filters, and for the SDGs the goal of
+        # each target and the terms each goal or target code stands for.
+        all_terms = list(Term.objects.values_list("id", "taxonomy__code", "code", "parent_id",
+                                                  "parent__code"))
+        taxonomy_of_term = {term_id: taxonomy for term_id, taxonomy, *_ in all_terms}
+        goal_of_term = np.zeros(max(taxonomy_of_term, default=0) + 1, dtype=np.int32)
         sdg_terms_of_code: dict[str, list[int]] = {}
-        for term_id, code, parent_code in Term.objects.filter(
-                taxonomy__code=SDG_TAXONOMY).values_list("id", "code", "parent__code"):
+        for term_id, taxonomy, code, parent_id, parent_code in all_terms:
+            if taxonomy != SDG_TAXONOMY:
+                continue
+            goal_of_term[term_id] = parent_id or term_id
             sdg_terms_of_code.setdefault(code, []).append(term_id)
             if parent_code:
                 sdg_terms_of_code.setdefault(parent_code, []).append(term_id)
-        goal_of_term = np.zeros(max(Term.objects.order_by("-id").values_list("id", flat=True)
-                                    [:1], default=0) + 1, dtype=np.int32)
-        for term_id, parent_id in sdg_terms:
-            goal_of_term[term_id] = parent_id or term_id
         # (recommendation, goal) pairs, once each: a recommendation tagged with two targets
         # of a goal counts once for that goal.
         term_goal = np.zeros(terms.shape[0], dtype=np.int64)
@@ -150,6 +151,8 @@ class RegistryIndex:
         term_goal[known] = goal_of_term[terms[known, 1]]
         with_goal = term_goal > 0
         pairs = np.unique(np.stack([terms[with_goal, 0], term_goal[with_goal]], axis=1), axis=0)
+        state_names = {pk: (iso3, name) for pk, iso3, name in
+                       State.objects.values_list("pk", "iso3", "name")}
         review_rank = {}
         for sort, ordering in REVIEW_ORDERINGS.items():
             ranks = np.zeros(mechanism_of_review.size, dtype=np.int32)
@@ -165,9 +168,8 @@ class RegistryIndex:
             review_rank=review_rank,
             review_state=review_state, review_session=review_session,
             review_cycle=review_cycle,
-            state_of_iso3=dict(State.objects.values_list("iso3", "id")),
-            state_names={pk: (iso3, name) for pk, iso3, name in
-                         State.objects.values_list("pk", "iso3", "name")},
+            state_of_iso3={iso3: pk for pk, (iso3, _name) in state_names.items()},
+            state_names=state_names,
             mechanism_of_code=dict(Mechanism.objects.values_list("code", "id")),
             taxonomy_of_term=taxonomy_of_term, sdg_terms_of_code=sdg_terms_of_code,
         )
