@@ -7,7 +7,7 @@ import zipfile
 
 from django.utils.translation import gettext_noop
 
-from .problems import Message, SourceError
+from .problems import Message, Number, SourceError
 
 MB = 1024 * 1024
 # Real documents compress 5 to 30 times; parts under RATIO_FLOOR are not judged.
@@ -30,7 +30,7 @@ def check_totals(archive: zipfile.ZipFile, name: str, *, max_expanded: int,
         raise SourceError(Message(
             gettext_noop("%(file)s holds %(count)s files; an Office document holds a few "
                          "dozen: it is refused."),
-            file=name, count=f"{len(infos):,}"))
+            file=name, count=Number(len(infos))))
     if any(info.flag_bits & 0x1 for info in infos):
         raise SourceError(Message(
             gettext_noop("%(file)s is encrypted: remove the password and save it again."),
@@ -53,5 +53,5 @@ def check_ratios(archive: zipfile.ZipFile, name: str) -> None:
                 gettext_noop("%(file)s looks like a zip bomb: its part %(part)s would expand "
                              "%(ratio)s times, to %(size)s (real documents expand at most a "
                              "few dozen times). It was not opened."),
-                file=name, part=info.filename, ratio=f"{ratio:,.0f}",
+                file=name, part=info.filename, ratio=Number(round(ratio)),
                 size=megabytes(info.file_size)))

@@ -11,12 +11,25 @@ so that what is stored with an import run can be shown in each reader's language
 
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext
+
+
+class Number(int):
+    """A quantity in a message, its digits grouped as the reader's language groups them:
+    "20,000" in English (its text), "20 000" in French (localize)."""
+
+    def __str__(self) -> str:
+        return f"{int(self):,}"
+
+    def as_data(self) -> dict:
+        return {"number": int(self)}
 
 
 class Message(str):
     """English text that remembers how to say itself in another language. A parameter is
-    a string, a number, or another Message (translated in turn)."""
+    a string, an int, a Number (a quantity, grouped as the reader's language groups
+    digits) or another Message (translated in turn)."""
 
     template: str
     params: dict
@@ -30,8 +43,8 @@ class Message(str):
     def as_data(self) -> dict:
         """A JSON-ready form, for storing (localize reads it back)."""
         return {"template": self.template,
-                "params": {name: value.as_data() if isinstance(value, Message) else value
-                           for name, value in self.params.items()}}
+                "params": {name: value.as_data() if isinstance(value, Message | Number)
+                           else value for name, value in self.params.items()}}
 
 
 def message_data(text) -> dict | None:
@@ -45,7 +58,7 @@ def localize(data: dict | None, english: str = "") -> str:
     to translate, or where a translation does not fit its parameters."""
     if not data:
         return english
-    params = {name: localize(value) if isinstance(value, dict) else value
+    params = {name: _localize_param(value)
               for name, value in (data.get("params") or {}).items()}
     template = data.get("template", "")
     for text in (gettext(template), template):
@@ -54,6 +67,12 @@ def localize(data: dict | None, english: str = "") -> str:
         except (KeyError, ValueError, TypeError):
             continue
     return english
+
+
+def _localize_param(value):
+    if isinstance(value, dict) and "number" in value:
+        return number_format(value["number"], force_grouping=True)
+    return localize(value) if isinstance(value, dict) else value
 
 
 def message_of(error: Exception):

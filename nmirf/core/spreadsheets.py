@@ -48,7 +48,7 @@ from typing import BinaryIO
 from django.utils.translation import gettext_noop
 
 from nmirf.core import archives
-from nmirf.core.problems import Message, RowProblem, SourceError
+from nmirf.core.problems import Message, Number, RowProblem, SourceError
 
 # --- limits -------------------------------------------------------------------------------
 
@@ -407,7 +407,7 @@ def detect_encoding(source, display_name: str | None = None) -> str:
                     gettext_noop("%(file)s is not a text file: it holds binary data (a NUL "
                                  "byte at byte %(offset)s). Import a CSV saved as text, or "
                                  "an .xlsx workbook."),
-                    file=name, offset=f"{offset + nul:,}"))
+                    file=name, offset=Number(offset + nul)))
             offset += len(block)
             if utf8:
                 try:
@@ -594,7 +594,7 @@ def _csv_records(text, name: str, delimiter: str) -> Iterator[SheetRow]:
         if number > MAX_SPREADSHEET_ROWS:
             raise SourceError(Message(
                 gettext_noop("%(file)s has more than %(limit)s rows: split it."),
-                file=name, limit=f"{MAX_SPREADSHEET_ROWS:,}"))
+                file=name, limit=Number(MAX_SPREADSHEET_ROWS)))
         if not "".join(cells).strip():  # a blank record
             continue
         if header is None:
@@ -628,7 +628,7 @@ def _explain_long_record(name: str, row: int, raw_lines: list[str], delimiter: s
         return Message(gettext_noop("%(file)s, row %(row)s: the row is longer than %(limit)s "
                                     "characters, more than any row of a spreadsheet should "
                                     "be."),
-                       file=name, row=row, limit=f"{MAX_ROW_CHARS:,}")
+                       file=name, row=row, limit=Number(MAX_ROW_CHARS))
     hint = ""
     if cells[index].count("\n") + cells[index].count("\r") > 2:
         hint = Message(gettext_noop(" (it runs over many lines: perhaps a quote mark opened "
@@ -637,7 +637,7 @@ def _explain_long_record(name: str, row: int, raw_lines: list[str], delimiter: s
                                 "than %(limit)s characters%(hint)s; no cell may be that "
                                 "long."),
                    file=name, row=row, column=column_label(index, header),
-                   limit=f"{MAX_CELL_CHARS:,}", hint=hint)
+                   limit=Number(MAX_CELL_CHARS), hint=hint)
 
 
 # --- XLSX: the archive ----------------------------------------------------------------------
@@ -1031,7 +1031,7 @@ def _scan_cells(archive: zipfile.ZipFile, name: str, package: _Package,
             raise SourceError(Message(
                 gettext_noop("%(file)s holds a text longer than %(limit)s characters (string "
                              "%(index)s of %(part)s); no cell may be that long."),
-                file=name, limit=f"{MAX_CELL_CHARS:,}", index=f"{oversize.index + 1:,}",
+                file=name, limit=Number(MAX_CELL_CHARS), index=Number(oversize.index + 1),
                 part=shared))
         break
     if where is None:
@@ -1056,14 +1056,14 @@ def _scan_cells(archive: zipfile.ZipFile, name: str, package: _Package,
     raise SourceError(Message(
         gettext_noop("%(file)s%(sheet)s%(row)s%(column)s: the cell is longer than %(limit)s "
                      "characters; no cell may be that long (Excel itself stops at 32,767)."),
-        file=name, sheet=in_sheet, row=in_row, column=in_column, limit=f"{MAX_CELL_CHARS:,}"))
+        file=name, sheet=in_sheet, row=in_row, column=in_column, limit=Number(MAX_CELL_CHARS)))
 
 
 def _damaged(name: str, part: str) -> SourceError:
     return SourceError(Message(
         gettext_noop("%(file)s is not a readable Excel workbook (.xlsx): its part %(part)s "
                      "holds an XML tag longer than %(limit)s bytes."),
-        file=name, part=part, limit=f"{_MAX_TAG_BYTES:,}"))
+        file=name, part=part, limit=Number(_MAX_TAG_BYTES)))
 
 
 # --- XLSX: the rows -------------------------------------------------------------------------
@@ -1132,7 +1132,7 @@ def _worksheet_rows(worksheet, name: str) -> Iterator[SheetRow | RowProblem]:
             raise SourceError(Message(
                 gettext_noop("%(file)s has rows past Excel's last row (%(limit)s); the "
                              "workbook is damaged."),
-                file=name, limit=f"{MAX_SPREADSHEET_ROWS:,}"))
+                file=name, limit=Number(MAX_SPREADSHEET_ROWS)))
         if not row:
             continue
         cells: list[str] = []
@@ -1165,7 +1165,7 @@ def _worksheet_rows(worksheet, name: str) -> Iterator[SheetRow | RowProblem]:
                 problems.append(RowProblem(name, number, Message(
                     gettext_noop("column %(column)s: the cell is longer than %(limit)s "
                                  "characters"),
-                    column=label, limit=f"{MAX_CELL_CHARS:,}"), field))
+                    column=label, limit=Number(MAX_CELL_CHARS)), field))
                 text = ""
             cells.append(text)
         if header is None:

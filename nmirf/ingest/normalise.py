@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_noop
 
-from nmirf.core.problems import Message
+from nmirf.core.problems import Message, Number
 from nmirf.core.text import name_key, search_text
 from nmirf.recommendations.models import (
     Mandate,
@@ -173,7 +173,7 @@ class Normaliser:
             problems.append((Message(gettext_noop("has no recommendation text")), "text"))
         elif len(text) > MAX_TEXT:
             problems.append((Message(gettext_noop("text is longer than %(limit)s characters"),
-                                     limit=f"{MAX_TEXT:,}"), "text"))
+                                     limit=Number(MAX_TEXT)), "text"))
 
         position = self._position(row.position)
         if position is None:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from nmirf.core.problems import Message, message_data, message_of
+from nmirf.core.problems import Message, Number, message_data, message_of
 
 from .commit import commit, write_session
 from .models import ImportRowError, ImportRun
@@ -184,11 +184,11 @@ def _summary(problems: list[RowProblem], rejected: int) -> Message:
     first = problems[0]
     where = (Message(gettext_noop("%(file)s, row %(row)s"), file=first.file, row=first.row)
              if first.row else first.file)
-    more = (Message(gettext_noop(" (problems in all: %(count)s)"), count=len(problems))
+    more = (Message(gettext_noop(" (problems in all: %(count)s)"), count=Number(len(problems)))
             if len(problems) > 1 else "")
     return Message(gettext_noop("Rows rejected: %(rejected)s; nothing was imported. "
                                 "%(where)s: %(first)s%(more)s."),
-                   rejected=rejected, where=where, first=first.message, more=more)
+                   rejected=Number(rejected), where=where, first=first.message, more=more)
 
 
 def _fail(run: ImportRun, message: str, problems: list[RowProblem], rejected: int = 0):
@@ -206,6 +206,6 @@ def _fail(run: ImportRun, message: str, problems: list[RowProblem], rejected: in
     )
     if len(problems) > MAX_STORED_ERRORS:
         more = Message(gettext_noop("… and %(count)s more problems."),
-                       count=len(problems) - MAX_STORED_ERRORS)
+                       count=Number(len(problems) - MAX_STORED_ERRORS))
         ImportRowError.objects.create(run=run, message=more, message_data=message_data(more))
     raise ImportFailed(message, run)

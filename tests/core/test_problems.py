@@ -3,7 +3,7 @@ where stored and shown."""
 
 from django.utils import translation
 
-from nmirf.core.problems import Message, SourceError, localize, message_data, message_of
+from nmirf.core.problems import Message, Number, SourceError, localize, message_data, message_of
 
 
 def test_a_message_reads_as_its_english_text():
@@ -41,3 +41,11 @@ def test_an_exception_gives_back_its_message():
     error = SourceError(Message("%(file)s is empty.", file="a.csv"))
     assert isinstance(message_of(error), Message)
     assert message_of(ValueError("plain")) == "plain"
+
+
+def test_quantities_are_grouped_as_the_readers_language_groups_digits():
+    message = Message("text is longer than %(limit)s characters", limit=Number(20000))
+    assert message == "text is longer than 20,000 characters"
+    data = message_data(message)
+    with translation.override("fr"):
+        assert "20\xa0000" in localize(data)  # not "20,000", a decimal number in French
