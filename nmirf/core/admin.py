@@ -30,3 +30,14 @@ class RecordAdmin(ReferenceDataAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class RecordInline(admin.TabularInline):
+    """Rows that an import wrote beside a record (its sources, its errors): shown, never
+    edited or deleted here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields

@@ -1,16 +1,13 @@
 from django.contrib import admin
 
-from nmirf.core.admin import RecordAdmin
+from nmirf.core.admin import RecordAdmin, RecordInline
 
 from .models import ImportRowError, ImportRun
 
 
-class ImportRowErrorInline(admin.TabularInline):
+class ImportRowErrorInline(RecordInline):
     model = ImportRowError
     fields = ("file", "row", "field", "message")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     max_num = 0
 
 

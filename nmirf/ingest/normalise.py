@@ -239,10 +239,9 @@ class Normaliser:
         )
 
     def _mechanism(self, code: str):
-        known = self._mechanism_of.get(code)
-        if known is None:
-            known = self._mechanism_of[code] = self.mechanisms.get((code or "").strip().upper())
-        return known
+        if code not in self._mechanism_of:
+            self._mechanism_of[code] = self.mechanisms.get((code or "").strip().upper())
+        return self._mechanism_of[code]
 
     def _position(self, value: str) -> str | None:
         if value not in self._position_of:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from nmirf.core.admin import RecordAdmin, ReferenceDataAdmin
+from nmirf.core.admin import RecordAdmin, RecordInline, ReferenceDataAdmin
 
 from .models import (
     Document,
@@ -96,12 +96,9 @@ class DocumentAdmin(RecordAdmin):
     raw_id_fields = ("review",)
 
 
-class SourceRecordInline(admin.TabularInline):
+class SourceRecordInline(RecordInline):
     model = SourceRecord
     fields = ("source", "key", "location", "import_run")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
 
 @admin.register(Recommendation)

@@ -2,15 +2,9 @@
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 LOGIN = reverse("accounts:login")
 LOGOUT = reverse("accounts:logout")

@@ -2,20 +2,12 @@
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from nmirf.recommendations.models import Recommendation
 
 from .builders import build_registry
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """URLs built in a test are the English ones, whatever page an earlier test asked for."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -8,18 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
-from django.utils import translation
 
 from .builders import build_registry, make_rec
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """URLs built in a test are the English ones, whatever page an earlier test asked for."""
-    with translation.override("en"):
-        yield
 URL = reverse("recommendations:list")
 
 
