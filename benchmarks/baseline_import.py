@@ -1,6 +1,6 @@
 """The plain baseline that `nmirf import upr-info` is measured against.
 
-    python benchmarks/baseline_import.py DB.sqlite3 FILE.csv...
+    python benchmarks/baseline_import.py [--same-schema] DB.sqlite3 FILE.csv...
 
 What the simplest honest script does with the UPR Info exports: read each file, decode it
 (UTF-8 if it is, Mac Roman otherwise), turn bare CR line endings into lines, parse it with
@@ -9,9 +9,17 @@ the csv module, and in ONE transaction `executemany` every row into a recommenda
 into an issue link table (recommendation id, issue), in a fresh SQLite file. No validation,
 no look-ups, no de-duplication, no full-text index: the floor that the real importer's
 extra work is measured from. Standard library only, so its start-up is Python's alone.
+
+With --same-schema the recommendations table has the columns and constraints of the
+product's own (a review, paragraph, text, its folded search form, language, position,
+action category as a number, a unique external key, archived flag, two timestamps) and the
+link table holds issue ids, as the product's does; still no validation, no full-text index,
+no source records and no recommending-state links. A second reading of the issue's
+"equivalent recommendations table", reported beside the first (benchmarks/README.md).
 """
 
 import csv
+import datetime
 import sqlite3
 import sys
 
@@ -30,6 +38,28 @@ CREATE TABLE recommendation_issue (
     issue TEXT NOT NULL
 );
 """
+SAME_SCHEMA = """
+CREATE TABLE review (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
+CREATE TABLE recommendation (
+    id INTEGER PRIMARY KEY,
+    review_id INTEGER NOT NULL REFERENCES review (id),
+    paragraph TEXT NOT NULL,
+    text TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    language TEXT NOT NULL,
+    position TEXT NOT NULL,
+    action_category INTEGER NULL,
+    external_key TEXT NOT NULL UNIQUE,
+    archived INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE recommendation_issue (
+    recommendation_id INTEGER NOT NULL REFERENCES recommendation (id),
+    issue_id INTEGER NOT NULL,
+    UNIQUE (recommendation_id, issue_id)
+);
+"""
 
 
 def decode(data: bytes) -> str:
@@ -40,13 +70,38 @@ def decode(data: bytes) -> str:
 
 
 def main(db_path: str, paths: list[str]) -> int:
+    recommendations, issues = _plain_rows(paths)
+    return _write(db_path, SCHEMA, recommendations, issues)
+
+
+def _write(db_path: str, schema: str, recommendations: list[tuple], issues: list[tuple],
+           reviews: list[tuple] = ()) -> int:
+    conn = sqlite3.connect(db_path)
+    conn.executescript(schema)
+    with conn:  # one transaction
+        if reviews:
+            conn.executemany("INSERT INTO review VALUES (?, ?)", reviews)
+        width = len(recommendations[0])
+        conn.executemany(f"INSERT INTO recommendation VALUES ({', '.join('?' * width)})",
+                         recommendations)
+        conn.executemany("INSERT INTO recommendation_issue VALUES (?, ?)", issues)
+    conn.close()
+    print(f"{len(recommendations)} recommendations, {len(issues)} issue links")
+    return 0
+
+
+def _reader(path: str):
+    with open(path, "rb") as handle:
+        text = decode(handle.read())
+    reader = csv.reader(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    header = next(reader)
+    return reader, header, {name.strip(): i for i, name in enumerate(header)}
+
+
+def _plain_rows(paths: list[str]) -> tuple[list[tuple], list[tuple]]:
     recommendations, issues = [], []
     for path in paths:
-        with open(path, "rb") as handle:
-            text = decode(handle.read())
-        reader = csv.reader(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-        header = next(reader)
-        col = {name.strip(): i for i, name in enumerate(header)}
+        reader, header, col = _reader(path)
         c_to, c_text, c_from = col["To"], col["Text"], col["From"]
         c_resp, c_action, c_issue, c_session = (col["Response"], col["Action"], col["Issue"],
                                                 col["Session"])
@@ -59,18 +114,45 @@ def main(db_path: str, paths: list[str]) -> int:
             for issue in cells[c_issue].split(","):
                 if issue.strip():
                     issues.append((rec_id, issue.strip()))
-    conn = sqlite3.connect(db_path)
-    conn.executescript(SCHEMA)
-    with conn:  # one transaction
-        conn.executemany("INSERT INTO recommendation VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         recommendations)
-        conn.executemany("INSERT INTO recommendation_issue VALUES (?, ?)", issues)
-    conn.close()
-    print(f"{len(recommendations)} recommendations, {len(issues)} issue links")
-    return 0
+    return recommendations, issues
+
+
+def main_same_schema(db_path: str, paths: list[str]) -> int:
+    """The product's columns, filled the plain way: ids from dictionaries, no checks."""
+    now = str(datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
+    recommendations, issues = [], []
+    review_ids: dict[str, int] = {}
+    issue_ids: dict[str, int] = {}
+    for path in paths:
+        reader, header, col = _reader(path)
+        c_to, c_text, c_from = col["To"], col["Text"], col["From"]
+        c_resp, c_action, c_issue, c_session = (col["Response"], col["Action"], col["Issue"],
+                                                col["Session"])
+        for cells in reader:
+            if len(cells) < len(header):
+                continue
+            rec_id = len(recommendations) + 1
+            review = review_ids.setdefault(f"UPR:{cells[c_to]}:{cells[c_session]}",
+                                           len(review_ids) + 1)
+            action = cells[c_action].strip()
+            text = cells[c_text]
+            recommendations.append((
+                rec_id, review, "", text, text.casefold(), "en", cells[c_resp].strip().lower(),
+                int(action) if action.isdigit() else None,
+                f"upr_info:{cells[c_to]}:{cells[c_session]}:{cells[c_from]}:{rec_id}",
+                0, now, now))
+            for issue in cells[c_issue].split(","):
+                if issue.strip():
+                    issues.append((rec_id, issue_ids.setdefault(issue.strip(),
+                                                                len(issue_ids) + 1)))
+    return _write(db_path, SAME_SCHEMA, recommendations, issues,
+                  [(pk, key) for key, pk in review_ids.items()])
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 3:
-        sys.exit("usage: baseline_import.py DB FILE...")
-    sys.exit(main(sys.argv[1], sys.argv[2:]))
+    arguments = sys.argv[1:]
+    same_schema = arguments[:1] == ["--same-schema"]
+    arguments = arguments[1:] if same_schema else arguments
+    if len(arguments) < 2:
+        sys.exit("usage: baseline_import.py [--same-schema] DB FILE...")
+    sys.exit((main_same_schema if same_schema else main)(arguments[0], arguments[1:]))

@@ -9,7 +9,7 @@ migrated and seeded database:
 - PostgreSQL (where it answers): a scratch database (`nmirf_bench`, created on the
   `postgres` database, never `test`), then VACUUM ANALYZE — the state autovacuum reaches
   on its own minutes after a large import. Its key is kept as the database's comment.
-<key> hashes synth.py, the size, the seed and the migrations, so a re-run reuses the
+<key> hashes synth.py, the size, the seed, the migrations and settings.py, so a re-run reuses the
 databases until one of those changes or --rebuild is given.
 
 Measure (one subprocess per backend, DATABASE_URL set before django.setup()): Django's
@@ -59,8 +59,10 @@ def data_key(rows: int) -> str:
 
 
 def cache_key(rows: int) -> str:
-    """What a built database depends on: the data and the schema (the migrations)."""
+    """What a built database depends on: the data, the schema (the migrations) and the
+    settings (which set, for one, the page size of a new SQLite file)."""
     digest = hashlib.sha256(data_key(rows).encode())
+    digest.update((REPO / "nmirf" / "settings.py").read_bytes())
     for path in sorted((REPO / "nmirf").glob("*/migrations/0*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -3,8 +3,10 @@ on bad input."""
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 
 import pytest
 from django.core.management import call_command
@@ -108,3 +110,7 @@ def test_the_console_script_honours_database_url(tmp_path):
     bad = nmirf("import", "upr-info", str(tmp_path / "cli.sqlite3"))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
     assert json.loads(nmirf("stats", "--json").stdout)["recommendations"] == 879
+    # The database it made is set up as settings.py asks: WAL, 8 KiB pages.
+    with closing(sqlite3.connect(tmp_path / "cli.sqlite3")) as made:
+        assert made.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert made.execute("PRAGMA page_size").fetchone() == (8192,)
