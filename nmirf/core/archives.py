@@ -7,7 +7,7 @@ import zipfile
 
 from django.utils.translation import gettext_noop
 
-from .problems import Message, Number, SourceError
+from .problems import Amount, Message, Number, SourceError
 
 MB = 1024 * 1024
 # Real documents compress 5 to 30 times; parts under RATIO_FLOOR are not judged.
@@ -17,7 +17,7 @@ MAX_MEMBERS = 5000
 
 
 def megabytes(size: int) -> Message:
-    amount = f"{size / MB:,.0f}" if size >= 10 * MB else f"{size / MB:,.1f}"
+    amount = Amount(size / MB, places=0 if size >= 10 * MB else 1)
     return Message(gettext_noop("%(size)s MB"), size=amount)
 
 

@@ -26,10 +26,29 @@ class Number(int):
         return {"number": int(self)}
 
 
+class Amount(float):
+    """A measured quantity with a fixed number of decimal places, written as the reader's
+    language writes decimals: "12.5" in English (its text), "12,5" in French (localize)."""
+
+    places: int
+
+    def __new__(cls, value: float, places: int = 1):
+        self = super().__new__(cls, value)
+        self.places = places
+        return self
+
+    def __str__(self) -> str:
+        return f"{float(self):,.{self.places}f}"
+
+    def as_data(self) -> dict:
+        return {"number": float(self), "places": self.places}
+
+
 class Message(str):
     """English text that remembers how to say itself in another language. A parameter is
     a string, an int, a Number (a quantity, grouped as the reader's language groups
-    digits) or another Message (translated in turn)."""
+    digits), an Amount (a quantity with decimals) or another Message (translated in
+    turn)."""
 
     template: str
     params: dict
@@ -43,7 +62,7 @@ class Message(str):
     def as_data(self) -> dict:
         """A JSON-ready form, for storing (localize reads it back)."""
         return {"template": self.template,
-                "params": {name: value.as_data() if isinstance(value, Message | Number)
+                "params": {name: value.as_data() if isinstance(value, Message | Number | Amount)
                            else value for name, value in self.params.items()}}
 
 
@@ -71,7 +90,8 @@ def localize(data: dict | None, english: str = "") -> str:
 
 def _localize_param(value):
     if isinstance(value, dict) and "number" in value:
-        return number_format(value["number"], force_grouping=True)
+        return number_format(value["number"], decimal_pos=value.get("places"),
+                             force_grouping=True)
     return localize(value) if isinstance(value, dict) else value
 
 

@@ -30,7 +30,8 @@ import re
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from nmirf.core import search as fts
@@ -41,7 +42,9 @@ from .models import (
     Recommendation,
     RecommendationTerm,
     RecommendingState,
+    State,
 )
+from .state_names import sort_key
 
 THEME_TAXONOMIES = ("uhri_themes", "upr_info_issues")
 AFFECTED_TAXONOMY = "affected_persons"
@@ -219,6 +222,22 @@ def _on_recommendations(ordering):
 _ORDERINGS = {sort: _on_recommendations(ordering) for sort, ordering in REVIEW_ORDERINGS.items()}
 
 
+def localized_state_order(state_field: str):
+    """An expression that orders rows by the name of their state in the active language
+    (folded as name_key folds it: "Égypte" with "E"), or None in English, where the
+    registry's own names already sort that way. States with the same folded name share a
+    place, and the ordering that follows (English names) settles them, as the list page's
+    in-memory order does (registry_index.py)."""
+    language = (translation.get_language() or "en").split("-")[0]
+    if language == "en":
+        return None
+    keys = {pk: sort_key(iso3, name)
+            for pk, iso3, name in State.objects.values_list("pk", "iso3", "name")}
+    place = {key: index for index, key in enumerate(sorted(set(keys.values())))}
+    return Case(*[When(**{state_field: pk}, then=Value(place[key])) for pk, key in keys.items()],
+                default=Value(len(place)), output_field=IntegerField())
+
+
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=500)
     mechanism = AnyOfFilter(
@@ -330,6 +349,8 @@ class RecommendationFilter(django_filters.FilterSet):
         sort = self.sort_key
         if sort == Sort.RELEVANCE:
             return fts.order_by_relevance(queryset, self.query)
+        if sort == Sort.STATE and (by_name := localized_state_order("review__state_id")):
+            return queryset.order_by(by_name, *_ORDERINGS[sort])
         return queryset.order_by(*_ORDERINGS[sort])
 
     @property

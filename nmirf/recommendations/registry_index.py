@@ -26,7 +26,6 @@ from django.db import connection
 from django.utils import translation
 
 from nmirf.core.search import ranked_matches
-from nmirf.core.text import name_key
 
 from .filters import AFFECTED_TAXONOMY, REVIEW_ORDERINGS, SDG_TAXONOMY, THEME_TAXONOMIES, Sort
 from .models import (
@@ -40,7 +39,7 @@ from .models import (
     State,
     Term,
 )
-from .state_names import localized_name
+from .state_names import sort_key
 
 POSITIONS = list(Position.values)
 
@@ -263,8 +262,7 @@ class RegistryIndex:
             reviews = np.flatnonzero(self.review_state >= 0)
             reviews = reviews[np.argsort(english[reviews], kind="stable")]
             with translation.override(language):
-                names = {pk: name_key(localized_name(*names))
-                         for pk, names in self.state_names.items()}
+                names = {pk: sort_key(*names) for pk, names in self.state_names.items()}
             ordered = sorted(reviews.tolist(),
                              key=lambda review: names.get(int(self.review_state[review]), ""))
             ranks = np.zeros_like(english)

@@ -86,3 +86,9 @@ def localized_name(iso3: str, name: str) -> str:
     if language == "en":
         return name
     return _localized(iso3, name, language)
+
+
+def sort_key(iso3: str, name: str) -> str:
+    """Where a state goes in a list sorted by name in the active language: its localized
+    name, folded ("Égypte" sorts with "E")."""
+    return name_key(localized_name(iso3, name))

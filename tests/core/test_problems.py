@@ -3,6 +3,7 @@ where stored and shown."""
 
 from django.utils import translation
 
+from nmirf.core.archives import megabytes
 from nmirf.core.problems import Message, Number, SourceError, localize, message_data, message_of
 
 
@@ -49,3 +50,14 @@ def test_quantities_are_grouped_as_the_readers_language_groups_digits():
     data = message_data(message)
     with translation.override("fr"):
         assert "20\xa0000" in localize(data)  # not "20,000", a decimal number in French
+
+
+def test_amounts_with_decimals_are_written_as_the_readers_language_writes_them():
+    message = megabytes(int(2.5 * 1024 * 1024))
+    assert message == "2.5 MB"
+    assert megabytes(250 * 1024 * 1024) == "250 MB"
+    data = message_data(Message("%(size)s is too big", size=message))
+    with translation.override("fr"):
+        assert "2,5" in localize(data)  # "2.5" is not a French number
+    with translation.override("en"):
+        assert localize(data) == "2.5 MB is too big"

@@ -2,6 +2,7 @@
 
 import pytest
 from django.http import QueryDict
+from django.utils import translation
 
 from nmirf.recommendations.filters import RecommendationFilter
 
@@ -101,6 +102,21 @@ def test_it_sorts_by_state_and_by_document_order(r):
     assert by_state[0] == r.death_penalty.pk  # Egypt before Slovenia
     in_document = ordered(f"sort=paragraph&review={r.svn34.pk}")
     assert in_document == [r.torture.pk, r.roma.pk, r.french.pk]
+
+
+def test_sorting_by_state_follows_the_names_in_the_readers_language(r):
+    """The SQL order (what the API and exports will read) agrees with the list page's."""
+    from .builders import make_rec, make_review
+
+    germany = make_rec(make_review("DEU", "UPR", session=30, cycle=3), "Ratify the Convention.")
+    english = ordered("sort=state")
+    assert english.index(r.death_penalty.pk) < english.index(germany.pk)  # Egypt, Germany
+    with translation.override("fr"):
+        french = ordered("sort=state")
+    # Allemagne before Égypte (the accent folded), before Slovénie.
+    assert french.index(germany.pk) < french.index(r.death_penalty.pk) \
+        < french.index(r.torture.pk)
+    assert sorted(french) == sorted(english)
 
 
 def test_it_sorts_by_relevance_only_with_a_query(r):
