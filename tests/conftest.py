@@ -123,6 +123,12 @@ def registry_snapshot() -> dict:
 
 
 @pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings, tmp_path):
+    """Files a test uploads go to its own folder, never to the project's var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _english_unless_a_test_says_otherwise():
     """A request to a /fr/, /es/ or /ar/ page leaves that language active in the thread;
     each test starts in the default language."""

@@ -2,6 +2,7 @@
 (django-tasks' database backend) carries it out. Progress goes through the cache, because
 the import's own transaction hides its writes from the web process until it commits."""
 
+import shutil
 from pathlib import Path
 
 from django.core.cache import cache
@@ -47,4 +48,7 @@ def run_import_task(run_id: int, file_names: list[str]) -> str:
         return str(failure)
     finally:
         cache.delete(key)
+        # The uploaded files served this one run (a new import is a new upload), and they
+        # may hold what the state has not yet published: they are not kept.
+        shutil.rmtree(folder, ignore_errors=True)
     return run.message

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from nmirf.ingest.models import ImportRun
+from nmirf.ingest.tasks import upload_dir
 from nmirf.recommendations.models import Recommendation
 from tests.conftest import registry_snapshot
 
@@ -53,6 +54,7 @@ def test_a_coordinator_imports_a_file_and_sees_the_result(coordinator_client, co
     page = response.content.decode()
     assert "1 records read: 1 created, 0 updated, 0 unchanged." in page
     assert 'aria-valuenow="100"' in page
+    assert not upload_dir(run.pk).exists()  # the uploaded file is not kept
 
 
 def test_a_bad_file_shows_every_problem_and_writes_nothing(coordinator_client, upload):
@@ -64,6 +66,7 @@ def test_a_bad_file_shows_every_problem_and_writes_nothing(coordinator_client, u
     assert "Rows rejected: 2; nothing was imported" in page
     assert "unknown recommending state &#x27;Atlantis&#x27;" in page
     assert "unknown state under review &#x27;Narnia&#x27;" in page
+    assert not upload_dir(ImportRun.objects.get().pk).exists()
 
 
 def test_the_problems_are_shown_in_the_readers_language(coordinator_client, upload):
