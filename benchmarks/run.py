@@ -35,13 +35,16 @@ benchmark measures. Do not edit by hand: run the benchmarks again.
 Method. The machine these figures come from is shared and noisy, so absolute times move
 from run to run; what is compared is measured in the same run, interleaved, several times,
 and reported as the median (and the minimum, the least disturbed run). The import is timed
-as whole commands in subprocesses (wall clock, interpreter start-up included on both sides)
-against a plain csv + `executemany` script; CPU time (user + system of the child process)
-is given too, as it suffers less from other load. The list page is timed in-process with
-Django's test Client, i.e. server time from the request entering Django to the full
-response, without a network or a WSGI server; p95 is the nearest-rank 95th percentile of
-the timed requests. Targets (issue #2, "Performance"): import ≤ 5× the baseline; list
-p95 ≤ 100 ms on SQLite and on PostgreSQL with 250,000 recommendations.
+as whole commands in subprocesses (wall clock, interpreter start-up included on both
+sides) against a plain csv + `executemany` script (in two forms: one writing a table
+equivalent to the product's recommendations table, one writing the CSV's own columns); CPU
+time (user + system of the child process) is given too, as it suffers less from other
+load. The list page is timed in-process with Django's test Client, i.e. server time from
+the request entering Django to the full response, without a network or a WSGI server; p95
+is the nearest-rank 95th percentile of the timed requests. Targets (issue #2,
+"Performance"): import ≤ 5× the baseline that writes an equivalent recommendations table
+(benchmarks/README.md says why that one); list p95 ≤ 100 ms on SQLite and on PostgreSQL
+with 250,000 recommendations.
 """
 
 SECTIONS = {
