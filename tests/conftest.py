@@ -46,6 +46,10 @@ def _make_user(username: str, role: str, **extra) -> User:
     return user
 
 
+# A test that picks a persona by name (request.getfixturevalue) names `db` itself:
+# pytest-django orders tests by the fixtures they name, and one that reaches the database
+# unannounced ran after the live-server tests and kept a session open on PostgreSQL's test
+# database, whose teardown then failed ("being accessed by other users").
 @pytest.fixture
 def administrator(db):
     return _make_user("alice-admin", Role.ADMINISTRATOR, is_staff=True, is_superuser=True)

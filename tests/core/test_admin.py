@@ -37,7 +37,7 @@ def test_an_administrator_by_role_is_let_into_the_admin(client, db):
 
 
 @pytest.mark.parametrize("persona", ["coordinator", "focal_point", "observer"])
-def test_other_roles_cannot_change_reference_data(request, client, persona):
+def test_other_roles_cannot_change_reference_data(request, client, db, persona):
     user = request.getfixturevalue(persona)
     user.is_staff = True  # even if someone made them staff by hand
     user.save()

@@ -35,7 +35,7 @@ def test_it_sends_anonymous_visitors_to_the_login_page(client):
 
 
 @pytest.mark.parametrize("persona", ["focal_point_client", "observer_client"])
-def test_it_refuses_people_who_may_not_import(request, persona):
+def test_it_refuses_people_who_may_not_import(request, db, persona):
     client = request.getfixturevalue(persona)
     assert client.get(URL).status_code == 403
     before = registry_snapshot()
