@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from nmirf.recommendations.models import Recommendation
 
@@ -91,6 +92,20 @@ def test_an_archived_recommendation_is_still_shown_and_says_so(observer_client, 
 
 def test_it_marks_the_language_of_the_text(observer_client, r):
     assert 'lang="ar">ضمان الحق في التعليم' in page(observer_client, r.arabic)
+
+
+def test_it_names_the_language_of_the_text_in_the_readers_language(observer_client, r):
+    assert "<dd class=\"col-sm-8\">Arabic</dd>" in page(observer_client, r.arabic)
+    with translation.override("fr"):
+        assert "<dd class=\"col-sm-8\">Arabe</dd>" in page(observer_client, r.arabic)
+
+
+def test_an_unknown_language_code_is_shown_as_it_is():
+    from nmirf.recommendations.templatetags.recommendation_tags import language_name
+
+    assert language_name("fr-ca") == "French"  # Django falls back to the language
+    assert language_name("pt-xx") == "Portuguese"
+    assert language_name("qaa") == "qaa" and language_name("") == ""
 
 
 def test_it_takes_a_bounded_number_of_queries(observer_client, r, django_assert_max_num_queries):

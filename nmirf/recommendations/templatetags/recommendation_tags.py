@@ -1,8 +1,10 @@
-"""Template helpers for the registry list: links that add or remove one filter value while
-keeping every other parameter, so that each facet click is a bookmarkable URL."""
+"""Template helpers for the registry: links that add or remove one filter value while
+keeping every other parameter, so that each facet click is a bookmarkable URL; and the
+name of a text's language."""
 
 from django import template
 from django.http import QueryDict
+from django.utils.translation import get_language_info
 
 register = template.Library()
 
@@ -61,3 +63,17 @@ def position_badge(position: str) -> str:
     """The Bootstrap badge classes for a position (each pair has a contrast of 4.5:1 or
     more)."""
     return POSITION_BADGES.get(position, "text-bg-light border")
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """The name of a language, in the reader's language ("French", "français", "الفرنسية"),
+    from its code; the code itself where Django does not know it."""
+    if not code:
+        return ""
+    for candidate in (code, code.split("-")[0]):
+        try:
+            return get_language_info(candidate)["name_translated"]
+        except KeyError:
+            continue
+    return code
