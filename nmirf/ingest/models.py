@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from nmirf.core.problems import localize
 
+from .sources import get_adapter
+
 
 class ImportRun(models.Model):
     class Status(models.TextChoices):
@@ -65,6 +67,14 @@ class ImportRun(models.Model):
         return localize(self.message_data, self.message)
 
     @property
+    def source_label(self) -> str:
+        """The format's name in the reader's language ("UPR Info database export (CSV)")."""
+        try:
+            return str(get_adapter(self.source).label)
+        except KeyError:  # a format this version no longer has
+            return self.source
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
@@ -85,6 +95,17 @@ class ImportRowError(models.Model):
     def __str__(self) -> str:
         where = f"{self.file}, row {self.row}" if self.row else self.file
         return f"{where}: {self.message}"
+
+    @property
+    def column(self) -> str:
+        """The column (or, in a document, the field) the problem is in, as a person finds
+        it in the file: see Adapter.column_of."""
+        if not self.field:
+            return ""
+        try:
+            return get_adapter(self.run.source).column_of(self.field)
+        except KeyError:  # a format this version no longer has
+            return self.field
 
     @property
     def localized_message(self) -> str:

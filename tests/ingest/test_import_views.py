@@ -67,6 +67,10 @@ def test_a_bad_file_shows_every_problem_and_writes_nothing(coordinator_client, u
     assert "unknown recommending state &#x27;Atlantis&#x27;" in page
     assert "unknown state under review &#x27;Narnia&#x27;" in page
     assert not upload_dir(ImportRun.objects.get().pk).exists()
+    # Each problem names the format and the column as the file has them.
+    assert "UPR Info database export (CSV)" in page
+    assert "<td>From</td><td>unknown recommending state" in page
+    assert "<td>To</td><td>unknown state under review" in page
 
 
 def test_the_problems_are_shown_in_the_readers_language(coordinator_client, upload):
@@ -110,3 +114,16 @@ def test_the_blank_template_can_be_downloaded(observer_client):
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('nmirf-import-template.xlsx"')
     assert response.content[:2] == b"PK"
+
+
+def test_a_problem_in_a_document_names_the_field_in_the_readers_language():
+    from django.utils import translation
+
+    from nmirf.ingest.sources import get_adapter
+
+    matrix, template = get_adapter("ohchr-matrix"), get_adapter("template")
+    assert matrix.column_of("recommending_states") == "Recommending states"
+    assert template.column_of("action") == "action_category"  # the template's own column
+    assert matrix.column_of("Session") == "Session"  # already a column: kept
+    with translation.override("fr"):
+        assert matrix.column_of("state") == "État examiné"

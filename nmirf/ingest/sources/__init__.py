@@ -1,6 +1,7 @@
 """Source adapters: one module per format. Each module has `read(path, *, display_name,
 ...)` yielding SourceRow / RowProblem (see ingest/records.py). Adding a format = adding a
-module here and a line in ADAPTERS."""
+module here and a line in ADAPTERS (with the columns of its files that hold each field the
+shared normaliser checks, so that a problem names the column a person sees)."""
 
 import importlib
 from dataclasses import dataclass
@@ -16,6 +17,19 @@ class Adapter:
     label: str
     accepts: tuple[str, ...] = ()  # run options the reader takes (state, session)
     extensions: tuple[str, ...] = ()
+    # (normaliser field, the column of this format's files that holds it): see column_of.
+    columns: tuple[tuple[str, str], ...] = ()
+
+    def column_of(self, field: str) -> str:
+        """Where a row problem is, as a person finds it: the file's own column for a field
+        the shared normaliser checked ("From" for recommending_states in a UPR Info
+        export), else the field's name in the reader's language (a DOCX has no columns),
+        else the field as the adapter named it (already a column: "Session")."""
+        column = dict(self.columns).get(field)
+        if column:
+            return column
+        label = FIELD_LABELS.get(field)
+        return str(label) if label is not None else field
 
     def read(self, path, display_name: str, options: dict):
         module = importlib.import_module(self.module)
@@ -23,16 +37,41 @@ class Adapter:
         return module.read(path, display_name=display_name, **kwargs)
 
 
+# The fields the shared normaliser (ingest/normalise.py) names in its row problems.
+FIELD_LABELS = {
+    "state": _("State under review"),
+    "mechanism": _("Mechanism"),
+    "text": _("Text"),
+    "position": _("Position"),
+    "action": _("Action category"),
+    "recommending_states": _("Recommending states"),
+    "session": _("UPR session"),
+    "mandate": _("Mandate"),
+    "upr_info_issues": _("Issue (UPR Info)"),
+    "uhri_themes": _("Theme (UHRI)"),
+    "affected_persons": _("Affected persons"),
+    "sdg": _("SDG"),
+}
+
 ADAPTERS = {
     adapter.name: adapter
     for adapter in (
         Adapter("upr_info", "upr-info", "nmirf.ingest.sources.upr_info",
-                _("UPR Info database export (CSV)"), extensions=(".csv",)),
+                _("UPR Info database export (CSV)"), extensions=(".csv",),
+                columns=(("state", "To"), ("text", "Text"), ("recommending_states", "From"),
+                         ("position", "Response"), ("action", "Action"),
+                         ("upr_info_issues", "Issue"), ("session", "Session"))),
         Adapter("ohchr_matrix", "ohchr-matrix", "nmirf.ingest.sources.ohchr_matrix",
                 _("OHCHR thematic list / matrix of recommendations (DOCX)"),
                 accepts=("state", "session"), extensions=(".docx",)),
         Adapter("template", "template", "nmirf.ingest.sources.template",
-                _("OpenNMIRF import template (CSV or XLSX)"), extensions=(".csv", ".xlsx")),
+                _("OpenNMIRF import template (CSV or XLSX)"), extensions=(".csv", ".xlsx"),
+                columns=(("state", "state"), ("mechanism", "mechanism"), ("text", "text"),
+                         ("position", "position"), ("action", "action_category"),
+                         ("recommending_states", "recommending_states"),
+                         ("session", "session"), ("mandate", "mandate"),
+                         ("uhri_themes", "themes"), ("affected_persons", "affected_persons"),
+                         ("sdg", "sdg"))),
     )
 }
 
