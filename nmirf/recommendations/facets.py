@@ -24,7 +24,16 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from .filters import AFFECTED_TAXONOMY, SDG_TAXONOMY, RecommendationFilter
-from .models import ActionCategory, Mechanism, Position, Recommendation, Review, State, Term
+from .models import (
+    ActionCategory,
+    Mechanism,
+    Position,
+    Recommendation,
+    Review,
+    State,
+    Term,
+    term_label,
+)
 from .registry_index import POSITIONS, RegistryIndex, cached_matches, current_index
 from .state_names import localized_name
 
@@ -284,7 +293,8 @@ def _term_facets(index, everything, active, limit):
             if term is None:
                 continue
             value = term["code"] if taxonomy == SDG_TAXONOMY else term_id
-            values.append(FacetValue(value, term["name"], n, term_id in selected))
+            values.append(FacetValue(value, term_label(term["code"], term["name"]), n,
+                                     term_id in selected))
         facets.append(Facet(key=taxonomy, param=param, title=title, values=values,
                             truncated=more))
     return facets

@@ -233,6 +233,20 @@ class Term(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        return term_label(self.code, self.name)
+
+
+def term_label(code: str, name: str) -> str:
+    """How a term is shown: its name, after its code where the scheme has one of its own.
+    UHRI themes come in several schemes that share names (the cycle-2 matrices' "B31"
+    and the later matrices' "Equality & non-discrimination"), and without its code one
+    would look like a duplicate of the other."""
+    if code and code != name and not name.startswith(code):
+        return f"{code} {name}"
+    return name
+
 
 class Position(models.TextChoices):
     SUPPORTED = "supported", _("Supported")

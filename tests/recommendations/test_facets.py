@@ -7,7 +7,7 @@ from django.http import QueryDict
 from nmirf.recommendations.facets import compute_facets
 from nmirf.recommendations.filters import RecommendationFilter
 
-from .builders import build_registry, make_rec
+from .builders import build_registry, make_rec, term
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,19 @@ def test_its_labels_name_the_values(r):
     assert labels["recommending"]["FRA"] == "France"
     assert labels["position"]["noted"] == "Noted"
     assert labels["upr_info_issues"][r.education_issue.pk] == "Right to education"
+
+
+def test_themes_of_different_schemes_with_one_name_are_told_apart_by_their_code(r):
+    """The cycle-2 matrices code their themes ("B31"), the later ones name them; both
+    schemes have an "Equality & non-discrimination"."""
+    coded, named = term("uhri_themes", "B31"), term("uhri_themes", "Equality & non-discrimination")
+    assert coded.name == named.name
+    make_rec(r.svn20, "Adopt an equality law.", terms=[coded])
+    make_rec(r.svn34, "Adopt an equality law now.", terms=[named])
+    labels = {v.value: v.label for v in facets_for("")["uhri_themes"].values}
+    assert labels[coded.pk] == "B31 Equality & non-discrimination"
+    assert labels[named.pk] == "Equality & non-discrimination"
+    assert coded.label == labels[coded.pk]  # as the recommendation's chips show it
 
 
 def test_it_counts_what_the_search_selects(r):
