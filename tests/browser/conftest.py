@@ -37,3 +37,34 @@ def browser_type_launch_args(browser_type_launch_args):
         "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"],
     }
+
+
+@pytest.fixture
+def registry(transactional_db, reference_data):
+    """The demo data, imported as an import run would (the live server's database is
+    flushed after each test, so this runs for each: about half a second)."""
+    from nmirf.ingest.pipeline import InputFile, run_import, start_run
+
+    from .helpers import DEMO, DEMO_IMPORTS
+
+    for source, name in DEMO_IMPORTS:
+        files = [InputFile(path=DEMO / name, name=name)]
+        run = run_import(start_run(source, files), files)
+        assert run.status == "succeeded", run.message
+
+
+@pytest.fixture
+def browser_problems(page):
+    """Script errors and failed requests seen by the page; each test asserts there are
+    none. The favicon Chromium asks for on its own is not the app's doing."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    # A failed request is also logged to the console: the response handler reports it.
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error"
+            and not message.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda response: problems.append(
+        f"HTTP {response.status}: {response.url}")
+        if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+    page.set_default_timeout(10_000)
+    return problems

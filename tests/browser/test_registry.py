@@ -23,65 +23,20 @@ from django.http import QueryDict
 from django.utils import translation
 from playwright.sync_api import Page, expect
 
-from nmirf.ingest.pipeline import InputFile, run_import, start_run
 from nmirf.recommendations.filters import RecommendationFilter
 from nmirf.recommendations.models import Recommendation
 
+from .helpers import log_in
+
 pytestmark = [pytest.mark.browser]
 
-DEMO = Path(__file__).resolve().parents[2] / "nmirf" / "ingest" / "demo"
-DEMO_IMPORTS = [
-    ("upr_info", "upr_info_slovenia_sessions_07_20.csv"),
-    ("ohchr_matrix", "Slovenia_UPR48_2025_cycle4_ThematicList.docx"),
-]
-PASSWORD = "a-long-test-password"  # tests/conftest.py's personas
 WORD = "Roma"
 AR_CATALOG = (Path(__file__).resolve().parents[2] / "nmirf" / "locale" / "ar" / "LC_MESSAGES"
               / "django.mo")
 
 
-# -- fixtures --------------------------------------------------------------------------------
-
-@pytest.fixture
-def registry(transactional_db, reference_data):
-    """The demo data, imported as an import run would (the live server's database is
-    flushed after each test, so this runs for each: about half a second)."""
-    for source, name in DEMO_IMPORTS:
-        files = [InputFile(path=DEMO / name, name=name)]
-        run = run_import(start_run(source, files), files)
-        assert run.status == "succeeded", run.message
-
-
-@pytest.fixture
-def browser_problems(page: Page):
-    """Script errors and failed requests seen by the page; each test asserts there are
-    none. The favicon Chromium asks for on its own is not the app's doing."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    # A failed request is also logged to the console: the response handler reports it.
-    page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if message.type == "error"
-            and not message.text.startswith("Failed to load resource") else None)
-    page.on("response", lambda response: problems.append(
-        f"HTTP {response.status}: {response.url}")
-        if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
-    page.set_default_timeout(10_000)
-    return problems
-
-
 def expected_count(query: str) -> int:
     return RecommendationFilter(QueryDict(query)).qs.count()
-
-
-def log_in(page: Page, live_server, user, then: str = "/recommendations/") -> None:
-    """Open `then` signed out: the registry sends us to the login page, whose form we fill
-    and submit as a person would; it sends us back to `then`."""
-    page.goto(live_server.url + then)
-    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
-    page.get_by_label("User name").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(live_server.url + then)
 
 
 def results_heading(page: Page):
