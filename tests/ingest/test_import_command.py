@@ -11,6 +11,7 @@ from contextlib import closing
 import pytest
 from django.core.management import call_command
 
+from nmirf.ingest.models import ImportRun
 from nmirf.recommendations.models import Recommendation
 from tests.conftest import RAW, REPO, registry_snapshot, shared_file
 
@@ -114,3 +115,30 @@ def test_the_console_script_honours_database_url(tmp_path):
     with closing(sqlite3.connect(tmp_path / "cli.sqlite3")) as made:
         assert made.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert made.execute("PRAGMA page_size").fetchone() == (8192,)
+
+
+def test_a_refused_import_says_where_every_problem_is_listed(db, tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join([HEADER, GOOD.replace("France", "Atlantis"),
+                               GOOD.replace("Slovenia", "Narnia")]))
+    line = refused(capsys, "upr-info", str(path))
+    run = ImportRun.objects.get()
+    assert line.endswith(f"Every problem: nmirf runs {run.pk}")
+
+    call_command("runs", str(run.pk))
+    shown = capsys.readouterr().out
+    assert f"Import run #{run.pk}: UPR Info database export (CSV), failed" in shown
+    assert "Problems (2):" in shown
+    assert "bad.csv, row 2, From: unknown recommending state 'Atlantis'" in shown
+    assert "bad.csv, row 3, To: unknown state under review 'Narnia'" in shown
+
+    call_command("runs")
+    listed = capsys.readouterr().out
+    assert listed.startswith(f"#{run.pk} ") and "failed" in listed and "rejected 2" in listed
+
+
+def test_runs_refuses_an_unknown_run(db, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        call_command("runs", "424242")
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == "There is no import run #424242: `nmirf runs` lists them.\n"

@@ -53,7 +53,9 @@ class Command(BaseCommand):
             run = run_import(run, files, progress=bar.update)
         except ImportFailed as failure:
             bar.close()
-            self._refuse(str(failure))
+            every = (f" Every problem: nmirf runs {failure.run.pk}"
+                     if failure.run.errors.count() > 1 else "")
+            self._refuse(f"{failure}{every}")
         bar.close()
         self.stdout.write(f"Import run #{run.pk}: {run.message}")
 

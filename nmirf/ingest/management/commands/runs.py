@@ -1,0 +1,62 @@
+"""`nmirf runs [N]`: the import runs, or one run with every problem it found.
+
+The command-line counterpart of the Imports page: a refused import prints one line (its
+first problem); this lists them all, with the column each is in, as the run's page does.
+"""
+
+import sys
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from nmirf.ingest.models import ImportRun
+
+RECENT = 20
+
+
+class Command(BaseCommand):
+    help = "List the import runs, newest first, or show one run with every problem it found."
+    requires_system_checks = []  # as `nmirf import`: a listing needs no URL or template
+
+    def add_arguments(self, parser):
+        parser.add_argument("run", nargs="?", type=int, metavar="N",
+                            help="an import run's number: show it with its problems")
+        parser.add_argument("--limit", type=int, default=RECENT,
+                            help=f"how many runs to list (default {RECENT})")
+
+    def handle(self, *args, **options):
+        if options["run"] is None:
+            self._list(options["limit"])
+        else:
+            self._show(options["run"])
+
+    def _list(self, limit: int) -> None:
+        runs = list(ImportRun.objects.all()[:max(limit, 0)])
+        if not runs:
+            self.stdout.write("No import has been run yet.")
+            return
+        for run in runs:
+            when = timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M")
+            status = f"{run.status} (dry run)" if run.dry_run else run.status
+            self.stdout.write(
+                f"#{run.pk:<5} {when}  {run.source:<13} {status:<20} "
+                f"created {run.created:,}, updated {run.updated:,}, unchanged "
+                f"{run.unchanged:,}, rejected {run.rejected:,}  {', '.join(run.files)}")
+
+    def _show(self, pk: int) -> None:
+        run = ImportRun.objects.filter(pk=pk).first()
+        if run is None:
+            sys.stderr.write(f"There is no import run #{pk}: `nmirf runs` lists them.\n")
+            raise SystemExit(2)
+        self.stdout.write(f"Import run #{run.pk}: {run.source_label}, {run.status}"
+                          + (" (dry run)" if run.dry_run else ""))
+        self.stdout.write(f"Files: {', '.join(run.files)}")
+        if run.message:
+            self.stdout.write(run.message)
+        errors = list(run.errors.all())
+        if errors:
+            self.stdout.write(f"Problems ({len(errors):,}):")
+        for error in errors:
+            where = ", ".join(part for part in (
+                error.file, f"row {error.row}" if error.row else "", error.column) if part)
+            self.stdout.write(f"  {where}: {error.message}" if where else f"  {error.message}")
