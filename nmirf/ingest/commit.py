@@ -2,10 +2,14 @@
 
 A record is found again by its source record (source, key): then it is unchanged (same
 content hash) or updated. A record seen for the first time is matched against the
-recommendations other sources brought for the same review (same words in the same order):
-a match adds a source record to that recommendation rather than a second copy. Otherwise a
-new recommendation is written. Links (recommending states, terms) are only ever added on
-update, never removed: a person may have added some, and nothing a person wrote is lost.
+recommendations other sources brought for the same review (the same letters and digits in
+the same order, whatever the spacing and punctuation): a match adds a source record to that
+recommendation rather than a second copy. Otherwise a new recommendation is written; where
+another source's text for the review is nearly the same (a word changed, an acronym added,
+one recommendation among several in a clustered paragraph), it is flagged as a possible
+duplicate of it, for a person to decide (recommendations/duplicates.py). Links
+(recommending states, terms) are only ever added on update, never removed: a person may
+have added some, and nothing a person wrote is lost.
 
 Rows are written with executemany and ids chosen here (under a table lock), because a
 40,000-row import through the ORM's bulk_create costs several times more.
@@ -15,12 +19,13 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from nmirf.core import search
+from nmirf.recommendations import similar
 from nmirf.recommendations.models import (
     Document,
     Recommendation,
@@ -46,6 +51,11 @@ REC_TERM = RecommendationTerm._meta.db_table
 SOURCE = SourceRecord._meta.db_table
 
 Progress = Callable[[int, int], None]
+_WORD = re.compile(r"\w+")
+# A text inside another (one recommendation of a clustered paragraph) is a near match when
+# it has at least this many words and nearly all of them are in the other.
+CONTAINED_WORDS = 8
+CONTAINED_SHARE = 0.9
 
 
 @dataclass
@@ -58,8 +68,10 @@ class Counts:
 
 
 def match_key(search_text: str) -> str:
-    """Words only: punctuation and spacing differ between sources of the same text."""
-    return " ".join(re.findall(r"\w+", search_text))
+    """The letters and digits of a text, in order. Sources of the same text differ in
+    punctuation and spacing, and text taken from a DOCX sometimes splits or joins words
+    ("huma n rights", "toarticle8", "ill-treatment" and "illtreatment")."""
+    return "".join(_WORD.findall(search_text))
 
 
 def _source_key(source_row: tuple) -> str:
@@ -161,6 +173,35 @@ class Candidates:
 
     by_words: dict[tuple[int, str], list[int]]
     states_of: dict[int, set[int]]
+    # review id -> [(recommendation id, its set of words)], for near matches
+    texts: dict[int, list[tuple[int, set[str]]]] = field(default_factory=dict)
+    # review id -> {distinctive word: [positions in texts[review id]]}, built on first use
+    _by_word: dict[int, dict[str, list[int]]] = field(default_factory=dict)
+
+    def near(self, review_id: int, search_text: str) -> int | None:
+        """The other source's recommendation of this review whose text is nearly this one
+        (see nearly_the_same), the most alike first; None where there is none. Only those
+        sharing one of the text's most distinctive words are compared."""
+        texts = self.texts.get(review_id)
+        if not texts:
+            return None
+        by_word = self._by_word.get(review_id)
+        if by_word is None:
+            by_word = self._by_word[review_id] = defaultdict(list)
+            for position, (_rec_id, other) in enumerate(texts):
+                for word in similar.distinctive_words(other, count=6):
+                    by_word[word].append(position)
+        mine = similar.words(search_text)
+        positions = {position for word in similar.distinctive_words(mine)
+                     for position in by_word.get(word, ())}
+        best, best_score = None, 0.0
+        for position in sorted(positions):
+            rec_id, other = texts[position]
+            score = nearly_the_same(mine, other)
+            if score > best_score:
+                best, best_score = rec_id, score
+        return best
+
 
     def match(self, review_id: int, search_text: str, state_ids: list[int]) -> int | None:
         found = self.by_words.get((review_id, match_key(search_text))) if self.by_words \
@@ -172,6 +213,23 @@ class Candidates:
             if self.states_of.get(rec_id, set()) & wanted:
                 return rec_id
         return found[0]
+
+
+def nearly_the_same(first: set[str], second: set[str]) -> float:
+    """How alike two texts are, 0 where they are not nearly the same: their word sets'
+    Jaccard similarity where it reaches the threshold of "the same text in other reviews"
+    (recommendations/similar.py), or the share of the shorter one's words found in the
+    longer one where that text has CONTAINED_WORDS or more and nearly all of them are
+    there (one recommendation of a paragraph that clusters several)."""
+    jaccard = similar.jaccard(first, second)
+    if jaccard >= similar.THRESHOLD:
+        return jaccard
+    shorter = min(len(first), len(second))
+    if shorter >= CONTAINED_WORDS:
+        contained = len(first & second) / shorter
+        if contained >= CONTAINED_SHARE:
+            return contained * similar.THRESHOLD  # below any Jaccard match: less alike
+    return 0.0
 
 
 def _candidates(review_ids: list[int], source: str) -> Candidates:
@@ -188,16 +246,18 @@ def _candidates(review_ids: list[int], source: str) -> Candidates:
                 recommendation_id__in=chunk).values_list("recommendation_id", "source")
             if rec_source == source
         )
+    texts: dict[int, list[tuple[int, set[str]]]] = defaultdict(list)
     for rec_id, review_id, text in rows:
         if rec_id not in same_source:
             by_words[(review_id, match_key(text))].append(rec_id)
+            texts[review_id].append((rec_id, similar.words(text)))
     shared = [rec_id for group in by_words.values() if len(group) > 1 for rec_id in group]
     states_of: dict[int, set[int]] = defaultdict(set)
     for chunk in _chunks(shared):
         for rec_id, state_id in RecommendingState.objects.filter(
                 recommendation_id__in=chunk).values_list("recommendation_id", "state_id"):
             states_of[rec_id].add(state_id)
-    return Candidates(by_words=dict(by_words), states_of=states_of)
+    return Candidates(by_words=dict(by_words), states_of=states_of, texts=dict(texts))
 
 
 @contextmanager
@@ -298,9 +358,11 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
                 next_id += 1
                 identity = (review_id, tuple(sorted(state_ids)), record.search_text)
                 duplicate_of = first_of.setdefault(identity, rec_id)
-                if duplicate_of == rec_id:
-                    duplicate_of = None
-                else:
+                if duplicate_of == rec_id:  # not a repeat within this source: nearly
+                    # the text another source brought for this review?
+                    duplicate_of = (candidates.near(review_id, record.search_text)
+                                    if candidates.texts else None)
+                if duplicate_of is not None:
                     counts.possible_duplicates += 1
                 new_recs.append((rec_id, review_id, document_id, row.paragraph[:40], row.text,
                                  record.search_text, row.language, record.position,

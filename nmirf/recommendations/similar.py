@@ -48,8 +48,9 @@ def jaccard(first: set[str], second: set[str]) -> float:
     return len(first & second) / len(first | second)
 
 
-def distinctive_words(text: str, count: int = DISTINCTIVE_WORDS) -> list[str]:
-    candidates = [word for word in words(text)
+def distinctive_words(text: str | set[str], count: int = DISTINCTIVE_WORDS) -> list[str]:
+    """The longest words of a text (or of its set of words) that are not function words."""
+    candidates = [word for word in (text if isinstance(text, set) else words(text))
                   if len(word) >= 4 and word not in STOPWORDS and not word.isdigit()]
     return sorted(candidates, key=lambda word: (-len(word), word))[:count]
 

@@ -133,6 +133,55 @@ def test_the_same_recommendation_from_another_source_is_linked_not_copied(db, tm
     assert rec.terms.filter(taxonomy__code="uhri_themes").exists()
 
 
+def import_matrix_paragraph(text: str, paragraph: str = "90.1"):
+    """What the OHCHR matrix adapter yields for one paragraph of session 7's matrix."""
+    from nmirf.ingest import commit
+    from nmirf.ingest.records import SourceRow
+
+    normaliser = Normaliser()
+    prepared = normaliser.prepare(SourceRow(
+        source="ohchr_matrix", file="matrix.docx", row=4, key=f"SVN:7:{paragraph}",
+        state="SVN", mechanism="UPR", session=7, text=text, paragraph=paragraph,
+        recommending_states=["France"], position="Supported"))
+    return commit.commit("ohchr_matrix", [prepared], normaliser.reviews, run_id=None)
+
+
+UPR_INFO_TEXT = ("Ratify the International Convention on the Rights of All Migrant Workers "
+                 "and Members of Their Families")
+
+
+def test_words_split_or_joined_by_a_documents_layout_still_match(db, tmp_path):
+    """Text taken from a DOCX sometimes splits a word or joins two: same letters, same
+    recommendation."""
+    import_file(csv_file(tmp_path, row("Combat ill-treatment of human rights defenders")))
+    counts = import_matrix_paragraph("Combat illtreatment of huma n rights defenders")
+    assert (counts.created, counts.linked, counts.possible_duplicates) == (0, 1, 0)
+    assert Recommendation.objects.count() == 1
+
+
+@pytest.mark.parametrize("matrix_text", [
+    UPR_INFO_TEXT + " (ICRMW)",  # an acronym added
+    # one recommendation among those a clustered paragraph gathers
+    "Consider ratifying ILO Convention 189 (Chile); " + UPR_INFO_TEXT + " (Egypt)",
+])
+def test_a_nearly_identical_text_from_another_source_is_flagged_for_a_person(
+        db, tmp_path, matrix_text):
+    import_file(csv_file(tmp_path, row(UPR_INFO_TEXT)))
+    first = Recommendation.objects.get()
+    counts = import_matrix_paragraph(matrix_text)
+    assert (counts.created, counts.linked, counts.possible_duplicates) == (1, 0, 1)
+    flagged = Recommendation.objects.exclude(pk=first.pk).get()
+    assert flagged.possible_duplicate_of == first  # a person decides (duplicates.resolve)
+
+
+def test_a_different_recommendation_of_the_review_is_not_flagged(db, tmp_path):
+    import_file(csv_file(tmp_path, row(UPR_INFO_TEXT)))
+    counts = import_matrix_paragraph(
+        "Ratify the Convention on the Rights of Persons with Disabilities and its protocol")
+    assert (counts.created, counts.possible_duplicates) == (1, 0)
+    assert not Recommendation.objects.filter(possible_duplicate_of__isnull=False).exists()
+
+
 def test_long_keys_are_shortened_without_colliding(db, tmp_path):
     long_name = "United Kingdom of Great Britain and Northern Ireland"
     rows = [row(f"Text {n} " + "x" * 50, source=long_name) for n in range(2)]

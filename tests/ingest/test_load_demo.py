@@ -1,0 +1,27 @@
+"""`nmirf load_demo`, the last step of `make run`: the shipped demo (real UPR
+recommendations to Slovenia from two sources) and its coordinator account, safe to run
+again."""
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from nmirf.recommendations.models import Recommendation, SourceRecord
+
+
+def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "289 were created" in out  # UPR Info, sessions 7 and 20
+    # The matrices of sessions 20, 34 and 48: session 20 is the same review UPR Info brought.
+    assert "473 were created, 159 updated (159 matched" in out
+    assert "4 flagged as possible duplicates" in out
+    assert Recommendation.objects.count() == 289 + 473
+    assert SourceRecord.objects.filter(source="ohchr_matrix",
+                                       recommendation__sources__source="upr_info").count() == 159
+    assert authenticate(username="coordinator", password="demo-coordinator-2026")
+
+    call_command("load_demo")
+    again = capsys.readouterr().out
+    assert "0 were created, 0 updated" in again and "289 unchanged" in again
+    assert "account already existed; password unchanged" in again
+    assert Recommendation.objects.count() == 289 + 473
