@@ -263,6 +263,13 @@ class RecommendationFilter(django_filters.FilterSet):
                               label=_("Affected persons"))
     sdg = AllTermsFilter(condition=_sdg, coerce=_code, label=_("Sustainable Development Goal"))
     term = AllTermsFilter(condition=_term, coerce=_positive_int, label=_("Term"))
+    # What waits for a person's decision: recommendations an import flagged as possibly
+    # the same as another (recommendations/duplicates.py). The list page asks the database
+    # for these (few) rows; the in-memory index does not carry the flag.
+    flagged = django_filters.MultipleChoiceFilter(
+        choices=[("duplicate", _("Possible duplicate"))], method="filter_flagged",
+        label=_("To decide"), widget=forms.MultipleHiddenInput,
+    )
     sort = django_filters.ChoiceFilter(
         choices=Sort.CHOICES, method="filter_sort", label=_("Sort by"), empty_label=None
     )
@@ -281,6 +288,11 @@ class RecommendationFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return fts.search(queryset, value)
+
+    def filter_flagged(self, queryset, name, value):
+        if "duplicate" in value:
+            queryset = queryset.filter(possible_duplicate_of__isnull=False)
+        return queryset
 
     def filter_sort(self, queryset, name, value):
         # Ordering is applied last, by filter_queryset, once every filter has narrowed.

@@ -20,8 +20,9 @@ from .duplicates import NotADuplicate, resolve
 from .facets import review_label
 from .filters import RecommendationFilter
 from .listing import RecommendationsInOrder, build_listing
-from .models import Recommendation, Review, State, Term
+from .models import Recommendation, Review, State, Term, term_label
 from .similar import repeats_of
+from .state_names import localized_name
 
 PAGE_SIZE = 25
 
@@ -61,7 +62,7 @@ def _active_filter_labels(filterset, facets):
     for facet in facets:
         for value in facet.values:
             labels[(facet.param, str(value.value))] = value.label
-    for param in ("position", "action_category"):
+    for param in ("position", "action_category", "flagged"):
         for value, label in filterset.form.fields[param].choices:
             labels.setdefault((param, str(value)), str(label))
     active = filterset.active_filters
@@ -69,14 +70,16 @@ def _active_filter_labels(filterset, facets):
                for param, values in active.items()}
     term_ids = missing.get("theme", []) + missing.get("affected", []) + missing.get("term", [])
     if term_ids:
-        names = dict(Term.objects.filter(pk__in=term_ids).values_list("pk", "name"))
+        names = {pk: term_label(code, name) for pk, code, name in
+                 Term.objects.filter(pk__in=term_ids).values_list("pk", "code", "name")}
         for param in ("theme", "affected", "term"):
             for value in missing.get(param, []):
                 if value in names:
                     labels[(param, str(value))] = names[value]
     if missing.get("recommending") or missing.get("state"):
         codes = missing.get("recommending", []) + missing.get("state", [])
-        names = dict(State.objects.filter(iso3__in=codes).values_list("iso3", "name"))
+        names = {iso3: localized_name(iso3, name) for iso3, name in
+                 State.objects.filter(iso3__in=codes).values_list("iso3", "name")}
         for param in ("recommending", "state"):
             for value in missing.get(param, []):
                 if value in names:

@@ -165,8 +165,9 @@ def test_it_searches_filters_and_opens_a_recommendation_in_arabic(
     rtl_css = page.locator('link[rel="stylesheet"][href*="bootstrap.rtl.min.css"]')
     expect(rtl_css).to_have_count(1)
     expect(page.locator('link[href*="bootstrap.min.css"]')).to_have_count(0)
-    # ... and it was fetched and applied, not just linked.
-    assert page.evaluate("""[...document.styleSheets].some(
+    # ... and it was fetched and applied, not just linked (waited for: the address changes
+    # before the new page's stylesheets have loaded).
+    page.wait_for_function("""[...document.styleSheets].some(
         s => s.href && s.href.includes('bootstrap.rtl.min.css') && s.cssRules.length > 100)""")
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
 

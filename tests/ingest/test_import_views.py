@@ -127,3 +127,9 @@ def test_a_problem_in_a_document_names_the_field_in_the_readers_language():
     assert matrix.column_of("Session") == "Session"  # already a column: kept
     with translation.override("fr"):
         assert matrix.column_of("state") == "État examiné"
+
+
+def test_a_run_that_flagged_possible_duplicates_links_to_them(coordinator_client, upload):
+    page = upload(coordinator_client, "\n".join([HEADER, GOOD, GOOD]).encode()).content.decode()
+    assert "1 flagged as possible duplicates" in page
+    assert f'href="{reverse("recommendations:list")}?flagged=duplicate"' in page

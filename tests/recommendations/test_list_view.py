@@ -238,3 +238,16 @@ def test_the_filters_in_use_are_named_even_without_results(observer_client, r):
                          ("State under review", "Egypt"), ("Review", "UPR 34 · Slovenia"),
                          ("Recommending state", "Austria")):
         assert f"{title}: <bdi>{label}</bdi>" in html, label
+
+
+def test_it_lists_the_possible_duplicates_that_wait_for_a_decision(observer_client, r):
+    from nmirf.recommendations.models import Recommendation, RegistryVersion
+
+    Recommendation.objects.filter(pk=r.french.pk).update(possible_duplicate_of=r.roma)
+    RegistryVersion.bump()
+    html = page(observer_client, "flagged=duplicate")
+    shown = unescape(results(html))
+    assert "1 recommendation" in html and r.french.text in shown
+    assert r.roma.text not in shown
+    assert "To decide: <bdi>Possible duplicate</bdi>" in html  # the filter, removable
+    assert "flagged=" not in links(html.split("Remove all filters")[0].rsplit("<a", 1)[1])

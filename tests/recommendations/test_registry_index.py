@@ -49,6 +49,7 @@ def queries(r) -> list[str]:
         "action_category=4",
         f"state=SVN&theme={r.education_issue.pk}&recommending=FRA&position=noted",
         f"q=education&affected={r.children.pk}&cycle=2",
+        "flagged=duplicate", "flagged=duplicate&state=SVN",  # answered by the database
     ]
 
 
