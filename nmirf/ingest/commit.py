@@ -179,9 +179,9 @@ class Candidates:
     _by_word: dict[int, dict[str, list[int]]] = field(default_factory=dict)
 
     def near(self, review_id: int, search_text: str) -> int | None:
-        """The other source's recommendation of this review whose text is nearly this one
-        (see nearly_the_same), the most alike first; None where there is none. Only those
-        sharing one of the text's most distinctive words are compared."""
+        """The recommendation another source brought for this review whose text is most
+        nearly this one (see nearly_the_same); None where none is. Only those sharing one
+        of the text's most distinctive words are compared."""
         texts = self.texts.get(review_id)
         if not texts:
             return None
@@ -201,7 +201,6 @@ class Candidates:
             if score > best_score:
                 best, best_score = rec_id, score
         return best
-
 
     def match(self, review_id: int, search_text: str, state_ids: list[int]) -> int | None:
         found = self.by_words.get((review_id, match_key(search_text))) if self.by_words \

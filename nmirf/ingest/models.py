@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nmirf.core.problems import localize
 
-from .sources import get_adapter
+from .sources import find_adapter
 
 
 class ImportRun(models.Model):
@@ -69,10 +69,8 @@ class ImportRun(models.Model):
     @property
     def source_label(self) -> str:
         """The format's name in the reader's language ("UPR Info database export (CSV)")."""
-        try:
-            return str(get_adapter(self.source).label)
-        except KeyError:  # a format this version no longer has
-            return self.source
+        adapter = find_adapter(self.source)
+        return str(adapter.label) if adapter else self.source
 
     @property
     def is_finished(self) -> bool:
@@ -100,12 +98,8 @@ class ImportRowError(models.Model):
     def column(self) -> str:
         """The column (or, in a document, the field) the problem is in, as a person finds
         it in the file: see Adapter.column_of."""
-        if not self.field:
-            return ""
-        try:
-            return get_adapter(self.run.source).column_of(self.field)
-        except KeyError:  # a format this version no longer has
-            return self.field
+        adapter = find_adapter(self.run.source) if self.field else None
+        return adapter.column_of(self.field) if adapter else self.field
 
     @property
     def localized_message(self) -> str:

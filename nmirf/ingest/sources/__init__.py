@@ -82,3 +82,12 @@ def get_adapter(name: str) -> Adapter:
         raise KeyError(f"unknown source format {name!r}; known: "
                        + ", ".join(a.command for a in ADAPTERS.values()))
     return ADAPTERS[key]
+
+
+def find_adapter(name: str) -> Adapter | None:
+    """The adapter a stored run or source record names, or None for a format this version
+    no longer has (its rows are then shown as they were stored)."""
+    try:
+        return get_adapter(name)
+    except KeyError:
+        return None
