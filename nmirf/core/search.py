@@ -13,11 +13,14 @@ websearch_to_tsquery.
 
 import re
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from .text import search_text
 
@@ -25,44 +28,95 @@ FTS_TABLE = "recommendation_fts"
 INSERT_TRIGGER = "recommendation_fts_ai"  # created by recommendations migration 0002
 PG_CONFIG = "english"
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
+_WORD = re.compile(r"\w+")
 
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def fts5_query(user_query: str) -> str:
-    """Translate a web-search query into an FTS5 expression in which every user word is a
-    quoted string, so no input can inject FTS5 syntax."""
-    positives: list[str] = []
-    negatives: list[str] = []
+@dataclass
+class ParsedQuery:
+    """A web-search query, folded as the index folds text: the parts that must all match,
+    each a list of alternatives (`or`), each alternative a phrase (its words in order);
+    and the phrases to leave out (`-word`, `-"a phrase"`)."""
+
+    required: list[list[list[str]]] = field(default_factory=list)
+    excluded: list[list[str]] = field(default_factory=list)
+
+    @property
+    def words(self) -> set[str]:
+        """Every word a match must or may contain (not those to leave out)."""
+        return {word for part in self.required for phrase in part for word in phrase}
+
+
+def parse_query(user_query: str) -> ParsedQuery:
+    parsed = ParsedQuery()
     pending_or = False
-    for match in _TOKEN.finditer(user_query):
+    for match in _TOKEN.finditer(user_query or ""):
         negate, phrase, word = match.group(1), match.group(2), match.group(3)
-        if word is not None and word.lower() == "or" and positives:
+        if word is not None and word.lower() == "or" and parsed.required:
             pending_or = True
             continue
         if word is not None and word.startswith("-") and len(word) > 1:
             negate, word = "-", word[1:]
         raw = phrase if phrase is not None else word
-        folded = search_text(raw or "")
-        tokens = re.findall(r"\w+", folded)
+        tokens = re.findall(r"\w+", search_text(raw or ""))
         if not tokens:
             continue
-        quoted = '"' + " ".join(tokens) + '"'
         if negate:
-            negatives.append(quoted)
+            parsed.excluded.append(tokens)
         elif pending_or:
-            positives[-1] = f"({positives[-1]} OR {quoted})"
+            parsed.required[-1].append(tokens)
             pending_or = False
         else:
-            positives.append(quoted)
-    if not positives:
+            parsed.required.append([tokens])
+    return parsed
+
+
+def fts5_query(user_query: str) -> str:
+    """Translate a web-search query into an FTS5 expression in which every user word is a
+    quoted string, so no input can inject FTS5 syntax."""
+    parsed = parse_query(user_query)
+    if not parsed.required:
         return ""
-    expression = " AND ".join(positives)
-    for negative in negatives:
-        expression = f"{expression} NOT {negative}"
+
+    def quoted(tokens: list[str]) -> str:
+        return '"' + " ".join(tokens) + '"'
+
+    expression = " AND ".join(
+        quoted(part[0]) if len(part) == 1 else "(" + " OR ".join(map(quoted, part)) + ")"
+        for part in parsed.required)
+    for tokens in parsed.excluded:
+        expression = f"{expression} NOT {quoted(tokens)}"
     return expression
+
+
+# A word of a text is marked as matched when its folded form begins with the first letters
+# of a query word: all of a short word, all but the last three letters of a longer one (the
+# index stems words, so "education" also finds "educate" and "educational").
+_SHORT_WORD = 4
+_ENDING = 3
+
+
+def highlight(text: str, words: set[str]) -> SafeString:
+    """The text, HTML-escaped, with the words that a search for `words` (folded, as
+    ParsedQuery.words gives them) matched marked as <mark>. A close reading of what the
+    index matched, not the index's own answer: it marks a word a little more readily."""
+    if not words:
+        return escape(text)
+    exact = {word for word in words if len(word) <= _SHORT_WORD}
+    prefixes = tuple(word[:max(_SHORT_WORD, len(word) - _ENDING)] for word in words
+                     if len(word) > _SHORT_WORD)
+    parts, last = [], 0
+    for match in _WORD.finditer(text):
+        folded = search_text(match.group())
+        if folded in exact or (prefixes and folded.startswith(prefixes)):
+            parts += [escape(text[last:match.start()]), "<mark>", escape(match.group()),
+                      "</mark>"]
+            last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece of the text is escaped
 
 
 def _pg_vector():

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nmirf.core.permissions import can_resolve_duplicates, can_view_registry
+from nmirf.core.search import parse_query
 
 from .duplicates import NotADuplicate, resolve
 from .facets import review_label
@@ -46,6 +47,8 @@ def recommendation_list(request):
         "page": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "active_filters": _active_filter_labels(filterset, facets),
+        # The words of the search, folded: the results mark where they are.
+        "search_words": parse_query(filterset.query).words if filterset.query else set(),
     }
     if request.htmx and request.htmx.target == "results" and not (
         request.htmx.history_restore_request

@@ -23,6 +23,12 @@ def r():
 
 
 def page(client, query="", **headers):
+    """The page's HTML, without the marks a search puts on the words it matched (see
+    test_the_results_mark_the_words_searched_for), so that texts can be looked for whole."""
+    return marked_page(client, query, **headers).replace("<mark>", "").replace("</mark>", "")
+
+
+def marked_page(client, query="", **headers):
     response = client.get(f"{URL}?{query}" if query else URL, **headers)
     assert response.status_code == 200
     return response.content.decode()
@@ -251,3 +257,10 @@ def test_it_lists_the_possible_duplicates_that_wait_for_a_decision(observer_clie
     assert r.roma.text not in shown
     assert "To decide: <bdi>Possible duplicate</bdi>" in html  # the filter, removable
     assert "flagged=" not in links(html.split("Remove all filters")[0].rsplit("<a", 1)[1])
+
+
+def test_the_results_mark_the_words_searched_for(observer_client, r):
+    html = results(marked_page(observer_client, "q=roma+education"))
+    assert "for <mark>Roma</mark> children" in html
+    assert "access to <mark>education</mark> for" in html
+    assert "<mark>" not in results(marked_page(observer_client, "position=noted"))

@@ -1,10 +1,12 @@
 """Template helpers for the registry: links that add or remove one filter value while
-keeping every other parameter, so that each facet click is a bookmarkable URL; and the
-name of a text's language."""
+keeping every other parameter, so that each facet click is a bookmarkable URL; the name of
+a text's language; and a text with the words a search matched marked."""
 
 from django import template
 from django.http import QueryDict
 from django.utils.translation import get_language_info
+
+from nmirf.core import search
 
 register = template.Library()
 
@@ -77,3 +79,9 @@ def language_name(code: str) -> str:
         except KeyError:
             continue
     return code
+
+
+@register.filter
+def highlight(text: str, words) -> str:
+    """`{{ rec.text|highlight:search_words }}`: escaped, matched words in <mark>."""
+    return search.highlight(text or "", words or set())
