@@ -1,4 +1,5 @@
-"""A person's decision on a possible duplicate that an import flagged.
+"""A person's decision on a possible duplicate that an import flagged, and the comparison
+of the two texts that helps make it.
 
 - "Same recommendation": the later copy is archived (never deleted: nothing a person or a
   source wrote is lost) and keeps its link to the one that stays; its source records and
@@ -6,9 +7,20 @@
 - "Different recommendations": the flag is cleared; both stay in the registry.
 """
 
+import difflib
+import re
+from dataclasses import dataclass
+
 from django.db import transaction
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from nmirf.core.text import search_text
 
 from .models import Recommendation
+
+# A text as words and what lies between them, so that it can be put back together whole.
+_PIECES = re.compile(r"(\w+)|\W+")
 
 
 class NotADuplicate(Exception):
@@ -27,3 +39,55 @@ def resolve(rec: Recommendation, *, same: bool) -> Recommendation:
         rec.possible_duplicate_of = None
         rec.save(update_fields=["possible_duplicate_of", "updated_at"])
     return rec
+
+
+@dataclass
+class Comparison:
+    """Two texts with the words that differ marked (<mark>), escaped for the page."""
+
+    first: SafeString
+    second: SafeString
+    same_words: bool  # the same words in the same order (case, accents, punctuation aside)
+
+
+def compare(first: str, second: str) -> Comparison:
+    """Which words one text has that the other does not, compared as the search compares
+    them (folded: case, accents, Arabic forms)."""
+    first_pieces, first_words = _split(first)
+    second_pieces, second_words = _split(second)
+    matcher = difflib.SequenceMatcher(
+        a=[search_text(first_pieces[i]) for i in first_words],
+        b=[search_text(second_pieces[i]) for i in second_words], autojunk=False)
+    first_marked, second_marked = set(), set()
+    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if tag != "equal":
+            first_marked.update(first_words[a_start:a_end])
+            second_marked.update(second_words[b_start:b_end])
+    return Comparison(first=_marked(first_pieces, first_marked),
+                      second=_marked(second_pieces, second_marked),
+                      same_words=not first_marked and not second_marked)
+
+
+def _split(text: str) -> tuple[list[str], list[int]]:
+    """The text's pieces (words and what lies between them) and which of them are words."""
+    pieces, words = [], []
+    for match in _PIECES.finditer(text or ""):
+        if match.group(1) is not None:
+            words.append(len(pieces))
+        pieces.append(match.group())
+    return pieces, words
+
+
+def _marked(pieces: list[str], marked: set[int]) -> SafeString:
+    """The pieces escaped, each run of marked words (with what lies between them) in one
+    <mark>."""
+    inside = [index in marked or (index - 1 in marked and index + 1 in marked)
+              for index in range(len(pieces))]
+    html = []
+    for index, piece in enumerate(pieces):
+        if inside[index] and (index == 0 or not inside[index - 1]):
+            html.append("<mark>")
+        html.append(escape(piece))
+        if inside[index] and (index == len(pieces) - 1 or not inside[index + 1]):
+            html.append("</mark>")
+    return mark_safe("".join(html))  # noqa: S308 - every piece is escaped

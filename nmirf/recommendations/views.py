@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from nmirf.core.permissions import can_resolve_duplicates, can_view_registry
 from nmirf.core.search import parse_query
 
-from .duplicates import NotADuplicate, resolve
+from .duplicates import NotADuplicate, compare, resolve
 from .facets import review_label
 from .filters import RecommendationFilter
 from .listing import RecommendationsInOrder, build_listing
@@ -124,6 +124,9 @@ def recommendation_detail(request, pk):
         ],
         "sources": rec.sources.order_by("source", "key"),
         "duplicates": Recommendation.objects.with_related().filter(possible_duplicate_of=rec),
+        # The two texts side by side, what differs marked, for the person who decides.
+        "comparison": (compare(rec.text, rec.possible_duplicate_of.text)
+                       if rec.possible_duplicate_of else None),
         "repeats": repeats_of(rec),
     }
     return render(request, "recommendations/detail.html", context)

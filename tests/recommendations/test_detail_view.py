@@ -86,6 +86,30 @@ def test_it_links_possible_duplicates_both_ways(observer_client, r):
     assert 'id="duplicates-heading"' not in page(observer_client, r.torture)
 
 
+def test_it_shows_a_possible_duplicate_beside_the_other_with_the_differences_marked(
+        observer_client, r):
+    from .builders import make_rec
+
+    copy = make_rec(r.svn34, r.roma.text.rstrip(".") + " (Roma and Sinti).",
+                    possible_duplicate_of=r.roma)
+    section = page(observer_client, copy).split('id="duplicates-heading"')[1]
+    assert "The words that differ are marked." in section
+    assert "(<mark>Roma and Sinti</mark>)" in section
+    assert r.roma.text in section  # the other text, whole and unmarked
+
+    same = make_rec(r.svn34, r.roma.text.upper(), possible_duplicate_of=r.roma)
+    assert "The two texts have the same words in the same order." in page(observer_client, same)
+
+
+def test_compared_texts_are_escaped():
+    from nmirf.recommendations.duplicates import compare
+
+    comparison = compare("<b>Ratify</b> it", "<i>Ratify</i> it now")
+    assert str(comparison.first) == "&lt;<mark>b</mark>&gt;Ratify&lt;/<mark>b</mark>&gt; it"
+    assert str(comparison.second) == "&lt;<mark>i</mark>&gt;Ratify&lt;/<mark>i</mark>&gt; it " \
+        "<mark>now</mark>"
+
+
 def test_an_archived_recommendation_is_still_shown_and_says_so(observer_client, r):
     assert "This recommendation is archived" in page(observer_client, r.archived)
 
