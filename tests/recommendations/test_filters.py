@@ -132,7 +132,7 @@ def test_it_sorts_by_relevance_only_with_a_query(r):
 
 def test_invalid_values_are_reported_and_left_out(r):
     for query in ("theme=abc", "state=FRANCE", "review=-1", "position=maybe", "sort=random",
-                  "session=x1", "q=%00", "sdg=4%3Bdrop"):
+                  "session=x1", "q=%00", "sdg=4%3Bdrop", "flagged=everything"):
         filterset = RecommendationFilter(QueryDict(query))
         assert filterset.errors, query
         assert set(filterset.qs.values_list("pk", flat=True)) == pks(""), query
