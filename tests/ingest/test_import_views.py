@@ -52,7 +52,8 @@ def test_a_coordinator_imports_a_file_and_sees_the_result(coordinator_client, co
     assert run.status == "succeeded" and run.created == 1 and run.created_by == coordinator
     assert Recommendation.objects.count() == 1
     page = response.content.decode()
-    assert "1 records read: 1 created, 0 updated, 0 unchanged." in page
+    # Labels, not sentences: "1 records read" would need a plural in every language.
+    assert "Records read: 1; created: 1, updated: 0, unchanged: 0." in page
     assert 'aria-valuenow="100"' in page
     assert not upload_dir(run.pk).exists()  # the uploaded file is not kept
 
