@@ -99,15 +99,17 @@ def run_import(run: ImportRun, files: list[InputFile],
     run.rows_read = rows_read
     run.status = ImportRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
-    verb = "would be" if run.dry_run else "were"
+    # Labels, not sentences: "1 records read" is what a sentence says of a one-row file.
     run.message = (
-        f"{rows_read:,} records read: {counts.created:,} {verb} created, "
-        f"{counts.updated + counts.linked:,} updated "
-        f"({counts.linked:,} matched to a recommendation from another source), "
-        f"{counts.unchanged:,} unchanged, 0 rejected"
-        + (f"; {counts.possible_duplicates:,} flagged as possible duplicates"
+        ("Dry run, nothing was written. " if run.dry_run else "")
+        + f"Records read: {rows_read:,}; "
+        + ("would be created" if run.dry_run else "created") + f": {counts.created:,}, "
+        f"updated: {counts.updated + counts.linked:,} "
+        f"(matched to a recommendation from another source: {counts.linked:,}), "
+        f"unchanged: {counts.unchanged:,}, rejected: 0"
+        + (f"; flagged as possible duplicates: {counts.possible_duplicates:,}"
            if counts.possible_duplicates else "")
-        + (". Dry run: nothing was written." if run.dry_run else ".")
+        + "."
     )
     run.save()
     return run

@@ -32,7 +32,7 @@ def test_it_imports_and_says_what_it_did(db, tmp_path, capsys):
     path = tmp_path / "ok.csv"
     path.write_text(HEADER + "\n" + GOOD)
     call_command("import", "upr-info", str(path))
-    assert "1 were created" in capsys.readouterr().out
+    assert "Records read: 1; created: 1," in capsys.readouterr().out
     assert Recommendation.objects.count() == 1
 
 
@@ -66,7 +66,8 @@ def test_dry_run_writes_nothing(db, tmp_path, capsys):
     path = tmp_path / "ok.csv"
     path.write_text(HEADER + "\n" + GOOD)
     call_command("import", "upr-info", "--dry-run", str(path))
-    assert "Dry run: nothing was written" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Dry run, nothing was written. Records read: 1; would be created: 1," in out
     assert not Recommendation.objects.exists()
 
 

@@ -11,10 +11,11 @@ from nmirf.recommendations.models import Recommendation, SourceRecord
 def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
     call_command("load_demo")
     out = capsys.readouterr().out
-    assert "289 were created" in out  # UPR Info, sessions 7 and 20
+    assert "created: 289," in out  # UPR Info, sessions 7 and 20
     # The matrices of sessions 20, 34 and 48: session 20 is the same review UPR Info brought.
-    assert "473 were created, 159 updated (159 matched" in out
-    assert "4 flagged as possible duplicates" in out
+    assert ("created: 473, updated: 159 (matched to a recommendation from another source: "
+            "159)") in out
+    assert "flagged as possible duplicates: 4." in out
     assert Recommendation.objects.count() == 289 + 473
     assert SourceRecord.objects.filter(source="ohchr_matrix",
                                        recommendation__sources__source="upr_info").count() == 159
@@ -22,6 +23,6 @@ def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
 
     call_command("load_demo")
     again = capsys.readouterr().out
-    assert "0 were created, 0 updated" in again and "289 unchanged" in again
+    assert "created: 0, updated: 0" in again and "unchanged: 289" in again
     assert "account already existed; password unchanged" in again
     assert Recommendation.objects.count() == 289 + 473

@@ -98,7 +98,7 @@ def test_a_dry_run_reports_what_would_change_and_writes_nothing(db, tmp_path):
     before = registry_snapshot()
     run = import_file(csv_file(tmp_path, row(), row("Second.")), dry_run=True)
     assert run.status == "succeeded" and run.created == 2
-    assert "2 would be created" in run.message and "nothing was written" in run.message
+    assert "would be created: 2" in run.message and "nothing was written" in run.message
     assert registry_snapshot() == before
 
 
