@@ -39,7 +39,7 @@ from .state_names import localized_name
 
 DEFAULT_LIMIT = 15
 # Facets read from the recommendation row itself, and the filters that narrow them.
-ROW_FACETS = ("mechanism", "review", "position", "action_category")
+ROW_FACETS = ("mechanism", "review", "position", "action_category", "flagged")
 
 
 class FacetValue(NamedTuple):
@@ -135,7 +135,7 @@ def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT, 
     # The order of the sidebar.
     by_key = {facet.key: facet for facet in [*facets, *term_facets, state_facet]}
     order = ["mechanism", "review", "position", "uhri_themes", "upr_info_issues",
-             AFFECTED_TAXONOMY, SDG_TAXONOMY, "action_category", "recommending"]
+             AFFECTED_TAXONOMY, SDG_TAXONOMY, "action_category", "recommending", "flagged"]
     return Facets(total=total, facets=[by_key[key] for key in order if key in by_key],
                   selected=everything)
 
@@ -144,7 +144,8 @@ def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT, 
 
 def _row_values(index: RegistryIndex) -> dict[str, np.ndarray]:
     return {"mechanism": index.mechanism, "review": index.review,
-            "position": index.position, "action_category": index.action}
+            "position": index.position, "action_category": index.action,
+            "flagged": index.flagged}
 
 
 def _checks(index, active, narrowing) -> dict[str, np.ndarray]:
@@ -183,6 +184,7 @@ def _row_facets(index, base, active, narrowing, mechanisms, limit):
         "review": set(active.get("review", [])),
         "position": set(active.get("position", [])),
         "action_category": {int(value) for value in active.get("action_category", [])},
+        "flagged": set(active.get("flagged", [])),
     }
 
     facets = []
@@ -211,6 +213,13 @@ def _row_facets(index, base, active, narrowing, mechanisms, limit):
                            value in chosen["action_category"])
                 for value, label in ActionCategory.choices
                 if counts["action_category"][value]],
+    ))
+    # What waits for a person's decision (shown only when something does).
+    waiting = counts["flagged"][1]
+    facets.append(Facet(
+        key="flagged", param="flagged", title=_("To decide"),
+        values=[FacetValue("duplicate", _("Possible duplicate"), waiting,
+                           "duplicate" in chosen["flagged"])] if waiting else [],
     ))
     return total, everything, facets
 

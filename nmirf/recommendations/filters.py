@@ -264,8 +264,7 @@ class RecommendationFilter(django_filters.FilterSet):
     sdg = AllTermsFilter(condition=_sdg, coerce=_code, label=_("Sustainable Development Goal"))
     term = AllTermsFilter(condition=_term, coerce=_positive_int, label=_("Term"))
     # What waits for a person's decision: recommendations an import flagged as possibly
-    # the same as another (recommendations/duplicates.py). The list page asks the database
-    # for these (few) rows; the in-memory index does not carry the flag.
+    # the same as another (recommendations/duplicates.py).
     flagged = django_filters.MultipleChoiceFilter(
         choices=[("duplicate", _("Possible duplicate"))], method="filter_flagged",
         label=_("To decide"), widget=forms.MultipleHiddenInput,

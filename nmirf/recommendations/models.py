@@ -307,8 +307,9 @@ class Recommendation(models.Model):
     terms = models.ManyToManyField(
         Term, through="RecommendationTerm", related_name="recommendations", blank=True
     )
-    # Set by an import when the same state/session/recommending state/text was already seen;
-    # a person confirms or clears it.
+    # Set by an import when the same state/session/recommending state/text was already seen,
+    # or nearly the same text from another source (ingest/commit.py); a person confirms or
+    # clears it. Indexed only where set (rec_possible_duplicate).
     possible_duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         db_index=False,
@@ -327,6 +328,12 @@ class Recommendation(models.Model):
             # rather than every row of the table, texts included.
             models.Index(fields=["review", "paragraph", "position", "action_category",
                                  "archived"], name="rec_review_listing"),
+            # The few flagged rows only: the detail page's "marked as a possible duplicate
+            # of this one" and the registry index's flag find them without reading the
+            # table, and an import writes into it only for the rows it flags.
+            models.Index(fields=["possible_duplicate_of"],
+                         condition=models.Q(possible_duplicate_of__isnull=False),
+                         name="rec_possible_duplicate"),
         ]
         verbose_name = _("recommendation")
         verbose_name_plural = _("recommendations")

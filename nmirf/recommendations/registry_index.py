@@ -74,6 +74,7 @@ class RegistryIndex:
     mechanism: np.ndarray  # int32[size]: mechanism id
     position: np.ndarray  # int8[size]: index in POSITIONS (-1 where none)
     action: np.ndarray  # int8[size]: action category 1-5 (0 where none)
+    flagged: np.ndarray  # int8[size]: 1 for a possible duplicate waiting for a decision
     term_rec: np.ndarray  # int32[links]
     term_id: np.ndarray  # int32[links]
     goal_rec: np.ndarray  # int32[pairs]: (recommendation, SDG goal), each pair once
@@ -114,6 +115,9 @@ class RegistryIndex:
         review[ids] = rows[:, 1]
         position[ids] = rows[:, 2]
         action[ids] = rows[:, 3]
+        flagged = np.zeros(size, dtype=np.int8)
+        flagged[list(Recommendation.objects.filter(possible_duplicate_of__isnull=False)
+                     .values_list("id", flat=True))] = 1  # a few rows: one small query
         reviews = list(Review.objects.values_list("id", "mechanism_id", "state_id", "session",
                                                   "cycle"))
         review_slots = max((row[0] for row in reviews), default=0) + 1
@@ -160,7 +164,7 @@ class RegistryIndex:
             review_rank[sort] = ranks
         return cls(
             version=version, size=size, active=active, review=review, mechanism=mechanism,
-            position=position, action=action,
+            position=position, action=action, flagged=flagged,
             term_rec=terms[:, 0].astype(np.int32), term_id=terms[:, 1].astype(np.int32),
             goal_rec=pairs[:, 0].astype(np.int32), goal_id=pairs[:, 1].astype(np.int32),
             state_rec=states[:, 0].astype(np.int32), state_id=states[:, 1].astype(np.int32),
@@ -199,6 +203,8 @@ class RegistryIndex:
             return np.isin(self.position, codes)
         if name == "action_category":
             return np.isin(self.action, [int(value) for value in values])
+        if name == "flagged":
+            return self.flagged == 1 if "duplicate" in values else np.ones(self.size, dtype=bool)
         if name in ("state", "session", "cycle"):
             per_review = {"state": self.review_state, "session": self.review_session,
                           "cycle": self.review_cycle}[name]
