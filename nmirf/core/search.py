@@ -22,13 +22,12 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .text import search_text
+from .text import WORD, search_text
 
 FTS_TABLE = "recommendation_fts"
 INSERT_TRIGGER = "recommendation_fts_ai"  # created by recommendations migration 0002
 PG_CONFIG = "english"
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
-_WORD = re.compile(r"\w+")
 
 
 def is_postgres() -> bool:
@@ -61,7 +60,7 @@ def parse_query(user_query: str) -> ParsedQuery:
         if word is not None and word.startswith("-") and len(word) > 1:
             negate, word = "-", word[1:]
         raw = phrase if phrase is not None else word
-        tokens = re.findall(r"\w+", search_text(raw or ""))
+        tokens = WORD.findall(search_text(raw or ""))
         if not tokens:
             continue
         if negate:
@@ -109,7 +108,7 @@ def highlight(text: str, words: set[str]) -> SafeString:
     prefixes = tuple(word[:max(_SHORT_WORD, len(word) - _ENDING)] for word in words
                      if len(word) > _SHORT_WORD)
     parts, last = [], 0
-    for match in _WORD.finditer(text):
+    for match in WORD.finditer(text):
         folded = search_text(match.group())
         if folded in exact or (prefixes and folded.startswith(prefixes)):
             parts += [escape(text[last:match.start()]), "<mark>", escape(match.group()),

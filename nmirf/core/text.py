@@ -18,6 +18,8 @@ _ALEF_FORMS = str.maketrans({"\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "
 # words long enough to still carry a stem: تعليم then matches التعليم.
 _ARABIC_ARTICLE = re.compile(r"(?<![\w])(?:[وف]?[بكل]?ال)(?=\w{2,})")
 _WORD_SPLIT = re.compile(r"\s+")
+# A word, as search, matching and comparison of texts all count words.
+WORD = re.compile(r"\w+")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 

@@ -15,7 +15,6 @@ Rows are written with executemany and ids chosen here (under a table lock), beca
 40,000-row import through the ORM's bulk_create costs several times more.
 """
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from nmirf.core import search
+from nmirf.core.text import WORD
 from nmirf.recommendations import similar
 from nmirf.recommendations.models import (
     Document,
@@ -51,7 +51,6 @@ REC_TERM = RecommendationTerm._meta.db_table
 SOURCE = SourceRecord._meta.db_table
 
 Progress = Callable[[int, int], None]
-_WORD = re.compile(r"\w+")
 # A text inside another (one recommendation of a clustered paragraph) is a near match when
 # it has at least this many words and nearly all of them are in the other.
 CONTAINED_WORDS = 8
@@ -71,7 +70,7 @@ def match_key(search_text: str) -> str:
     """The letters and digits of a text, in order. Sources of the same text differ in
     punctuation and spacing, and text taken from a DOCX sometimes splits or joins words
     ("huma n rights", "toarticle8", "ill-treatment" and "illtreatment")."""
-    return "".join(_WORD.findall(search_text))
+    return "".join(WORD.findall(search_text))
 
 
 def _source_key(source_row: tuple) -> str:

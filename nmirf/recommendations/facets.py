@@ -81,8 +81,8 @@ class Facets:
 def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
                    matches: list[int] | None = None, exclude=()) -> np.ndarray:
     """bool[size]: the recommendations selected by every filter except the row facets'
-    own (mechanism, review, position, action category), which are checked in memory so
-    that each of them can be counted without its own filter. The search is answered by
+    own (ROW_FACETS), which are checked in memory so that each of them can be counted
+    without its own filter. The search is answered by
     the full-text index alone (`matches`, if the caller has them already); the other
     filters by the index too (RegistryIndex.filter_mask), or, for a filter it does not
     know, by one query for the ids."""

@@ -19,10 +19,6 @@ class Listing:
     facets: Facets
     ordered_ids: np.ndarray
 
-    @property
-    def total(self) -> int:
-        return int(self.ordered_ids.size)
-
 
 def build_listing(filterset: RecommendationFilter) -> Listing:
     index = current_index()

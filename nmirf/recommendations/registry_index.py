@@ -5,11 +5,15 @@ select.
 Counting facets in SQL visits every selected recommendation and its links once per facet:
 with a broad search over 250,000 recommendations that is hundreds of milliseconds. Here
 each process keeps compact arrays — for every recommendation id its review, mechanism,
-position and action category; every (recommendation, term) and (recommendation,
-recommending state) link — and counting is a `bincount` over the selected ids.
+position, action category and possible-duplicate flag; every (recommendation, term) and
+(recommendation, recommending state) link — and counting is a `bincount` over the selected
+ids.
 
-The filters stay in SQL (filters.py is the one read path): the database answers "which
-ids", this index answers "how many of them under each value" and "which 25 come first".
+filters.py stays the one read path: what each filter means is written there, in SQL, and
+`filter_mask` answers the same filters from these arrays (a test holds the two together;
+a filter the index does not know goes to the database). The search is answered by the
+full-text index. This index answers "which ids", "how many of them under each value" and
+"which 25 come first".
 Every order of the list is an order of reviews, then of ids (filters.REVIEW_ORDERINGS): the
 index keeps each review's rank in each order, so sorting the selected recommendations is
 one numpy lexsort, and only the 25 shown are read from the database. The index is rebuilt

@@ -9,10 +9,10 @@ Two cheap steps, both limited to the state under review:
   similarity) are kept.
 """
 
-import re
 from dataclasses import dataclass
 
 from nmirf.core import search as fts
+from nmirf.core.text import WORD
 
 from .models import Recommendation
 
@@ -21,7 +21,6 @@ THRESHOLD = 0.8
 # other texts do.
 DISTINCTIVE_WORDS = 3
 CANDIDATES = 200
-_WORD = re.compile(r"\w+")
 STOPWORDS = frozenset(
     # English, French and Spanish function words long enough to be picked as distinctive.
     "that this with from their there these those which should would shall into also such "
@@ -39,7 +38,7 @@ class Repeat:
 
 
 def words(text: str) -> set[str]:
-    return set(_WORD.findall(text or ""))
+    return set(WORD.findall(text or ""))
 
 
 def jaccard(first: set[str], second: set[str]) -> float:

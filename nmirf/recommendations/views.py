@@ -65,8 +65,8 @@ def _active_filter_labels(filterset, facets):
     for facet in facets:
         for value in facet.values:
             labels[(facet.param, str(value.value))] = value.label
-    for param in ("position", "action_category", "flagged"):
-        for value, label in filterset.form.fields[param].choices:
+    for param, field in filterset.form.fields.items():  # filters with fixed choices
+        for value, label in getattr(field, "choices", ()):
             labels.setdefault((param, str(value)), str(label))
     active = filterset.active_filters
     missing = {param: [v for v in values if (param, str(v)) not in labels]

@@ -36,11 +36,13 @@ def toggle_url(context, param: str, value) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def without_url(context, *params: str) -> str:
-    """The current query string without the named parameters (and the page)."""
+def without_filters_url(context) -> str:
+    """The current query string with the search and the sort kept, and every filter of
+    the page's filterset (whatever filters.py defines) and the page number removed."""
     query = context["request"].GET.copy()
-    for param in (*params, "page"):
-        query.pop(param, None)
+    for param in [*context["filterset"].filters, "page"]:
+        if param not in ("q", "sort"):
+            query.pop(param, None)
     return _query(query)
 
 
