@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "nmirf.recommendations",
     "nmirf.ingest",
     "nmirf.analysis",
+    "nmirf.operations",
 ]
 
 MIDDLEWARE = [
