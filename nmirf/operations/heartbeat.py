@@ -57,13 +57,20 @@ class Heartbeat(threading.Thread):
         self.interval = interval
         self.stopped = threading.Event()
 
+    def start(self) -> None:
+        """The first beat before anything else, so the worker is seen from its start."""
+        self._beat()
+        super().start()
+
     def run(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                beat(self.worker_id)
-            except Exception:
-                logger.exception("the worker's heartbeat could not be recorded")
-            self.stopped.wait(self.interval)
+        while not self.stopped.wait(self.interval):
+            self._beat()
+
+    def _beat(self) -> None:
+        try:
+            beat(self.worker_id)
+        except Exception:
+            logger.exception("the worker's heartbeat could not be recorded")
 
     def stop(self) -> None:
         self.stopped.set()
