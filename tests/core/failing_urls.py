@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from nmirf.urls import handler500, urlpatterns as project_urlpatterns
+from nmirf.urls import handler500
+from nmirf.urls import urlpatterns as project_urlpatterns
 
 SECRET_DETAIL = "connection string postgres://nmirf:s3cret@db/nmirf refused"
 
