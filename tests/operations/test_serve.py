@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .processes import NMIRF, free_port, nmirf, production_env
+from .processes import NMIRF, free_port, nmirf, production_env, run
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(),
                                 reason="gunicorn serves on POSIX; /proc finds its processes")
@@ -120,6 +121,11 @@ def test_it_serves_pages_and_runs_the_worker_until_stopped(tmp_path, database_ur
         assert headers["Cache-Control"] == "max-age=315360000, public, immutable"
         assert headers["Content-Encoding"] == "gzip"
         assert len(processes_marked(mark)) >= 3  # serve, gunicorn (master, worker), worker
+
+        # The container's health check asks the same, by the first allowed host name.
+        probe = run([sys.executable, "-m", "nmirf.operations.probe", "--port", str(port),
+                     "--require-worker"], env, timeout=30)
+        assert probe.returncode == 0, probe.stderr
     finally:
         server.send_signal(signal.SIGTERM)
         try:
