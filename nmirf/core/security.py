@@ -16,9 +16,9 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        # A view that needs another policy sets its own header; the policy is sent with
-        # every response, static files and JSON included (it costs a few bytes and keeps
-        # a file opened on its own from running anything inline either).
+        # A view that needs another policy sets its own header. Every response of the
+        # application gets it, JSON and error pages included (static files are answered
+        # by WhiteNoise before this middleware and carry none: they are not documents).
         if self.policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = self.policy
         return response
