@@ -67,6 +67,26 @@ def processes_marked(mark: str) -> list[int]:
     return found
 
 
+def wait_until_healthy(base: str, server: subprocess.Popen, err: Path) -> dict:
+    """/health/ once gunicorn answers and the worker has beaten: at most 30 s."""
+    health = None
+    for _ in range(300):
+        try:
+            status, _, body = get(f"{base}/health/")
+            health = json.loads(body)
+            if status == 200 and health["worker"]["seen_recently"]:
+                return health
+        except OSError:
+            pass
+        assert server.poll() is None, err.read_text()
+        time.sleep(0.1)
+    raise AssertionError(f"not healthy in 30 s: {health}")
+
+
+def cmdline(pid: int) -> str:
+    return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
 def test_it_refuses_to_serve_with_debug_on(tmp_path):
     result = nmirf("serve", env=production_env(tmp_path, DEBUG="true"))
     assert result.returncode == 78
@@ -96,18 +116,8 @@ def test_it_serves_pages_and_runs_the_worker_until_stopped(tmp_path, database_ur
         server = subprocess.Popen([str(NMIRF), "serve", "--port", str(port), "--workers", "1",
                                    "--threads", "2"], env=env, stdout=stdout, stderr=stderr)
     try:
-        health = None
-        for _ in range(300):  # until both are up: at most 30 s
-            try:
-                status, _, body = get(f"{base}/health/")
-                health = json.loads(body)
-                if status == 200 and health["worker"]["seen_recently"]:
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None, err.read_text()
-            time.sleep(0.1)
-        assert health["status"] == "ok" and health["worker"]["seen_recently"], health
+        health = wait_until_healthy(base, server, err)
+        assert health["status"] == "ok" and health["database"] == "ok"
 
         status, headers, body = get(f"{base}/accounts/login/")
         assert status == 200
@@ -144,3 +154,29 @@ def test_it_serves_pages_and_runs_the_worker_until_stopped(tmp_path, database_ur
     access = [line for line in lines if line["logger"] == "gunicorn.access"
               and line.get("path") == "/accounts/login/"]
     assert access and access[0]["status"] == 200 and access[0]["method"] == "GET"
+
+
+def test_when_one_process_dies_the_other_is_stopped_too(tmp_path):
+    """A worker killed outright (out of memory, kill -9): `nmirf serve` stops gunicorn and
+    exits with a failure, so that the service manager restarts the pair."""
+    mark = uuid.uuid4().hex
+    env = production_env(tmp_path, NMIRF_HTTPS=None, NMIRF_TEST_MARK=mark)
+    assert nmirf("migrate", "-v0", env=env, timeout=300).returncode == 0
+    port = free_port()
+    err = tmp_path / "serve.err"
+    with err.open("w") as stderr:
+        server = subprocess.Popen([str(NMIRF), "serve", "--port", str(port), "--workers", "1",
+                                   "--threads", "1"], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=stderr)
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", server, err)
+        (worker,) = [pid for pid in processes_marked(mark) if "db_worker" in cmdline(pid)]
+        os.kill(worker, signal.SIGKILL)
+        code = server.wait(timeout=60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert code == 1
+    assert processes_marked(mark) == []
+    assert "nmirf serve: the background worker stopped (exit status -9); stopping the rest" \
+        in err.read_text()
