@@ -215,7 +215,7 @@ NMIRF_ACCOUNTS_CONTACT = env_str("NMIRF_ACCOUNTS_CONTACT")
 
 AXES_HANDLER = "nmirf.accounts.lockout.LockoutHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
-AXES_FAILURE_LIMIT = NMIRF_LOGIN_FAILURE_LIMIT
+AXES_FAILURE_LIMIT = "nmirf.accounts.lockout.failure_limit"
 AXES_COOLOFF_TIME = (NMIRF_LOGIN_LOCKOUT_MINUTES / 60) or None  # in hours; None: until unlocked
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "nmirf.accounts.lockout.lockout_response"

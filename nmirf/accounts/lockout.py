@@ -7,6 +7,7 @@ single limit, so the handler below scales the address count onto the account lim
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
@@ -19,6 +20,11 @@ from nmirf.audit.models import Action
 
 def account_limit() -> int:
     return settings.NMIRF_LOGIN_FAILURE_LIMIT
+
+
+def failure_limit(request=None, credentials=None) -> int:
+    """django-axes' AXES_FAILURE_LIMIT: the account limit (addresses are scaled onto it)."""
+    return account_limit()
 
 
 def address_limit() -> int:
@@ -53,12 +59,11 @@ class LockoutHandler(AxesDatabaseHandler):
     and an audit event when a lock begins."""
 
     def get_failures(self, request, credentials=None) -> int:
-        # django-axes compares the largest count with one limit (the account's): an address
-        # count is scaled so that it reaches that limit exactly at the address limit.
-        by_account, by_address = (
-            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
-            for attempts in self.get_user_attempts(request, credentials)
-        )
+        # django-axes compares one count with one limit (the account's): the address count
+        # is scaled so that it reaches that limit exactly at the address limit.
+        username = get_client_username(request, credentials)
+        by_account = _failures(AccessAttempt.objects.filter(username=username)) if username else 0
+        by_address = _failures(AccessAttempt.objects.filter(ip_address=request.axes_ip_address))
         return max(by_account, by_address * account_limit() // address_limit())
 
     def user_login_failed(self, sender, credentials, request=None, **kwargs):

@@ -4,9 +4,9 @@ the admin site included. Runs after django-otp's OTPMiddleware."""
 from urllib.parse import urlencode
 
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
-from .twofactor import has_2fa, owes_second_factor
+from . import twofactor
 
 # What such a person may still reach: the steps themselves, signing out, the language.
 ALLOWED_URL_NAMES = {"accounts:verify", "accounts:enrol", "accounts:logout", "set_language"}
@@ -18,22 +18,29 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and owes_second_factor(user):
-            match = _resolve(request.path_info)
-            if match is None or match.view_name not in ALLOWED_URL_NAMES:
-                step = "accounts:verify" if has_2fa(user) else "accounts:enrol"
-                url = f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}"
-                response = HttpResponseRedirect(url)
-                if getattr(request, "htmx", False):
-                    response["HX-Redirect"] = url
-                return response
+        if user is not None and user.is_authenticated and twofactor.owes_second_factor(request):
+            if _view_name(request.path_info) not in ALLOWED_URL_NAMES:
+                step = self._step(request)
+                if step is not None:
+                    url = f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}"
+                    response = HttpResponseRedirect(url)
+                    if getattr(request, "htmx", False):
+                        response["HX-Redirect"] = url
+                    return response
         return self.get_response(request)
 
+    @staticmethod
+    def _step(request):
+        if twofactor.has_2fa(request.user):
+            return "accounts:verify"
+        if twofactor.role_requires_2fa(request.user):
+            return "accounts:enrol"
+        twofactor.forget_cached_state(request)  # the device was removed meanwhile
+        return None
 
-def _resolve(path):
-    from django.urls import Resolver404, resolve
 
+def _view_name(path):
     try:
-        return resolve(path)
+        return resolve(path).view_name
     except Resolver404:
         return None

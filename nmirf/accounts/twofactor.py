@@ -10,7 +10,6 @@ import segno
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -26,26 +25,56 @@ def has_2fa(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def owes_second_factor(user) -> bool:
+# Whether the person had an authenticator when the session began, kept in the session so
+# that pages do not ask the database at every request. Enrolling verifies the session, so a
+# stale "no" never lets anyone skip a code they owe.
+SESSION_KEY = "nmirf_has_2fa"
+
+
+def owes_second_factor(request) -> bool:
     """Signed in with the password, but not yet with a code (or not yet enrolled while the
     role requires it)."""
+    user = request.user
     verified = getattr(user, "is_verified", lambda: False)  # set by django-otp's middleware
     if not user.is_authenticated or verified():
         return False
-    return has_2fa(user) or role_requires_2fa(user)
+    if role_requires_2fa(user):
+        return True
+    if SESSION_KEY not in request.session:
+        request.session[SESSION_KEY] = has_2fa(user)
+    return request.session[SESSION_KEY]
+
+
+def forget_cached_state(request) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
+class Throttled(Exception):
+    """Too many wrong codes in a row: the device refuses to check any until `until`."""
+
+    def __init__(self, until):
+        super().__init__(until)
+        self.until = until
 
 
 def verify(user, code: str):
-    """The device that accepts `code` (an authenticator code, or an unused recovery code,
-    which is then spent), or None. Each device throttles repeated failures itself."""
+    """The device that accepts `code` (a code from the authenticator, or an unused recovery
+    code, which is then spent), or None. After each wrong code the device makes the next try
+    wait longer (1, 2, 4 … seconds: django-otp's throttling), and raises Throttled."""
     code = "".join(code.split()).lower()
     if not code:
         return None
+    # Digits go to the authenticator, letters to the recovery codes, so that a mistyped
+    # code of one kind does not slow down the other.
+    model = TOTPDevice if code.isdigit() else StaticDevice
     with transaction.atomic():
-        for device in devices_for_user(user, confirmed=True, for_verify=True):
-            if device.verify_is_allowed()[0] and device.verify_token(code):
-                return device
-    return None
+        device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
+        if device is None:
+            return None
+        allowed, why = device.verify_is_allowed()
+        if not allowed:
+            raise Throttled(why.get("locked_until"))
+        return device if device.verify_token(code) else None
 
 
 def start_enrolment(user) -> TOTPDevice:

@@ -65,7 +65,8 @@ class VerifyView(View):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not twofactor.owes_second_factor(request.user) or not twofactor.has_2fa(request.user):
+        if not twofactor.owes_second_factor(request) or not twofactor.has_2fa(request.user):
+            twofactor.forget_cached_state(request)  # e.g. an administrator removed the device
             return redirect(_next_url(request))
         return super().dispatch(request, *args, **kwargs)
 
@@ -75,7 +76,12 @@ class VerifyView(View):
     def post(self, request):
         form = CodeForm(request.POST)
         if form.is_valid():
-            device = twofactor.verify(request.user, form.cleaned_data["code"])
+            try:
+                device = twofactor.verify(request.user, form.cleaned_data["code"])
+            except twofactor.Throttled:
+                form.add_error("code", _("Too many wrong codes in a row: wait a few seconds, "
+                                         "then type the code your app shows now."))
+                return self._page(request, form)
             if device is not None:
                 otp_login(request, device)
                 # A new session key once the second factor is given, as at every sign-in.
@@ -86,11 +92,10 @@ class VerifyView(View):
             audit.record(Action.SECOND_FACTOR_FAILED, target=request.user, request=request)
             form.add_error("code", _("This code is not right, or was already used. Check the "
                                      "time on your phone, or use one of your recovery codes."))
-        return self._page(request, form, status=200)
+        return self._page(request, form)
 
-    def _page(self, request, form, status=200):
-        return render(request, self.template_name,
-                      {"form": form, "next": _next_url(request)}, status=status)
+    def _page(self, request, form):
+        return render(request, self.template_name, {"form": form, "next": _next_url(request)})
 
 
 @method_decorator([never_cache, login_required], name="dispatch")
