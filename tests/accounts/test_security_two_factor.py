@@ -261,3 +261,11 @@ def test_an_unknown_role_in_the_setting_stops_the_start(settings):
     settings.NMIRF_REQUIRE_2FA_ROLES = ["administrators"]
     with pytest.raises(SystemCheckError, match="unknown roles: administrators"):
         call_command("check")
+
+
+def test_the_admin_never_shows_an_authenticator_key(admin_client_, observer):
+    device, _ = enrolled(observer)
+    assert admin_client_.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert admin_client_.get("/admin/otp_static/staticdevice/").status_code == 404
+    users = admin_client_.get(reverse("admin:accounts_user_changelist")).content.decode()
+    assert device.key not in users
