@@ -90,6 +90,9 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, person):
     assert known.redirect_chain == unknown.redirect_chain
     assert without_tokens(known) == without_tokens(unknown)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [person.email]
+    asked = events(Action.PASSWORD_RESET_REQUESTED).order_by("pk")
+    assert [event.after["email"] for event in asked] == [person.email, "nobody@example.gov"]
+    assert all(event.actor is None for event in asked)
 
 
 def test_a_person_changes_the_password_and_a_weak_one_is_refused(observer_client, observer):
