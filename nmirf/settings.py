@@ -221,10 +221,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "nmirf.accounts.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False  # nmirf.accounts.admin shows lockouts, with an audited unlock
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail
-AXES_IPWARE_PROXY_COUNT = NMIRF_PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if NMIRF_PROXY_COUNT else ("REMOTE_ADDR",)
-)
+AXES_CLIENT_IP_CALLABLE = "nmirf.audit.service.client_address"  # honours NMIRF_PROXY_COUNT
 
 # Two-factor authentication: optional for everyone, required for these roles (comma-separated
 # role names, e.g. "administrator,coordinator"; checked at start-up).

@@ -38,6 +38,11 @@ class Action(models.TextChoices):
 class AppendOnlyQuerySet(models.QuerySet):
     """Bulk changes would bypass Model.save/delete: refuse them too."""
 
+    def for_target(self, obj):
+        """The history of one object, newest first (the per-object view of issue 8)."""
+        return self.filter(target_type=ContentType.objects.get_for_model(obj),
+                           target_id=str(obj.pk))
+
     def update(self, **kwargs):
         raise PermissionError("Audit events are never changed.")
 

@@ -2,6 +2,7 @@
 
 import ipaddress
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 
 from .context import current_request
@@ -45,10 +46,19 @@ def record(action: str, *, actor=None, actor_username: str | None = None, target
 
 
 def client_address(request) -> str | None:
-    """The address the sign-in throttle saw (it honours the proxy settings), else the peer."""
-    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    """The address a request came from, for the audit trail and the sign-in throttle
+    (django-axes' AXES_CLIENT_IP_CALLABLE). Behind NMIRF_PROXY_COUNT reverse proxies, each
+    of which appends the address it saw to X-Forwarded-For, it is the entry the farthest of
+    them wrote: entries to its left come from the client and cannot be trusted. None when
+    there is no valid address (PostgreSQL's inet column would refuse it)."""
+    candidate = request.META.get("REMOTE_ADDR")
+    count = getattr(settings, "NMIRF_PROXY_COUNT", 0)
+    if count:
+        forwarded = [part.strip() for part in
+                     request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= count:
+            candidate = forwarded[-count]
     try:
-        # PostgreSQL's inet column refuses anything else (a Unix socket's empty peer).
-        return str(ipaddress.ip_address(address))
+        return str(ipaddress.ip_address(candidate))
     except ValueError:
         return None

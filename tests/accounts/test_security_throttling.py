@@ -5,6 +5,7 @@ unlocks, and every step is in the audit trail."""
 import pytest
 from axes.models import AccessAttempt
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from nmirf.accounts.models import Role, User
@@ -188,3 +189,16 @@ def test_personas_signed_in_by_force_and_scripts_are_not_throttled(db):
 
     User.objects.create_user("script-user", password=PASSWORD, role=Role.OBSERVER)
     assert authenticate(username="script-user", password=PASSWORD) is not None
+
+
+def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(observer, coordinator, settings):
+    settings.NMIRF_PROXY_COUNT = 1
+    proxy = "10.0.0.1"
+    attacker = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"1.1.1.1, {ATTACKER}")
+    for number in range(5):  # a forged first entry changes nothing
+        fail(attacker, f"someone-{number}", 4)
+    assert sign_in(attacker, coordinator.username).status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {ATTACKER}
+    colleague = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=OFFICE)
+    assert sign_in(colleague, observer.username).url == LIST
+    assert events(Action.LOGIN).get().ip_address == OFFICE

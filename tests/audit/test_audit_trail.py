@@ -29,6 +29,16 @@ def test_record_writes_who_what_which_object_before_after_and_where(administrato
     assert stored.at is not None
 
 
+def test_the_history_of_one_object(observer, coordinator):
+    observer.role = Role.COORDINATOR
+    observer.save()
+    coordinator.role = Role.OBSERVER
+    coordinator.save()
+    history = AuditEvent.objects.for_target(observer)
+    assert [e.action for e in history] == [Action.ROLE_CHANGED, Action.USER_CREATED]
+    assert history.first().after == {"role": "coordinator"}
+
+
 def test_record_refuses_an_action_it_does_not_know(db):
     with pytest.raises(ValueError, match="Unknown audit action 'renamed'"):
         audit.record("renamed")
