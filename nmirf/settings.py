@@ -318,3 +318,78 @@ LOGGING = {
         "django_tasks_db": {"level": LOG_LEVEL},
     },
 }
+
+# --- Accounts and sign-in (nmirf/accounts, nmirf/audit; docs/admin-guide.md "Accounts and
+# sign-in"). Grouped here, apps and middleware included, so that this block reads alone. ---
+INSTALLED_APPS += [
+    "axes",  # sign-in throttling and lockout
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # authenticator apps (TOTP)
+    "django_otp.plugins.otp_static",  # recovery codes
+    "nmirf.audit",
+]
+# After authentication: django-otp marks the session verified or not; the audit trail learns
+# the request; people who owe a second factor are sent to give it (or to enrol) first.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "nmirf.audit.context.AuditContextMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("nmirf.audit.context.AuditContextMiddleware") + 1,
+    "nmirf.accounts.middleware.SecondFactorMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
+
+# The throttle refuses a locked account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "nmirf.accounts.backends.ThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins before an account is locked, and before an address is (higher: a
+# ministry's staff often share one address behind its gateway).
+NMIRF_LOGIN_FAILURE_LIMIT = int(env_str("NMIRF_LOGIN_FAILURE_LIMIT", "5"))
+NMIRF_LOGIN_ADDRESS_FAILURE_LIMIT = int(env_str("NMIRF_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+# How long a lock lasts; 0 keeps it until an administrator unlocks.
+NMIRF_LOGIN_LOCKOUT_MINUTES = int(env_str("NMIRF_LOGIN_LOCKOUT_MINUTES", "60"))
+# Reverse proxies in front of the app (each adds to X-Forwarded-For); 0 trusts only the peer.
+NMIRF_PROXY_COUNT = int(env_str("NMIRF_PROXY_COUNT", "0"))
+# Whom a locked-out person should ask (shown on the lockout page), e.g. "it@ministry.gov".
+NMIRF_ACCOUNTS_CONTACT = env_str("NMIRF_ACCOUNTS_CONTACT")
+
+AXES_HANDLER = "nmirf.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_FAILURE_LIMIT = "nmirf.accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = (NMIRF_LOGIN_LOCKOUT_MINUTES / 60) or None  # in hours; None: until unlocked
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "nmirf.accounts.lockout.lockout_response"
+AXES_ENABLE_ADMIN = False  # nmirf.accounts.admin shows lockouts, with an audited unlock
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail
+AXES_CLIENT_IP_CALLABLE = "nmirf.audit.service.client_address"  # honours NMIRF_PROXY_COUNT
+
+# Two-factor authentication: optional for everyone, required for these roles (comma-separated
+# role names, e.g. "administrator,coordinator"; checked at start-up).
+NMIRF_REQUIRE_2FA_ROLES = env_list("NMIRF_REQUIRE_2FA_ROLES")
+OTP_TOTP_ISSUER = env_str("NMIRF_SITE_NAME", "OpenNMIRF")
+
+# Sessions end this many seconds after sign-in (8 hours: a working day), and optionally when
+# the browser closes. Django gives a new session key at every sign-in.
+SESSION_COOKIE_AGE = int(env_str("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+
+# E-mail (password reset links): printed to the console unless an SMTP server is given.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(env_str("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OpenNMIRF <nmirf@localhost>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# A reset link works this many seconds (2 hours), and only once.
+PASSWORD_RESET_TIMEOUT = int(env_str("PASSWORD_RESET_TIMEOUT", str(2 * 60 * 60)))
