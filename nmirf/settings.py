@@ -351,14 +351,16 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Failed sign-ins before an account is locked, and before an address is (higher: a
 # ministry's staff often share one address behind its gateway).
-NMIRF_LOGIN_FAILURE_LIMIT = int(env_str("NMIRF_LOGIN_FAILURE_LIMIT", "5"))
-NMIRF_LOGIN_ADDRESS_FAILURE_LIMIT = int(env_str("NMIRF_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+NMIRF_LOGIN_FAILURE_LIMIT = ENV.integer("NMIRF_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+NMIRF_LOGIN_ADDRESS_FAILURE_LIMIT = ENV.integer(
+    "NMIRF_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 # How long a lock lasts; 0 keeps it until an administrator unlocks.
-NMIRF_LOGIN_LOCKOUT_MINUTES = int(env_str("NMIRF_LOGIN_LOCKOUT_MINUTES", "60"))
+NMIRF_LOGIN_LOCKOUT_MINUTES = ENV.integer("NMIRF_LOGIN_LOCKOUT_MINUTES", 60, minimum=0,
+                                          unit="minutes")
 # Reverse proxies in front of the app (each adds to X-Forwarded-For); 0 trusts only the peer.
-NMIRF_PROXY_COUNT = int(env_str("NMIRF_PROXY_COUNT", "0"))
+NMIRF_PROXY_COUNT = ENV.integer("NMIRF_PROXY_COUNT", 0, minimum=0)
 # Whom a locked-out person should ask (shown on the lockout page), e.g. "it@ministry.gov".
-NMIRF_ACCOUNTS_CONTACT = env_str("NMIRF_ACCOUNTS_CONTACT")
+NMIRF_ACCOUNTS_CONTACT = ENV.text("NMIRF_ACCOUNTS_CONTACT")
 
 AXES_HANDLER = "nmirf.accounts.lockout.LockoutHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
@@ -372,24 +374,25 @@ AXES_CLIENT_IP_CALLABLE = "nmirf.audit.service.client_address"  # honours NMIRF_
 
 # Two-factor authentication: optional for everyone, required for these roles (comma-separated
 # role names, e.g. "administrator,coordinator"; checked at start-up).
-NMIRF_REQUIRE_2FA_ROLES = env_list("NMIRF_REQUIRE_2FA_ROLES")
-OTP_TOTP_ISSUER = env_str("NMIRF_SITE_NAME", "OpenNMIRF")
+NMIRF_REQUIRE_2FA_ROLES = ENV.items("NMIRF_REQUIRE_2FA_ROLES")
+OTP_TOTP_ISSUER = ENV.text("NMIRF_SITE_NAME", "OpenNMIRF")
 
 # Sessions end this many seconds after sign-in (8 hours: a working day), and optionally when
 # the browser closes. Django gives a new session key at every sign-in.
-SESSION_COOKIE_AGE = int(env_str("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
-SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+SESSION_COOKIE_AGE = ENV.integer("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60, unit="seconds")
+SESSION_EXPIRE_AT_BROWSER_CLOSE = ENV.flag("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
 
 # E-mail (password reset links): printed to the console unless an SMTP server is given.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = int(env_str("EMAIL_TIMEOUT", "30"))
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OpenNMIRF <nmirf@localhost>")
-SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_BACKEND = ENV.text("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = ENV.text("EMAIL_HOST", "localhost")
+EMAIL_PORT = ENV.integer("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = ENV.text("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = ENV.text("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = ENV.flag("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = ENV.flag("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = ENV.integer("EMAIL_TIMEOUT", 30, minimum=1, unit="seconds")
+DEFAULT_FROM_EMAIL = ENV.text("DEFAULT_FROM_EMAIL", "OpenNMIRF <nmirf@localhost>")
+SERVER_EMAIL = ENV.text("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # A reset link works this many seconds (2 hours), and only once.
-PASSWORD_RESET_TIMEOUT = int(env_str("PASSWORD_RESET_TIMEOUT", str(2 * 60 * 60)))
+PASSWORD_RESET_TIMEOUT = ENV.integer("PASSWORD_RESET_TIMEOUT", 2 * 60 * 60, minimum=60,
+                                     unit="seconds")
