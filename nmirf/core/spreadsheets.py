@@ -35,6 +35,7 @@ import html
 import io
 import os
 import re
+import unicodedata
 import warnings
 import zipfile
 from collections import Counter
@@ -370,13 +371,94 @@ _LIKELY = set(
 # Bytes that Windows-1252 leaves undefined: a file holding them is not Windows-1252.
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 _HISTOGRAM_BYTES = 1_000_000  # enough non-ASCII bytes to judge an encoding
+# The legacy encodings of Western European text: Windows-1252 (what Excel on Windows saves
+# as "CSV") and Mac Roman (what UPR Info's database exports are). A reader accepts them
+# only where its format is known to use them (see detect_encoding).
+WESTERN_LEGACY = ("cp1252", "mac_roman")
+# What a legacy decoding of Western European text may produce besides ASCII: Latin letters
+# (but the Icelandic ones, which Arabic in Windows-1256 or Turkish in Windows-1254 become)
+# and the punctuation and signs such texts use. Anything else (a "√", a "◊", U+FFFD) means
+# the file is in another code page, and the guess would store garbage.
+_WESTERN_SIGNS = set(
+    "’‘“”„‚–—…«»‹›°€£¥¢©®™§¶·•†‡‰\u00a0\u00ad¡¿ªº±×÷µ¹²³¼½¾¨´¸¯ˆ˜"
+)
+_NOT_WESTERN = set("ÐðÞþÝý")
+# Three non-ASCII letters in a row: a word of Arabic, Greek, Cyrillic or Japanese read in
+# the wrong code page ("ÇáÊÚáíã"); Western European words never hold that many.
+_HIGH_RUN = re.compile(rb"[\x80-\xff]{3,}")
+_MAX_RUNS = 10_000
+_ANY_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+def _line_breaks(data: bytes) -> int:
+    """Line breaks in `data`, CR LF, CR (old Mac files) and LF each counting once."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
-def detect_encoding(source, display_name: str | None = None) -> str:
+class _Utf8Scan:
+    """Follows a file block by block: whether it is UTF-8, and if not, the line of its
+    first byte that UTF-8 does not allow and the line of a well-formed UTF-8 sequence (both
+    together: a file that mixes encodings, row by row)."""
+
+    def __init__(self):
+        self.pending = b""  # an incomplete sequence (or a CR) carried to the next block
+        self.line = 1  # the line `pending` starts on
+        self.bad: tuple[int, int] | None = None  # (line, byte)
+        self.good_line: int | None = None
+
+    def feed(self, block: bytes, final: bool = False) -> None:
+        data = self.pending + block
+        if self.bad is None:
+            try:
+                _text, consumed = codecs.utf_8_decode(data, "strict", final)
+            except UnicodeDecodeError as exc:
+                self._note_good(data, 0, exc.start)
+                self.bad = (self.line + _line_breaks(data[:exc.start]), data[exc.start])
+                self._find_good(data, exc.start)
+                self.pending = b""
+                return
+            if consumed and data[consumed - 1:consumed] == b"\r" and not final:
+                consumed -= 1  # its LF may begin the next block
+            self._note_good(data, 0, consumed)
+            self.line += _line_breaks(data[:consumed])
+            self.pending = data[consumed:]
+            return
+        if self.good_line is None:
+            self._find_good(data, 0)
+        self.pending = b""
+
+    def _note_good(self, data: bytes, start: int, end: int) -> None:
+        if self.good_line is None:
+            high = re.search(rb"[\x80-\xff]", data[start:end])
+            if high:
+                self.good_line = self.line + _line_breaks(data[:start + high.start()])
+
+    def _find_good(self, data: bytes, start: int) -> None:
+        # After the first bad byte, lines are no longer counted exactly: UTF-8 found later
+        # only says that the file mixes encodings. It counts where a whole run of non-ASCII
+        # bytes is UTF-8 ("é" as C3 A9 between letters), not where two bytes of another
+        # encoding's run happen to form a sequence (Shift-JIS is full of them).
+        if self.good_line is not None:
+            return
+        for run in _ANY_HIGH_RUN.finditer(data, start):
+            if run.start() == start:
+                continue  # the run of the bad byte itself
+            try:
+                run.group().decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            self.good_line = 0
+            return
+
+
+def detect_encoding(source, display_name: str | None = None, *,
+                    legacy: Sequence[str] = ()) -> str:
     """The encoding of a text file, streaming it once: "utf-8-sig" (with or without a
-    BOM), "utf-16" (with a BOM), else "mac_roman" or "cp1252" by which of the two turns the
-    file's non-ASCII bytes into letters that real texts use. Raises SourceError for an
-    empty file, a binary file or one too large."""
+    BOM) or "utf-16" (with a BOM). A file that is not UTF-8 is refused, naming the line
+    where UTF-8 decoding fails, unless the format is known to come in a legacy encoding
+    (`legacy`, such as WESTERN_LEGACY for UPR Info's exports); then the one that turns the
+    file's non-ASCII bytes into letters that real texts use is chosen, provided that what
+    it gives reads as Western European text. A file that mixes UTF-8 with another encoding
+    is always refused: whichever it was decoded as, some of its rows would be garbled.
+    Raises SourceError for an empty file, a binary file or one too large."""
     name = display_name_of(source, display_name)
     with _binary(source) as handle:
         size = _size(handle)
@@ -395,9 +477,9 @@ def detect_encoding(source, display_name: str | None = None) -> str:
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
         handle.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        utf8 = True
+        scan = _Utf8Scan()
         high = Counter()
+        runs: set[bytes] = set()
         high_seen = 0
         offset = 0
         while block := handle.read(_BLOCK):
@@ -409,35 +491,66 @@ def detect_encoding(source, display_name: str | None = None) -> str:
                                  "an .xlsx workbook."),
                     file=name, offset=Number(offset + nul)))
             offset += len(block)
-            if utf8:
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    utf8 = False
-            if high_seen < _HISTOGRAM_BYTES:
+            scan.feed(block)
+            if legacy and high_seen < _HISTOGRAM_BYTES:
                 extra = block.translate(None, _ASCII)
                 high.update(extra)
                 high_seen += len(extra)
-        if utf8:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                utf8 = False
-    if utf8:
+                if extra and len(runs) < _MAX_RUNS:
+                    runs.update(run[:64] for run in _HIGH_RUN.findall(block))
+        scan.feed(b"", final=True)
+    if scan.bad is None:
         return "utf-8-sig"
-    return _guess_legacy(high)
+    line, byte = scan.bad
+    if scan.good_line is not None:
+        good = Message(gettext_noop("line %(line)s is UTF-8"), line=Number(scan.good_line)) \
+            if scan.good_line else Message(gettext_noop("some lines are UTF-8"))
+        raise SourceError(Message(
+            gettext_noop("%(file)s mixes two encodings: %(good)s, but line %(line)s is not "
+                         "(it holds the byte 0x%(byte)s). Whichever way it is read, some "
+                         "rows would be garbled: save the whole file as UTF-8 (in Excel: "
+                         "CSV UTF-8) and import it again."),
+            file=name, good=good, line=Number(line), byte=f"{byte:02X}"))
+    encoding = _guess_legacy(high, legacy) if legacy else None
+    if encoding is None or not _reads_as_western(high, runs, encoding):
+        other = Message(gettext_noop(", nor %(encodings)s text (perhaps another code page, "
+                                     "such as Windows-1256 for Arabic)"),
+                        encodings=" or ".join(_ENCODING_NAMES.get(e, e) for e in legacy)) \
+            if legacy else ""
+        raise SourceError(Message(
+            gettext_noop("%(file)s is not UTF-8 text%(other)s: line %(line)s holds the byte "
+                         "0x%(byte)s. Save the file as UTF-8 (in Excel: CSV UTF-8, or an "
+                         "Excel workbook) and import it again."),
+            file=name, other=other, line=Number(line), byte=f"{byte:02X}"))
+    return encoding
 
 
-def _guess_legacy(high: Counter) -> str:
-    if any(byte in _CP1252_UNDEFINED for byte in high):
+_ENCODING_NAMES = {"cp1252": "Windows-1252", "mac_roman": "Mac Roman"}
+
+
+def _guess_legacy(high: Counter, legacy: Sequence[str]) -> str:
+    candidates = list(legacy)
+    if "mac_roman" in candidates and any(byte in _CP1252_UNDEFINED for byte in high):
         return "mac_roman"
 
     def score(encoding: str) -> int:
         return sum(count for byte, count in high.items()
                    if bytes([byte]).decode(encoding, errors="replace") in _LIKELY)
 
-    # On a tie Windows-1252 wins: it is what Excel on Windows saves as "CSV".
-    return "mac_roman" if score("mac_roman") > score("cp1252") else "cp1252"
+    # On a tie the first wins: Windows-1252 in WESTERN_LEGACY, what Excel saves as "CSV".
+    return max(candidates, key=lambda encoding: (score(encoding), -candidates.index(encoding)))
+
+
+def _reads_as_western(high: Counter, runs: set[bytes], encoding: str) -> bool:
+    """Whether a legacy decoding gives what Western European text holds (see
+    _WESTERN_SIGNS), and no word of three non-ASCII letters in a row."""
+    for byte in high:
+        char = bytes([byte]).decode(encoding, errors="replace")
+        latin = char.isalpha() and unicodedata.name(char, "").startswith("LATIN")
+        if char in _NOT_WESTERN or not (latin or char in _WESTERN_SIGNS):
+            return False
+    return not any(re.search(r"[^\W\d_]{3}", run.decode(encoding, errors="replace"))
+                   for run in runs)
 
 
 def _not_a_csv(name: str, kind: str) -> Message:
@@ -538,19 +651,22 @@ def _ends_inside_quotes(raw: str, delimiter: str) -> bool:
 
 
 def read_csv_rows(source, display_name: str | None = None, *, delimiter: str | None = None,
-                  encoding: str | None = None) -> Iterator[SheetRow]:
+                  encoding: str | None = None,
+                  legacy: Sequence[str] = ()) -> Iterator[SheetRow]:
     """Yield the non-blank records of a CSV file as SheetRows; the first is the header.
 
     Row numbers count records (a quoted cell may span lines), the header being row 1, as a
-    spreadsheet program shows the file. Raises SourceError for an empty, binary or
-    truncated file, and for a cell longer than MAX_CELL_CHARS (naming its row and
-    column): past such a cell the reader cannot tell where the next row begins.
+    spreadsheet program shows the file. The file must be UTF-8 (or UTF-16 with a BOM),
+    unless `legacy` names the encodings its format is known to use (detect_encoding).
+    Raises SourceError for an empty, binary or truncated file, and for a cell longer than
+    MAX_CELL_CHARS (naming its row and column): past such a cell the reader cannot tell
+    where the next row begins.
     """
     name = display_name_of(source, display_name)
-    encoding = encoding or detect_encoding(source, name)
+    encoding = encoding or detect_encoding(source, name, legacy=legacy)
     with _binary(source) as handle:
-        errors = "strict" if encoding.startswith("utf") else "replace"
-        text = io.TextIOWrapper(handle, encoding=encoding, errors=errors, newline="")
+        # Strict for every encoding: a legacy one was only chosen if it decodes every byte.
+        text = io.TextIOWrapper(handle, encoding=encoding, errors="strict", newline="")
         try:
             if delimiter is None:
                 delimiter = _sniff_delimiter(text)

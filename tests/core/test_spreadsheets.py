@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from nmirf.core import spreadsheets
 from nmirf.core.spreadsheets import (
+    WESTERN_LEGACY,
     SheetRow,
     check_xlsx_archive,
     neutralise,
@@ -131,8 +132,8 @@ def test_it_reads_mac_roman_with_bare_cr_line_endings(tmp_path):
     path = tmp_path / "upr.csv"
     path.write_bytes("To,Text\rFrance,Ratifier la Convention \u2019relative\u2019 à "
                      "l'élimination\rCôte d'Ivoire,Améliorer".encode("mac_roman"))
-    assert spreadsheets.detect_encoding(path) == "mac_roman"
-    assert _read(read_csv_rows(path)) == [
+    assert spreadsheets.detect_encoding(path, legacy=WESTERN_LEGACY) == "mac_roman"
+    assert _read(read_csv_rows(path, legacy=WESTERN_LEGACY)) == [
         SheetRow(1, ["To", "Text"]),
         SheetRow(2, ["France", "Ratifier la Convention \u2019relative\u2019 à l'élimination"]),
         SheetRow(3, ["Côte d'Ivoire", "Améliorer"]),
@@ -143,9 +144,17 @@ def test_it_reads_windows_1252_with_semicolons(tmp_path):
     path = tmp_path / "excel-fr.csv"
     path.write_bytes("mécanisme;état;texte\r\nCERD;Brésil;« égalité » – café\r\n"
                      .encode("cp1252"))
-    assert spreadsheets.detect_encoding(path) == "cp1252"
-    assert _read(read_csv_rows(path))[1] == SheetRow(2, ["CERD", "Brésil",
-                                                         "« égalité » – café"])
+    assert spreadsheets.detect_encoding(path, legacy=WESTERN_LEGACY) == "cp1252"
+    assert _read(read_csv_rows(path, legacy=WESTERN_LEGACY))[1] == SheetRow(
+        2, ["CERD", "Brésil", "« égalité » – café"])
+
+
+def test_it_reads_legacy_encodings_only_where_the_format_is_known_to_use_them(tmp_path):
+    path = tmp_path / "excel-fr.csv"
+    path.write_bytes("mécanisme;état\r\nCERD;Brésil\r\n".encode("cp1252"))
+    assert _error(read_csv_rows(path)) == (
+        "excel-fr.csv is not UTF-8 text: line 1 holds the byte 0xE9. Save the file as UTF-8 "
+        "(in Excel: CSV UTF-8, or an Excel workbook) and import it again.")
 
 
 def test_it_reads_utf16_with_a_bom(tmp_path):

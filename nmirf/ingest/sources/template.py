@@ -373,12 +373,8 @@ def _row(item: SheetRow, header: dict[str, int], header_cells: list[str], name: 
 
 
 def _split(value: str, pattern: re.Pattern) -> list[str]:
-    items: list[str] = []
-    for part in pattern.split(value):
-        part = part.strip()
-        if part and part not in items:
-            items.append(part)
-    return items
+    """The distinct parts, in order (a dict: a cell of 20,000 names stays linear)."""
+    return list(dict.fromkeys(part for part in map(str.strip, pattern.split(value)) if part))
 
 
 def _iso_date(value: str) -> str:
