@@ -94,11 +94,11 @@ from pathlib import Path
 from django.utils.translation import gettext_noop
 from lxml import etree
 
-from nmirf.core import archives
 from nmirf.core.problems import Message, Number
 from nmirf.core.text import clean_text, name_key
 from nmirf.recommendations import state_names
 
+from ..files.archive import check_ratios, check_totals
 from ..records import RowProblem, SourceError, SourceRow
 
 SOURCE = "ohchr_matrix"
@@ -253,8 +253,8 @@ def _open(path: Path, name: str):
 
 
 def _check_archive(archive: zipfile.ZipFile, name: str) -> None:
-    archives.check_totals(archive, name, max_expanded=MAX_UNCOMPRESSED)
-    archives.check_ratios(archive, name)
+    check_totals(archive, name, max_expanded=MAX_UNCOMPRESSED)
+    check_ratios(archive, name)
 
 
 # --- reading the XML -----------------------------------------------------------------

@@ -5,7 +5,7 @@ sheet with the columns below, and imports it.
 
 The system hands the template out blank (`nmirf template > blank.xlsx`, or `--csv`), with a
 sheet documenting each column and the valid mechanism and mandate codes. The format is
-decided by the file's content, not its name; reading goes through core.spreadsheets, which
+decided by the file's content, not its name; reading goes through ingest/files, which
 refuses zip bombs, oversized cells, formulas and truncated files.
 
 A row's stable key is its `external_id` when given, else mechanism:state:review:paragraph,
@@ -25,18 +25,11 @@ from django.utils.translation import gettext_noop
 
 import nmirf.recommendations
 from nmirf.core.problems import Message
-from nmirf.core.spreadsheets import (
-    SheetRow,
-    column_label,
-    display_name_of,
-    read_rows,
-    unneutralise,
-    write_csv,
-    xlsx_value,
-)
+from nmirf.core.spreadsheets import unneutralise, write_csv, xlsx_value
 from nmirf.core.text import name_key
 from nmirf.recommendations import state_names
 
+from ..files import SheetRow, column_label, display_name_of, read_rows
 from ..records import RowProblem, SourceError, SourceRow
 
 SOURCE = "template"

@@ -20,9 +20,9 @@ from pathlib import Path
 from django.utils.translation import gettext_noop
 
 from nmirf.core.problems import Message
-from nmirf.core.spreadsheets import WESTERN_LEGACY, read_csv_rows
 from nmirf.core.text import clean_text, name_key, search_text
 
+from ..files import WESTERN_LEGACY, read_csv_rows
 from ..records import RowProblem, SourceError, SourceRow
 
 SOURCE = "upr_info"
