@@ -208,6 +208,10 @@ class Normaliser:
                                      mechanism=repr(row.mechanism)), "mechanism"))
         if has_controls(row.text):
             row.text = without_controls(row.text)
+        if has_controls(row.key):  # a key a person typed (the template's external_id)
+            problems.append((Message(gettext_noop("external_id %(value)s holds a control "
+                                                  "character"), value=_shown(row.key)),
+                             "external_id"))
         text = row.text.strip()
         for name, (model, column) in LIMITS.items():
             value = getattr(row, name) or ""

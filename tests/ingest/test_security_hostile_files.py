@@ -353,11 +353,15 @@ def test_control_characters_are_kept_out_of_stored_text(db, tmp_path):
     assert Recommendation.objects.get().text == "Ratify[2J it\nnow\tplease"
 
 
+@pytest.mark.parametrize(("header", "row", "column"), [
+    (TEMPLATE_HEADER, "CERD,BRA,18-20,,A/HRC/1\x1b,10,Ratify it", "document_symbol"),
+    (TEMPLATE_HEADER + ",external_id", "CERD,BRA,18-20,,,10,Ratify it,R1\x07", "external_id"),
+])
 def test_a_control_character_in_a_value_that_identifies_a_row_is_refused(
-    registry_before, tmp_path, capsys
+    registry_before, tmp_path, capsys, header, row, column
 ):
-    path = template_csv(tmp_path, ["CERD,BRA,18-20,,A/HRC/1\x1b,10,Ratify it"])
+    path = template_csv(tmp_path, [row], header=header)
     message = refused(capsys, "template", path)
-    assert_words(message, "document_symbol", r"\x1b", "control character")
+    assert_words(message, column, "holds a control character")
     assert registry_snapshot() == registry_before
     assert not Document.objects.exists()
