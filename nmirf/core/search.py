@@ -9,6 +9,13 @@ SQLite: an external-content FTS5 table kept in step by triggers (migration 0002 
 recommendations), Porter stemming over unicode61. PostgreSQL: the search_vector column
 (to_tsvector('english', search_text), kept by a trigger) with a GIN index, and
 websearch_to_tsquery.
+
+Both backends ignore the same words: PostgreSQL's 'english' configuration drops its stop
+words ("the", "of", "to" …) from the query, and parse_query drops the same ones (at the
+ends of a phrase; inside one, FTS5 needs them to keep the words together), so that "the"
+finds nothing on either backend rather than every recommendation on SQLite and none on
+PostgreSQL. A query made only of such words, or longer than MAX_QUERY_CHARS, is answered
+with no results and a reason (query_problem) that the page shows.
 """
 
 import re
@@ -21,6 +28,7 @@ from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from .text import WORD, search_text
 
@@ -28,6 +36,19 @@ FTS_TABLE = "recommendation_fts"
 INSERT_TRIGGER = "recommendation_fts_ai"  # created by recommendations migration 0002
 PG_CONFIG = "english"
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
+# The longest query the list page, the API and the exports take.
+MAX_QUERY_CHARS = 500
+# PostgreSQL's english.stop (the Snowball list), which its 'english' configuration leaves
+# out of every query; tests/core/test_security_search.py checks them against the server.
+STOP_WORDS = frozenset("""
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+she her hers herself it its itself they them their theirs themselves what which who whom
+this that these those am is are was were be been being have has had having do does did
+doing a an the and but if or because as until while of at by for with about against between
+into through during before after above below to from up down in out on off over under again
+further then once here there when where why how all any both each few more most other some
+such no nor not only own same so than too very s t can will just don should now
+""".split())
 
 
 def is_postgres() -> bool:
@@ -42,6 +63,8 @@ class ParsedQuery:
 
     required: list[list[list[str]]] = field(default_factory=list)
     excluded: list[list[str]] = field(default_factory=list)
+    # Words and phrases left out because they are stop words only.
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def words(self) -> set[str]:
@@ -60,7 +83,11 @@ def parse_query(user_query: str) -> ParsedQuery:
         if word is not None and word.startswith("-") and len(word) > 1:
             negate, word = "-", word[1:]
         raw = phrase if phrase is not None else word
-        tokens = WORD.findall(search_text(raw or ""))
+        tokens = _without_stop_words(WORD.findall(search_text(raw or "")))
+        if tokens is None:
+            parsed.ignored.append(raw)
+            pending_or = False
+            continue
         if not tokens:
             continue
         if negate:
@@ -71,6 +98,37 @@ def parse_query(user_query: str) -> ParsedQuery:
         else:
             parsed.required.append([tokens])
     return parsed
+
+
+def _without_stop_words(tokens: list[str]) -> list[str] | None:
+    """The tokens without the stop words at their ends, as PostgreSQL reads them; None
+    where nothing else is left."""
+    start, end = 0, len(tokens)
+    while start < end and tokens[start] in STOP_WORDS:
+        start += 1
+    while end > start and tokens[end - 1] in STOP_WORDS:
+        end -= 1
+    if tokens and start == end:
+        return None
+    return tokens[start:end]
+
+
+def query_problem(user_query: str) -> str | None:
+    """Why a query is answered with no results, for the page to say; None for a query
+    that is searched. Too long a query is refused (rather than silently dropped, which
+    listed the whole registry); one of stop words alone finds nothing on either backend."""
+    user_query = _clean(user_query)
+    if len(user_query) > MAX_QUERY_CHARS:
+        return str(_("The search is %(length)s characters long; it may have at most "
+                     "%(limit)s. Shorten it and search again.")
+                   % {"length": f"{len(user_query):,}", "limit": f"{MAX_QUERY_CHARS:,}"})
+    if user_query:
+        parsed = parse_query(user_query)
+        if not parsed.required and parsed.ignored:
+            return str(_("Words as common as %(words)s are not searched for: add a word "
+                         "that says what you are looking for.")
+                       % {"words": ", ".join(f"“{word}”" for word in parsed.ignored[:5])})
+    return None
 
 
 def fts5_query(user_query: str) -> str:
@@ -138,6 +196,8 @@ def search(queryset: QuerySet, user_query: str) -> QuerySet:
     user_query = _clean(user_query)
     if not user_query:
         return queryset
+    if len(user_query) > MAX_QUERY_CHARS:  # refused (query_problem), not dropped
+        return queryset.none()
     if is_postgres():
         return queryset.filter(search_vector=_pg_query(user_query))
     expression = fts5_query(user_query)
@@ -179,7 +239,7 @@ def ranked_matches(user_query: str, *, ranked: bool = True) -> tuple[list[int], 
     for the list page, which filters, counts and orders in memory
     (recommendations/registry_index.py)."""
     user_query = _clean(user_query)
-    if not user_query:
+    if not user_query or len(user_query) > MAX_QUERY_CHARS:
         return [], []
     with connection.cursor() as cursor:
         if is_postgres():

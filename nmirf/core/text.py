@@ -21,6 +21,15 @@ _WORD_SPLIT = re.compile(r"\s+")
 # A word, as search, matching and comparison of texts all count words.
 WORD = re.compile(r"\w+")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+# Control characters no stored text may hold: C0 (but tab and line feed), DEL and C1. A
+# vertical tab or form feed is what Word and Excel leave for a manual line break.
+_STORED_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile("\r\n?|[\x0b\x0c]")
+# What a terminal would act on rather than show: C0 and C1 controls (ESC starts colour,
+# cursor and title sequences; CSI is \x9b), DEL, and the bidirectional overrides and
+# isolates that reorder what is shown ("Trojan source").
+_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                              "\u2066-\u2069]")
 
 
 def strip_latin_diacritics(value: str) -> str:
@@ -71,3 +80,30 @@ def clean_text(value: str) -> str:
     elif _CONTROL.search(value):
         value = _CONTROL.sub(" ", value)
     return " ".join(value.split())
+
+
+def without_controls(value: str) -> str:
+    """The text as it may be stored: line breaks as line feeds, and no control character
+    other than tab and line feed (a NUL, an escape sequence or a C1 control pasted into a
+    file would otherwise reach every page, export and terminal that shows the text)."""
+    if value.isprintable():
+        return value
+    return _STORED_CONTROL.sub("", _LINE_BREAKS.sub("\n", value))
+
+
+def has_controls(value: str) -> bool:
+    """Whether a value holds a character that without_controls would change (for values
+    that identify something, where removing a character silently would be wrong)."""
+    return not value.isprintable() and bool(_STORED_CONTROL.search(_LINE_BREAKS.sub("", value)))
+
+
+def for_terminal(value: str) -> str:
+    """A text as a terminal may be given it: each control character (and each
+    bidirectional override) written as its escape, such as \\x1b, so that nothing read
+    from a file can colour, move, retitle or clear the terminal that shows a message."""
+    return _TERMINAL_UNSAFE.sub(_escape, value)
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -111,7 +111,7 @@ def _ensure_documents(records: list[Prepared], review_ids: dict[str, int]) -> di
     for symbol, review_key in symbols.items():
         if symbol not in documents:
             documents[symbol] = Document.objects.create(
-                symbol=symbol[:120], review_id=review_ids[review_key]
+                symbol=symbol, review_id=review_ids[review_key]
             ).pk
     return documents
 
@@ -122,7 +122,7 @@ def _ensure_new_terms(records: list[Prepared]) -> None:
     created: dict[tuple[int, str], int] = {}
     for taxonomy_id, name in sorted(wanted):
         term, _ = Term.objects.get_or_create(
-            taxonomy_id=taxonomy_id, code=name[:200], defaults={"name": name}
+            taxonomy_id=taxonomy_id, code=name, defaults={"name": name}
         )
         created[(taxonomy_id, name)] = term.pk
     for record in records:
@@ -362,7 +362,7 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
                                     if candidates.texts else None)
                 if duplicate_of is not None:
                     counts.possible_duplicates += 1
-                new_recs.append((rec_id, review_id, document_id, row.paragraph[:40], row.text,
+                new_recs.append((rec_id, review_id, document_id, row.paragraph, row.text,
                                  record.search_text, row.language, record.position,
                                  record.action_category, record.external_key, duplicate_of,
                                  False, now, now))

@@ -5,15 +5,19 @@ collect every problem with its file and row so the user can fix the file in one 
 import hashlib
 from dataclasses import dataclass, field
 
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext_noop
 
 from nmirf.core.problems import Message, Number
-from nmirf.core.text import name_key, search_text
+from nmirf.core.text import has_controls, name_key, search_text, without_controls
 from nmirf.recommendations.models import (
+    Document,
     Mandate,
     Mechanism,
     MechanismKind,
     Position,
+    Recommendation,
+    Review,
     Taxonomy,
     Term,
     UprSession,
@@ -49,7 +53,41 @@ POSITIONS = {
 }
 
 MAX_TEXT = 20_000
-MAX_KEY = 200  # Recommendation.external_key and SourceRecord.key
+
+
+def max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def integer_range(model, name: str) -> tuple[int, int]:
+    """The values an integer column holds, the same on every database: Django's own table
+    of ranges by field type (SQLite would store 3,000,000,000 in a SmallIntegerField that
+    PostgreSQL refuses, so the narrower rule is the one applied everywhere)."""
+    field_type = model._meta.get_field(name).get_internal_type()
+    return BaseDatabaseOperations.integer_field_ranges[field_type]
+
+
+# Every value a row brings is checked against the column it goes to, its limit read from
+# the model, so that the database never refuses a row with an error a person cannot read
+# (and never truncates one silently into another's key).
+MAX_KEY = max_length(Recommendation, "external_key")  # and SourceRecord.key
+LIMITS = {  # SourceRow field: (model, column)
+    "paragraph": (Recommendation, "paragraph"),
+    "document_symbol": (Document, "symbol"),
+    "review_label": (Review, "label"),
+    "language": (Recommendation, "language"),
+}
+# The names of the fields in messages, where they differ (as the template names them).
+_FIELD_NAMES = {"review_label": "review"}
+MAX_TERM = max_length(Term, "code")  # a new term of an open taxonomy is coded by its name
+MAX_SESSION = integer_range(Review, "session")[1]
+MAX_CYCLE = integer_range(Review, "cycle")[1]
+MAX_REVIEW_KEY = max_length(Review, "key")
+_SHOWN = 60  # characters of an overlong value quoted in a message
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "…")
 
 
 def fit_key(key: str, limit: int = MAX_KEY) -> str:
@@ -168,7 +206,26 @@ class Normaliser:
             problems.append((Message(gettext_noop("unknown mechanism %(mechanism)s (use a code "
                                                   "such as UPR, CERD, CEDAW, SP or IACHR)"),
                                      mechanism=repr(row.mechanism)), "mechanism"))
+        if has_controls(row.text):
+            row.text = without_controls(row.text)
+        if has_controls(row.key):  # a key a person typed (the template's external_id)
+            problems.append((Message(gettext_noop("external_id %(value)s holds a control "
+                                                  "character"), value=_shown(row.key)),
+                             "external_id"))
         text = row.text.strip()
+        for name, (model, column) in LIMITS.items():
+            value = getattr(row, name) or ""
+            label = _FIELD_NAMES.get(name, name)
+            limit = max_length(model, column)
+            if len(value) > limit:
+                problems.append((Message(gettext_noop("%(field)s %(value)s is longer than the "
+                                                      "%(limit)s characters it may have"),
+                                         field=label, value=_shown(value),
+                                         limit=Number(limit)), label))
+            elif has_controls(value):
+                problems.append((Message(gettext_noop("%(field)s %(value)s holds a control "
+                                                      "character"),
+                                         field=label, value=_shown(value)), label))
         if not text:
             problems.append((Message(gettext_noop("has no recommendation text")), "text"))
         elif len(text) > MAX_TEXT:
@@ -200,6 +257,7 @@ class Normaliser:
 
         term_ids: list[int] = []
         new_terms: list[tuple[int, str]] = []
+        seen_new: set[tuple[int, str]] = set()  # a set: a row may bring thousands
         for taxonomy_code, names in row.terms.items():
             taxonomy = self.taxonomies.get(taxonomy_code)
             if taxonomy is None:
@@ -213,8 +271,16 @@ class Normaliser:
                     if term_id not in term_ids:
                         term_ids.append(term_id)
                 elif taxonomy.is_open:
-                    if (taxonomy_id, term_name) not in new_terms:
-                        new_terms.append((taxonomy_id, term_name.strip()))
+                    term_name = term_name.strip()
+                    if len(term_name) > MAX_TERM or has_controls(term_name):
+                        problems.append((Message(
+                            gettext_noop("%(taxonomy)s term %(term)s is longer than %(limit)s "
+                                         "characters or holds a control character"),
+                            taxonomy=taxonomy.name, term=_shown(term_name),
+                            limit=Number(MAX_TERM)), taxonomy_code))
+                    elif (taxonomy_id, term_name) not in seen_new:
+                        seen_new.add((taxonomy_id, term_name))
+                        new_terms.append((taxonomy_id, term_name))
                 else:
                     problems.append((Message(gettext_noop("unknown %(taxonomy)s term %(term)s"),
                                              taxonomy=taxonomy.name, term=repr(term_name)),
@@ -255,7 +321,8 @@ class Normaliser:
             text = str(value or "").strip()
             if not text:
                 self._action_of[value] = None
-            elif text.isdigit() and 1 <= int(text) <= 5:
+            # isdecimal, not isdigit: "³" is a digit that int() refuses.
+            elif text.isdecimal() and len(text) == 1 and 1 <= int(text) <= 5:
                 self._action_of[value] = int(text)
             else:
                 self._action_of[value] = False
@@ -277,6 +344,14 @@ class Normaliser:
 
     def _new_review(self, row: SourceRow, mechanism, state, problems) -> str | None:
         session = self.session_override or row.session
+        for number, what, limit in ((session, "session", MAX_SESSION),
+                                    (row.cycle, "cycle", MAX_CYCLE)):
+            if number is not None and not 1 <= number <= limit:
+                problems.append((Message(gettext_noop("%(what)s %(number)s is not a UPR "
+                                                      "%(what)s number (1 to %(limit)s)"),
+                                         what=what, number=str(number)[:_SHOWN],
+                                         limit=Number(limit)), what))
+                return None
         mandate = None
         if row.mandate:
             mandate = self.mandates.get(name_key(row.mandate))
@@ -299,7 +374,8 @@ class Normaliser:
             if mandate is not None:
                 parts.append(mandate.code)
             parts.append(label or (row.review_date or "")[:4] or "-")
-            key = ":".join(parts)
+            # A long review label (its own column allows more) keeps a unique key.
+            key = fit_key(":".join(parts), MAX_REVIEW_KEY)
             cycle, session = row.cycle, None
         if key not in self.reviews:
             self.reviews[key] = ReviewSpec(

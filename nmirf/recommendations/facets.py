@@ -89,6 +89,9 @@ def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
     active = {name: values for name, values in filterset.active_filters.items()
               if name not in exclude}
     base = index.active.copy()
+    if filterset.search_problem:  # a refused search selects nothing, never everything
+        base[:] = False
+        return base
     if filterset.query:
         if matches is None:
             matches, _keys = cached_matches(filterset.query, ranked=False)

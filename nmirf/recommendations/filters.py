@@ -239,7 +239,8 @@ def localized_state_order(state_field: str):
 
 
 class RecommendationFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=500)
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"),
+                                  max_length=fts.MAX_QUERY_CHARS)
     mechanism = AnyOfFilter(
         field_name="review__mechanism__code", coerce=_code, label=_("Mechanism")
     )
@@ -300,6 +301,8 @@ class RecommendationFilter(django_filters.FilterSet):
     # -- the filtered queryset ----------------------------------------------------------
 
     def filter_queryset(self, queryset):
+        if self.search_problem:  # a search refused selects nothing, never everything
+            return queryset.none()
         return self.order(super().filter_queryset(queryset))
 
     def filtered(self, exclude=(), queryset: QuerySet | None = None) -> QuerySet:
@@ -308,6 +311,8 @@ class RecommendationFilter(django_filters.FilterSet):
         starting set (the active recommendations) where the caller accounts for archived
         ones itself."""
         queryset = (self.queryset if queryset is None else queryset).all()
+        if self.search_problem:
+            return queryset.none()
         if self.is_bound:
             self.errors  # noqa: B018 - validates the form
             for name, value in self.form.cleaned_data.items():
@@ -326,6 +331,19 @@ class RecommendationFilter(django_filters.FilterSet):
     @property
     def query(self) -> str:
         return (self.value("q") or "").strip()
+
+    @property
+    def search_problem(self) -> str | None:
+        """Why the search given is answered with no results (too long, or only words as
+        common as "the"), for the page to say; None otherwise."""
+        if not self.is_bound:
+            return None
+        return fts.query_problem(str(self.data.get("q") or ""))
+
+    @property
+    def filter_errors(self) -> dict:
+        """The errors of the filters left out (the search's own is search_problem)."""
+        return {name: errors for name, errors in self.errors.items() if name != "q"}
 
     @property
     def sort_key(self) -> str:

@@ -3,8 +3,8 @@ where stored and shown."""
 
 from django.utils import translation
 
-from nmirf.core.archives import megabytes
 from nmirf.core.problems import Message, Number, SourceError, localize, message_data, message_of
+from nmirf.ingest.files.archive import megabytes
 
 
 def test_a_message_reads_as_its_english_text():

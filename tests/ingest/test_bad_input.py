@@ -11,7 +11,7 @@ from docx import Document
 from openpyxl import Workbook
 
 from tests.conftest import registry_snapshot
-from tests.core.test_spreadsheets import HEAD, SHEET, TAIL, _header_row, _inline, _workbook
+from tests.ingest.files.test_xlsx import HEAD, SHEET, TAIL, _header_row, _inline, _workbook
 
 UPR_HEADER = "To,To-Rgrp,To-Org,Text,From,From-Rgrp,From-Org,Response,Action,Issue,Session"
 UPR_ROW = 'Slovenia,EEG,EU,"Ratify the Convention.",France,WEOG,EU,Accepted,5,"Migrants",7'

@@ -94,11 +94,11 @@ from pathlib import Path
 from django.utils.translation import gettext_noop
 from lxml import etree
 
-from nmirf.core import archives
-from nmirf.core.problems import Message
+from nmirf.core.problems import Message, Number
 from nmirf.core.text import clean_text, name_key
 from nmirf.recommendations import state_names
 
+from ..files.archive import check_ratios, check_totals
 from ..records import RowProblem, SourceError, SourceRow
 
 SOURCE = "ohchr_matrix"
@@ -106,6 +106,10 @@ SOURCE = "ohchr_matrix"
 SEED_DIR = Path(__file__).resolve().parents[2] / "recommendations" / "seed"
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_HEADER_CHARS = 20_000
+_SPACES = re.compile(r"[^\S\t\n]+")
+# Word's own limit on the columns of a table: a row that claims more is damaged or hostile.
+MAX_COLUMNS = 63
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -149,7 +153,7 @@ _SDG_LINE = re.compile(
 _STATE_PATTERNS = [
     re.compile(
         r"\b(?:UPR|Universal\s+Periodic\s+Review(?:\s*\(UPR\))?)\s+of\s+(?:the\s+)?"
-        r"(?P<state>[^\t\n]+?)\s*(?:\((?=[^)]*(?:cycle|session))|\s[-–—]\s|[\t\n]|$)",
+        r"(?P<state>[^\t\n]+?)\s*(?:\((?=[^)]{0,200}(?:cycle|session))|\s[-–—]\s|[\t\n]|$)",
         re.I,
     ),
 ]
@@ -173,7 +177,7 @@ def read(path: Path, *, display_name: str | None = None, state: str | None = Non
     path = Path(path)
     name = display_name or path.name
     document = _open(path, name)
-    tables = _matrix_tables(document.element.body)
+    tables = _matrix_tables(document.element.body, name)
     if not tables:
         raise SourceError(Message(
             gettext_noop("%(file)s has no table of recommendations (expected a column "
@@ -249,8 +253,8 @@ def _open(path: Path, name: str):
 
 
 def _check_archive(archive: zipfile.ZipFile, name: str) -> None:
-    archives.check_totals(archive, name, max_expanded=MAX_UNCOMPRESSED)
-    archives.check_ratios(archive, name)
+    check_totals(archive, name, max_expanded=MAX_UNCOMPRESSED)
+    check_ratios(archive, name)
 
 
 # --- reading the XML -----------------------------------------------------------------
@@ -279,25 +283,42 @@ def _int_attr(element, path: str, default: int) -> int:
     found = element.find(path, _NS)
     if found is None:
         return default
-    try:
-        return int(found.get(W + "val"))
-    except (TypeError, ValueError):
+    value = found.get(W + "val") or ""
+    # isdecimal and a length bound: "²" or ten thousand digits are not numbers int() takes.
+    if not value.isdecimal() or len(value) > 12:
         return default
+    return int(value)
 
 
-def _row_cells(row, previous: list[str]) -> list[str]:
+class _TooWide(Exception):
+    """A row that claims more columns than any Word table has."""
+
+    def __init__(self, columns: int):
+        super().__init__(columns)
+        self.columns = columns
+
+
+def _row_cells(row, previous: list[str], grid: int) -> list[str]:
     """Texts by grid column (a cell spanning n columns repeats, as python-docx does; a
-    vertically merged cell repeats the one above)."""
-    texts = [""] * _int_attr(row, "w:trPr/w:gridBefore", 0)
+    vertically merged cell repeats the one above). `grid` is the table's width: a span
+    is cut at the table's edge (its repeats would only copy the same text), and a row
+    that claims more than MAX_COLUMNS columns raises _TooWide, so that a tiny file with
+    gridSpan="100000000" cannot make a list of a hundred million cells."""
+    before = _int_attr(row, "w:trPr/w:gridBefore", 0)
+    if before > MAX_COLUMNS:
+        raise _TooWide(before)
+    texts = [""] * min(before, grid)
     for cell in _ROW_CELLS(row):
         span = max(1, _int_attr(cell, "w:tcPr/w:gridSpan", 1))
+        if span > MAX_COLUMNS or len(texts) + 1 > MAX_COLUMNS:
+            raise _TooWide(max(span, len(texts) + 1))
         merge = cell.find("w:tcPr/w:vMerge", _NS)
         if merge is not None and merge.get(W + "val", "continue") != "restart":
             column = len(texts)
             text = previous[column] if column < len(previous) else ""
         else:
             text = _cell_text(cell)
-        texts.extend([text] * span)
+        texts.extend([text] * max(1, min(span, grid - len(texts))))
     return texts
 
 
@@ -334,21 +355,32 @@ def _layout(headings: list[str]) -> _Layout | None:
     return _Layout(text=text, states=states, position=position, terms=terms, sdg=sdg)
 
 
-def _matrix_tables(body) -> list[tuple[_Layout, list[list[str]]]]:
+def _matrix_tables(body, name: str) -> list[tuple[_Layout, list[list[str]]]]:
     """Every table that has a recommendations heading row (within its first three rows),
     with its rows as grid-column texts; the heading rows are left empty so that row
     numbers stay those of the table. A later table as wide as the previous one but without
     a heading continues it (a table split by a page or section break)."""
     found: list[tuple[_Layout, list[list[str]]]] = []
     width = 0
-    for table in body.iter(_W_TBL):
+    for number, table in enumerate(body.iter(_W_TBL), 1):
         parent = table.getparent()
         if parent is not None and parent.tag == _W_TC:
             continue  # a table nested in a cell
         rows: list[list[str]] = []
         previous: list[str] = []
-        for row in _TABLE_ROWS(table):
-            previous = _row_cells(row, previous)
+        grid = len(table.findall("w:tblGrid/w:gridCol", _NS))
+        grid = grid if 0 < grid <= MAX_COLUMNS else MAX_COLUMNS
+        for row_number, row in enumerate(_TABLE_ROWS(table), 1):
+            try:
+                previous = _row_cells(row, previous, grid)
+            except _TooWide as wide:
+                raise SourceError(Message(
+                    gettext_noop("%(file)s, table %(table)s, row %(row)s: a cell claims "
+                                 "%(columns)s columns, but a Word table has at most "
+                                 "%(limit)s: the document is damaged. Open it in Word, save "
+                                 "it again and import that."),
+                    file=name, table=number, row=row_number, columns=Number(wide.columns),
+                    limit=MAX_COLUMNS)) from None
             rows.append(previous)
         if not rows:
             continue
@@ -380,7 +412,10 @@ def _header_text(document) -> str:
         if child.tag == _W_P:
             texts.append(_paragraph_text(child))
     texts.append(document.core_properties.title or "")
-    return "\n".join(text for text in texts if text.strip())
+    text = "\n".join(text for text in texts if text.strip())
+    # A page header is a line or two. Bounded, and its runs of spaces made one, the
+    # patterns that search it stay linear whatever a hostile header holds.
+    return _SPACES.sub(" ", text[:MAX_HEADER_CHARS])
 
 
 # --- state names without a database (recommendations/state_names.py) ----------------------
@@ -411,15 +446,25 @@ def _split_top_level(value: str) -> list[str]:
     return [clean_text(part) for part in parts if clean_text(part)]
 
 
+@functools.cache
+def _most_parts() -> int:
+    """How many comma-separated parts the longest-split known state name has ("Congo, The
+    Democratic Republic of the": 2): no longer run of parts can be one name."""
+    return max(len(_split_top_level(written))
+               for written, _iso3 in state_names.aliases(with_codes=False).values())
+
+
 def _state_names(inner: str) -> list[str] | None:
     """The state names in a bracket ("Portugal, Slovakia"), or None if any part is not a
     known state. Adjacent parts are joined when together they make a name
-    ("Korea, Republic of")."""
+    ("Korea, Republic of"): at most as many as the longest known name has (_most_parts),
+    so that a bracket of 20,000 names is read in linear time, not cubic."""
     parts = _split_top_level(inner)
     names: list[str] = []
     index = 0
+    window = _most_parts()
     while index < len(parts):
-        for end in range(len(parts), index, -1):
+        for end in range(min(len(parts), index + window), index, -1):
             known = _known_state(", ".join(parts[index:end]))
             if known:
                 names.append(known)
@@ -486,12 +531,10 @@ def _split_recommendation(body: str) -> tuple[str, list[str]]:
             break
         text_end = start
     text = body[:text_end].rstrip(" ;,.\t")
-    states: list[str] = []
+    states: dict[str, None] = {}  # in order, each once (a dict: a list's `in` is quadratic)
     for key in sorted(state_brackets):
-        for state_name in state_brackets[key]:
-            if state_name not in states:
-                states.append(state_name)
-    return text, states
+        states.update(dict.fromkeys(state_brackets[key]))
+    return text, list(states)
 
 
 # --- the review: state, cycle, session -----------------------------------------------
@@ -613,10 +656,13 @@ def parse_terms(cells: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]
     found: dict[str, list[tuple[str, str]]] = {
         "uhri_themes": [], "affected_persons": [], "sdg": []}
 
+    seen: set[tuple[str, str]] = set()
+
     def add(taxonomy: str, code: str, term_name: str) -> None:
         if taxonomy != "sdg":
             code = _seeded_codes(taxonomy).get(name_key(code), code)
-        if code and all(code != existing for existing, _ in found[taxonomy]):
+        if code and (taxonomy, code) not in seen:
+            seen.add((taxonomy, code))
             found[taxonomy].append((code, term_name))
 
     for section, text in cells:
@@ -674,11 +720,10 @@ def _rows(tables, name: str, review: _Review) -> Iterator[SourceRow | RowProblem
                     order.append(item)
                 elif first.text == item.text:
                     for taxonomy, codes in item.terms.items():
-                        merged = first.terms.setdefault(taxonomy, [])
-                        merged.extend(code for code in codes if code not in merged)
-                    first.recommending_states.extend(
-                        s for s in item.recommending_states
-                        if s not in first.recommending_states)
+                        merged = first.terms.get(taxonomy, [])
+                        first.terms[taxonomy] = list(dict.fromkeys(merged + codes))
+                    first.recommending_states = list(dict.fromkeys(
+                        first.recommending_states + item.recommending_states))
                 else:
                     order.append(RowProblem(
                         name, row_number,
@@ -737,13 +782,11 @@ def _records(layout: _Layout, cells: list[str], row_number: int, name: str,
         term_cells.append(("sdg", _cell(cells, layout.sdg)))
     terms = {taxonomy: [code for code, _ in found]
              for taxonomy, found in parse_terms(term_cells).items()}
-    column_states = []
+    column_states: dict[str, None] = {}  # in order, each once
     if layout.states is not None:
         for line in _cell(cells, layout.states).splitlines():
             for part in _split_top_level(line):
-                known = _known_state(part)
-                if (known or part) not in column_states:
-                    column_states.append(known or part)
+                column_states[_known_state(part) or part] = None
 
     out: list[SourceRow | RowProblem] = []
     for segment in segments:

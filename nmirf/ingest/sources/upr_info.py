@@ -13,15 +13,16 @@ own stable key; the pipeline flags the second one as a possible duplicate of the
 
 import hashlib
 import html
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.utils.translation import gettext_noop
 
 from nmirf.core.problems import Message
-from nmirf.core.spreadsheets import read_csv_rows
 from nmirf.core.text import clean_text, name_key, search_text
 
+from ..files import WESTERN_LEGACY, read_csv_rows
 from ..records import RowProblem, SourceError, SourceRow
 
 SOURCE = "upr_info"
@@ -30,13 +31,16 @@ COLUMNS = ["To", "To-Rgrp", "To-Org", "Text", "From", "From-Rgrp", "From-Org",
 REQUIRED = ["To", "Text", "From", "Response", "Action", "Issue", "Session"]
 UNKNOWN_STATE = "(unknown)"
 MAX_TEXT = 20_000
+_MAX_DIGITS = 30
 
 
 def read(path: Path, *, display_name: str | None = None, **_options) -> Iterator[
     SourceRow | RowProblem
 ]:
     name = display_name or Path(path).name
-    rows = read_csv_rows(path, name, delimiter=",")
+    # UPR Info's exports are Mac Roman; one opened and saved again in Excel on Windows is
+    # Windows-1252. No other legacy encoding is guessed (spreadsheets.detect_encoding).
+    rows = read_csv_rows(path, name, delimiter=",", legacy=WESTERN_LEGACY)
     header_row = next(rows, None)
     if header_row is None:
         raise SourceError(Message(gettext_noop("%(file)s is empty."), file=name))
@@ -51,6 +55,14 @@ def read(path: Path, *, display_name: str | None = None, **_options) -> Iterator
                          "%(detail)s."),
             file=name, columns=", ".join(missing), detail=detail,
         ))
+    counts = Counter(header)
+    twice = [column for column, count in counts.items() if column and count > 1]
+    if twice:
+        # Which of the two holds the data is anyone's guess: a person must say.
+        raise SourceError(Message(
+            gettext_noop("%(file)s has the columns %(columns)s more than once: keep one of "
+                         "each and import it again."),
+            file=name, columns=", ".join(twice)))
     columns = tuple(header.index(column) for column in
                     ("To", "Text", "From", "Response", "Action", "Issue", "Session"))
     width = len(header)
@@ -94,7 +106,9 @@ def _row(cells: list[str], columns: tuple[int, ...], name: str, row_number: int)
         return RowProblem(name, row_number,
                           Message(gettext_noop("text is longer than %(max)s characters"),
                                   max=MAX_TEXT), "Text")
-    if not session_cell.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; the length bound keeps
+    # int() within its limit (the normaliser then checks the session's range).
+    if not session_cell.isdecimal() or len(session_cell) > _MAX_DIGITS:
         return RowProblem(name, row_number,
                           Message(gettext_noop("session %(session)s is not a number"),
                                   session=repr(session_cell)), "Session")

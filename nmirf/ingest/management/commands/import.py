@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from nmirf.core.text import for_terminal
 from nmirf.ingest.pipeline import PHASES, ImportFailed, InputFile, run_import, start_run
 from nmirf.ingest.sources import ADAPTERS
 
@@ -57,10 +58,12 @@ class Command(BaseCommand):
                      if failure.run.errors.count() > 1 else "")
             self._refuse(f"{failure}{every}")
         bar.close()
-        self.stdout.write(f"Import run #{run.pk}: {run.message}")
+        self.stdout.write(for_terminal(f"Import run #{run.pk}: {run.message}"))
 
     def _refuse(self, message: str):
-        sys.stderr.write(" ".join(message.split()) + "\n")
+        # One line, and nothing from a file (a header cell, a value) that the terminal
+        # would act on: an escape sequence is shown as \x1b, not obeyed.
+        sys.stderr.write(for_terminal(" ".join(message.split())) + "\n")
         sys.stderr.flush()
         raise SystemExit(2)
 

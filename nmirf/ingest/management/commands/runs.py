@@ -9,6 +9,7 @@ import sys
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from nmirf.core.text import for_terminal
 from nmirf.ingest.models import ImportRun
 
 RECENT = 20
@@ -30,15 +31,20 @@ class Command(BaseCommand):
         else:
             self._show(options["run"])
 
+    def _write(self, line: str) -> None:
+        # What a run holds comes from files (names, header cells, values): each line is
+        # written with its control characters escaped, never handed raw to the terminal.
+        self.stdout.write(for_terminal(line))
+
     def _list(self, limit: int) -> None:
         runs = list(ImportRun.objects.all()[:max(limit, 0)])
         if not runs:
-            self.stdout.write("No import has been run yet.")
+            self._write("No import has been run yet.")
             return
         for run in runs:
             when = timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M")
             status = f"{run.status} (dry run)" if run.dry_run else run.status
-            self.stdout.write(
+            self._write(
                 f"#{run.pk:<5} {when}  {run.source:<13} {status:<20} "
                 f"created {run.created:,}, updated {run.updated:,}, unchanged "
                 f"{run.unchanged:,}, rejected {run.rejected:,}  {', '.join(run.files)}")
@@ -48,15 +54,15 @@ class Command(BaseCommand):
         if run is None:
             sys.stderr.write(f"There is no import run #{pk}: `nmirf runs` lists them.\n")
             raise SystemExit(2)
-        self.stdout.write(f"Import run #{run.pk}: {run.source_label}, {run.status}"
+        self._write(f"Import run #{run.pk}: {run.source_label}, {run.status}"
                           + (" (dry run)" if run.dry_run else ""))
-        self.stdout.write(f"Files: {', '.join(run.files)}")
+        self._write(f"Files: {', '.join(run.files)}")
         if run.message:
-            self.stdout.write(run.message)
+            self._write(run.message)
         errors = list(run.errors.all())
         if errors:
-            self.stdout.write(f"Problems ({len(errors):,}):")
+            self._write(f"Problems ({len(errors):,}):")
         for error in errors:
             where = ", ".join(part for part in (
                 error.file, f"row {error.row}" if error.row else "", error.column) if part)
-            self.stdout.write(f"  {where}: {error.message}" if where else f"  {error.message}")
+            self._write(f"  {where}: {error.message}" if where else f"  {error.message}")

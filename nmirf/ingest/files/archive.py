@@ -7,7 +7,7 @@ import zipfile
 
 from django.utils.translation import gettext_noop
 
-from .problems import Amount, Message, Number, SourceError
+from nmirf.core.problems import Amount, Message, Number, SourceError
 
 MB = 1024 * 1024
 # Real documents compress 5 to 30 times; parts under RATIO_FLOOR are not judged.
