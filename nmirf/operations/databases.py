@@ -188,7 +188,12 @@ class PostgresDatabase:
         return applied_migrations(self.alias)
 
     def check(self, dump: Path) -> None:
-        self._run(self._tool("pg_restore"), "--list", str(dump))
+        tool = self._tool("pg_restore")
+        try:
+            self._run(tool, "--list", str(dump))
+        except ArchiveError as error:
+            raise ArchiveError(_("The backup's database is damaged (%(result)s); nothing was "
+                                 "changed.") % {"result": error}) from error
 
     def _drop_statements(self) -> list[str]:
         """DROP statements for everything in the current schema that no extension owns."""
