@@ -13,9 +13,11 @@ from nmirf.operations.databases import PostgresDatabase
 from .scratch import scratch_database, table_rows, upr_info_file
 
 
-@pytest.fixture
-def source(db, tmp_path):
-    """A database with content: an import (with its upload kept in MEDIA_ROOT), a user."""
+@pytest.fixture(scope="module")
+def source(django_db_setup, tmp_path_factory):
+    """A database with content: an import (with its upload kept in MEDIA_ROOT), a user;
+    made once for this module, and never changed by its tests."""
+    tmp_path = tmp_path_factory.mktemp("source")
     with scratch_database(tmp_path, "source") as scratch:
         scratch.nmirf("migrate", "--no-input", "-v0")
         scratch.nmirf("import", "upr-info", str(upr_info_file(tmp_path / "upr.csv")))
@@ -27,11 +29,15 @@ def source(db, tmp_path):
         yield scratch
 
 
-def test_a_backup_restores_into_a_migrated_database_with_every_table_equal(source, tmp_path):
-    archive = tmp_path / "backup.tar.gz"
-    result = source.nmirf("backup", "--out", str(archive))
-    assert "Backup written" in result.stdout
+@pytest.fixture(scope="module")
+def archive(source, tmp_path_factory):
+    path = tmp_path_factory.mktemp("backup") / "backup.tar.gz"
+    result = source.nmirf("backup", "--out", str(path))
+    assert f"Backup written: {path} ({source.vendor}," in result.stdout
+    return path
 
+
+def test_the_archive_holds_a_manifest_the_database_the_uploads_and_checksums(source, archive):
     with tarfile.open(archive) as tar:
         names = tar.getnames()
         manifest = json.load(tar.extractfile("manifest.json"))
@@ -42,6 +48,9 @@ def test_a_backup_restores_into_a_migrated_database_with_every_table_equal(sourc
     assert "0006_reference_data" in manifest["migrations"]["recommendations"]
     assert manifest["app_version"] and manifest["created_at"]
 
+
+def test_a_backup_restores_into_a_migrated_database_with_every_table_equal(db, source,
+                                                                           archive, tmp_path):
     with scratch_database(tmp_path, "target") as target:
         target.nmirf("migrate", "--no-input", "-v0")  # what a new administrator has
         result = target.nmirf("restore", str(archive))
@@ -55,37 +64,31 @@ def test_a_backup_restores_into_a_migrated_database_with_every_table_equal(sourc
             "Recommendation as R; print(search.search(R.objects.all(), 'ratify').count())"))
         assert check.stdout.strip().splitlines()[-1] == "3"
 
+        # Restored once, the database is no longer empty: a second restore is refused...
+        target.nmirf("shell", "-c", "from nmirf.ingest.models import ImportRun; "
+                                    "ImportRun.objects.create(source='after the restore')")
+        before = table_rows(target)
+        refused = target.nmirf("restore", str(archive), check=False)
+        assert refused.returncode == 1
+        assert refused.stderr.strip().splitlines() == [
+            "CommandError: The database is not empty (it holds accounts.User, "
+            "ingest.ImportRun, recommendations.Recommendation…, 1 uploaded files): restore "
+            "into a new database, or pass --force to replace everything in it."]
+        assert table_rows(target) == before
 
-def test_a_backup_restores_into_a_database_with_no_tables(source, tmp_path):
-    archive = tmp_path / "backup.tar.gz"
-    source.nmirf("backup", "--out", str(archive))
+        # ...unless forced: the run created since is gone, the uploads kept aside.
+        forced = target.nmirf("restore", "--force", str(archive))
+        assert "Restored the backup" in forced.stdout
+        assert table_rows(target) == table_rows(source)
+        kept_aside = [path.name for path in target.data_dir.iterdir()
+                      if path.name.startswith("media.before-restore-")]
+        assert len(kept_aside) == 1
+
+
+def test_a_backup_restores_into_a_database_with_no_tables(db, source, archive, tmp_path):
     with scratch_database(tmp_path, "bare") as target:
         target.nmirf("restore", str(archive))
         assert table_rows(target) == table_rows(source)
-
-
-def test_it_refuses_to_restore_over_a_database_that_is_not_empty(source, tmp_path):
-    archive = tmp_path / "backup.tar.gz"
-    source.nmirf("backup", "--out", str(archive))
-    source.nmirf("shell", "-c", "from nmirf.ingest.models import ImportRun; "
-                                "ImportRun.objects.create(source='after the backup')")
-    before = table_rows(source)
-
-    result = source.nmirf("restore", str(archive), check=False)
-
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        "CommandError: The database is not empty (it holds accounts.User, ingest.ImportRun, "
-        "recommendations.Recommendation…, 1 uploaded files): restore into a new database, or "
-        "pass --force to replace everything in it."]
-    assert table_rows(source) == before
-
-    forced = source.nmirf("restore", "--force", str(archive))
-    assert "Restored the backup" in forced.stdout
-    assert table_rows(source) != before  # the run created after the backup is gone
-    kept_aside = [path.name for path in source.data_dir.iterdir()
-                  if path.name.startswith("media.before-restore-")]
-    assert len(kept_aside) == 1
 
 
 def test_it_refuses_to_overwrite_an_existing_archive(db, tmp_path):
