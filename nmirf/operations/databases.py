@@ -126,9 +126,11 @@ class SqliteDatabase:
         source = sqlite3.connect(f"file:{dump}?mode=ro", uri=True)
         target = self._connect(self.path)
         try:
+            # Out of WAL first: into a WAL file the backup API cannot write pages of another
+            # size (a file made by an earlier version has 4 KiB pages, a new one 8 KiB).
+            # This needs the only connection, so a running app is told to stop (below).
+            target.execute("PRAGMA journal_mode=DELETE")
             source.backup(target)
-            # The copy carries the source's journal mode; the settings' connections set WAL
-            # again, but set it now so the file is ready before the app starts.
             target.execute("PRAGMA journal_mode=WAL")
         except sqlite3.DatabaseError as error:
             raise ArchiveError(_("The database could not be replaced (%(error)s): stop the web "

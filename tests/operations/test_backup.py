@@ -2,10 +2,13 @@
 tests use: a backup restores into a migrated database with every table and uploaded file
 equal; a database that is not empty is refused unless --force."""
 
+import contextlib
 import json
+import sqlite3
 import tarfile
 
 import pytest
+from django.db import connection
 
 from nmirf.operations.archive import ArchiveError
 from nmirf.operations.databases import PostgresDatabase
@@ -110,3 +113,20 @@ def test_without_pg_dump_a_postgresql_backup_says_what_to_install(monkeypatch, t
     assert str(error.value) == (
         "pg_dump was not found: install the PostgreSQL client tools (Debian: apt install "
         "postgresql-client) of the server's version or newer.")
+
+
+def test_a_sqlite_backup_with_4_kib_pages_restores_into_a_new_8_kib_file(db, tmp_path):
+    # A file made by an earlier version keeps 4 KiB pages; a new one (WAL) has 8 KiB.
+    if connection.vendor != "sqlite":
+        pytest.skip("page sizes are SQLite's")
+    with scratch_database(tmp_path, "old") as old, scratch_database(tmp_path, "new") as new:
+        with contextlib.closing(sqlite3.connect(old.name)) as db_:
+            db_.execute("PRAGMA page_size=4096")
+            db_.execute("CREATE TABLE made_by_an_earlier_version (x)")
+        old.nmirf("migrate", "--no-input", "-v0")
+        old.nmirf("backup", "--out", str(tmp_path / "old.tar.gz"))
+        new.nmirf("migrate", "--no-input", "-v0")
+        new.nmirf("restore", str(tmp_path / "old.tar.gz"))
+        assert table_rows(new) == table_rows(old)
+        with contextlib.closing(new.connect()) as db_:
+            assert db_.execute("PRAGMA journal_mode").fetchone() == ("wal",)
