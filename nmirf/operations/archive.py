@@ -36,6 +36,7 @@ CHECKSUMS_LIMIT = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
 # Room left on the disk after extracting, so that a restore never fills it.
 DISK_MARGIN = 64 * 1024 * 1024
+BLOCK = 4096
 
 
 class ArchiveError(Exception):
@@ -207,7 +208,8 @@ def _extract(tar, folder: Path, check_manifest, budget: int, progress) -> Extrac
         if name in written:
             raise ArchiveError(_("The archive holds %(name)r twice: refused, nothing was "
                                "changed.") % {"name": name[:200]})
-        total += member.size
+        # Every file takes at least a block on disk: a million empty members count too.
+        total += max(member.size, BLOCK)
         if total > budget:
             raise ArchiveError(_("The archive's files are larger (%(size)s bytes and more) "
                                  "than the room allowed for them (%(budget)s bytes): refused, "

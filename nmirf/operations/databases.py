@@ -87,6 +87,9 @@ class SqliteDatabase:
         return sqlite3.connect(path, timeout=timeout, isolation_level=None)
 
     def dump(self, target: Path) -> None:
+        if not Path(self.path).is_file():  # sqlite3.connect would create an empty one
+            raise ArchiveError(_("There is no database at %(path)s: nothing to back up.")
+                               % {"path": self.path})
         source = self._connect(self.path)
         copy = sqlite3.connect(target)
         try:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import sqlite3
 import tarfile
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -130,3 +131,15 @@ def test_a_sqlite_backup_with_4_kib_pages_restores_into_a_new_8_kib_file(db, tmp
         assert table_rows(new) == table_rows(old)
         with contextlib.closing(new.connect()) as db_:
             assert db_.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_backup_of_a_sqlite_file_that_is_not_there_creates_nothing(db, tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("a file is SQLite's")
+    with scratch_database(tmp_path, "none") as none:
+        result = none.nmirf("backup", "--out", str(tmp_path / "b.tar.gz"), check=False)
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"CommandError: There is no database at {none.name}: nothing to back up.")
+        assert not Path(none.name).exists()
+        assert not (tmp_path / "b.tar.gz").exists()

@@ -95,8 +95,11 @@ CASES = {
     "a member larger than allowed": (
         lambda p: build(p, [database_member(), (_info("media/zeros", b"\0" * 3_000_000),
                                                 b"\0" * 3_000_000)]),
-        "The archive's files are larger (3000019 bytes and more) than the room allowed for "
+        "The archive's files are larger (3004096 bytes and more) than the room allowed for "
         "them (2000000 bytes)"),
+    "many empty files": (
+        lambda p: build(p, [database_member()] + [(_info(f"media/{n}"), b"") for n in range(500)]),
+        "The archive's files are larger (2002944 bytes and more)"),
     "a header claiming a terabyte": (
         terabyte_claim, "The archive's files are larger (1099511627776 bytes and more)"),
     "checksum mismatch": (
