@@ -89,6 +89,15 @@ def test_a_backup_restores_into_a_migrated_database_with_every_table_equal(db, s
         assert len(kept_aside) == 1
 
 
+def test_backup_and_restore_show_their_progress_when_asked(db, source, tmp_path):
+    path = tmp_path / "progress.tar.gz"
+    backup = source.nmirf("backup", "--progress", "--out", str(path))
+    assert "Backup: 100%" in backup.stderr
+    with scratch_database(tmp_path, "progress") as target:
+        restore = target.nmirf("restore", "--progress", str(path))
+        assert "Restore: " in restore.stderr
+
+
 def test_a_backup_restores_into_a_database_with_no_tables(db, source, archive, tmp_path):
     with scratch_database(tmp_path, "bare") as target:
         target.nmirf("restore", str(archive))

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,6 +41,10 @@ class Command(BaseCommand):
                                       say=say)
         except ArchiveError as error:
             raise CommandError(str(error)) from None
+        except DatabaseError as error:  # unreachable server, missing database, …
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise CommandError(_("The database could not be used: %(reason)s")
+                               % {"reason": reason}) from None
         finally:
             progress.close()
         self.stdout.write(self.style.SUCCESS(
