@@ -150,3 +150,27 @@ def test_a_reference_addition_creates_a_row_once_and_removes_it_only_if_untouche
     Mandate.objects.filter(code="sr-new").update(title="Renamed by a person")
     assert _apply(add, reverse=True) == ["kept"]
     assert Mandate.objects.filter(code="sr-new").exists()
+
+
+def test_a_reference_update_migration_runs_on_the_historical_models(db, capsys):
+    from types import SimpleNamespace
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from nmirf.recommendations.reference_updates import Change, reference_update
+
+    historical = MigrationLoader(connection).project_state().apps
+    operation = reference_update(
+        Change("Mechanism", {"code": "CERD"}, "follow_up_reply_years", shipped="1", new="2"),
+        Change("UprSession", {"number": 1}, "start_date", shipped="2008-04-07",
+               new="2008-04-08"),
+    )
+    Mechanism.objects.filter(code="CERD").update(follow_up_reply_years=4)
+
+    operation.code(historical, SimpleNamespace(connection=connection))
+
+    assert Mechanism.objects.get(code="CERD").follow_up_reply_years == 4
+    assert str(UprSession.objects.get(number=1).start_date) == "2008-04-08"
+    assert "kept the edited Mechanism {'code': 'CERD'} (follow_up_reply_years)" in \
+        capsys.readouterr().out
