@@ -19,7 +19,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed .env
+
+# The laptop's configuration, written once (never overwritten): a random SECRET_KEY and the
+# local host names; settings read it under any variable set in the environment. A server
+# sets its variables itself (docs/admin-guide.md, "Production").
+.env:
+	@umask 077 && $(PYTHON) -c 'import secrets; print("# Written by make for this laptop (docs/admin-guide.md, Production). Not for a server.\nSECRET_KEY=" + secrets.token_urlsafe(50) + "\nALLOWED_HOSTS=127.0.0.1,localhost,[::1]\nLOG_FORMAT=text")' > $@
+	@echo "Wrote .env (a random SECRET_KEY for this laptop)."
 
 migrate: install
 	$(NMIRF) migrate --no-input
@@ -32,14 +39,11 @@ demo: seed
 
 # The compiled catalogs (.mo) are committed, so that a machine without GNU gettext runs the
 # translated UI; `make messages` (which needs gettext) refreshes both.
-# Install, migrate, seed, load the demo, then serve (with the background worker for web
-# imports) on http://$(HOST):$(PORT)/ until Ctrl-C.
+# Install, migrate, seed, load the demo, then serve on http://$(HOST):$(PORT)/ until
+# Ctrl-C, with the production server: `nmirf serve` runs gunicorn and the background
+# worker for web imports together (and collects the static files first).
 run: demo
-	@mkdir -p var
-	$(NMIRF) collectstatic --no-input -v0
-	@$(NMIRF) db_worker >var/worker.log 2>&1 & worker=$$!; \
-	 trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	 $(NMIRF) runserver --insecure $(HOST):$(PORT)
+	$(NMIRF) serve --host $(HOST) --port $(PORT)
 
 worker: install
 	$(NMIRF) db_worker

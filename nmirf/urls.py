@@ -4,8 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from nmirf.operations.health import health
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # For machines (load balancers, monitors): no language prefix, no login.
+    path("health/", health, name="health"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -16,6 +20,9 @@ urlpatterns += i18n_patterns(
     path("imports/", include("nmirf.ingest.urls")),
     prefix_default_language=False,
 )
+
+# A server error in the site's layout, never a traceback (nmirf/core/errors.py).
+handler500 = "nmirf.core.errors.server_error"
 
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns

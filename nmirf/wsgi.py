@@ -1,6 +1,21 @@
+"""The WSGI application, for gunicorn (`nmirf serve`) or any other WSGI server.
+
+A refused configuration (nmirf/environment.py) is written as one line on standard error
+and the process exits with status 4, which gunicorn takes as "the application cannot
+load" and stops instead of restarting its workers forever.
+"""
+
 import os
+import sys
 
 from django.core.wsgi import get_wsgi_application
 
+from nmirf.environment import ConfigurationError
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nmirf.settings")
-application = get_wsgi_application()
+
+try:
+    application = get_wsgi_application()
+except ConfigurationError as error:
+    print(f"nmirf: configuration refused: {error}", file=sys.stderr, flush=True)
+    raise SystemExit(4) from None

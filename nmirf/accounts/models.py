@@ -30,7 +30,14 @@ class User(AbstractUser):
         # The Django admin lets in staff only: administrators are staff by their role.
         if self.role == Role.ADMINISTRATOR:
             self.is_staff = True
+        # The audit trail hears of role, access and password changes here, in the save
+        # path, so that the admin, a view, a command and the shell are all recorded
+        # (QuerySet.update() bypasses it: change people through save()).
+        from .auditing import AccountChanges
+
+        changes = AccountChanges.before_save(self, kwargs.get("update_fields"))
         super().save(*args, **kwargs)
+        changes.after_save(self)
 
     @property
     def is_administrator(self) -> bool:

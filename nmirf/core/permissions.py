@@ -39,3 +39,12 @@ def can_edit_reference_data(user) -> bool:
 def can_resolve_duplicates(user) -> bool:
     """Deciding that two recommendations are one is the secretariat's call."""
     return _role(user) in STAFF_ROLES
+
+
+def can_manage_accounts(user) -> bool:
+    """Creating people, giving roles and unlocking sign-in are the administrator's."""
+    return _role(user) == Role.ADMINISTRATOR
+
+
+def can_view_audit_log(user) -> bool:
+    return _role(user) == Role.ADMINISTRATOR

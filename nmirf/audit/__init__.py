@@ -1,0 +1,13 @@
+"""The audit trail: who did what, when, to which object, with the values before and after.
+
+Other apps call `audit.record(...)` (see service.py); nothing here knows those apps.
+Events are append-only: never changed, never deleted (models.py, admin.py).
+"""
+
+
+def record(action, **kwargs):
+    """Write one audit event; see nmirf.audit.service.record (imported late so that this
+    package can be imported before the app registry is ready)."""
+    from .service import record as _record
+
+    return _record(action, **kwargs)
