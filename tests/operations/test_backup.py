@@ -76,8 +76,8 @@ def test_a_backup_restores_into_a_migrated_database_with_every_table_equal(db, s
         assert refused.returncode == 1
         assert refused.stderr.strip().splitlines() == [
             "CommandError: The database is not empty (it holds accounts.User, "
-            "ingest.ImportRun, recommendations.Recommendation…, 1 uploaded files): restore "
-            "into a new database, or pass --force to replace everything in it."]
+            "audit.AuditEvent, ingest.ImportRun…, 1 uploaded files): restore into a new "
+            "database, or pass --force to replace everything in it."]
         assert table_rows(target) == before
 
         # ...unless forced: the run created since is gone, the uploads kept aside.
