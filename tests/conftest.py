@@ -1,5 +1,5 @@
-"""Shared fixtures: reference data seeded once, and the personas every access test uses
-(administrator, coordinator, focal point, observer, and an anonymous visitor)."""
+"""Shared fixtures: reference data for flushed databases, and the personas every access
+test uses (administrator, coordinator, focal point, observer, and an anonymous visitor)."""
 
 from pathlib import Path
 
@@ -20,19 +20,11 @@ def shared_file(*parts: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Seed reference data once into the test database; each test runs in a transaction
-    that is rolled back, so the seed stays."""
-    from nmirf.recommendations.seeding import seed_all
-
-    with django_db_blocker.unblock():
-        seed_all()
-
-
 @pytest.fixture
 def reference_data(db):
-    """For tests whose database is flushed between tests (live server): seed again."""
+    """The test database is built by the migrations, which load the reference data (0006);
+    a test whose database is flushed between tests (live server, transactional) finds it
+    gone, and names this fixture to get it back."""
     from nmirf.recommendations.models import Mechanism
     from nmirf.recommendations.seeding import seed_all
 

@@ -1,19 +1,28 @@
-"""Seed the reference data: mechanisms, mandates, states and their aliases, UPR sessions,
-taxonomies and their terms. Idempotent: running it again updates, never duplicates, and
-never overwrites a value an administrator changed in a field we only *default*
-(follow-up reply period and periodicity are seeded once, then left alone)."""
+"""The reference data the project ships: mechanisms, mandates, states and their aliases, UPR
+sessions, taxonomies and their terms, read from the CSV files of seed/.
+
+Migration 0006_reference_data loads it, so that `nmirf migrate` alone leaves a database ready
+for an import; `nmirf seed` runs the same code again as a repair tool. Both only *create*
+what is missing: a row that exists is never changed, so nothing an administrator edited is
+overwritten. Changes to rows already shipped go through migrations built with
+reference_updates.py (docs/developer-guide.md, "Reference data updates").
+
+Every function takes the model registry it works with (`apps`): a migration passes its
+historical models, which have fields but no custom methods or managers, so the code here
+uses only plain queryset calls, and writes only the fields the model it is given has (a
+historical model may predate a field that a later CSV column fills)."""
 
 import csv
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pycountry
-from django.db import transaction
+from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 from nmirf.core.text import name_key
 
 from . import state_names
-from .models import Mandate, Mechanism, State, StateAlias, Taxonomy, Term, UprSession
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 
@@ -28,6 +37,12 @@ TAXONOMIES = [
     ("national_plan", "National plan objectives", True,
      "Objectives of the national human rights action plan (filled in by the NMIRF)."),
 ]
+
+# The reference file calls the special procedures "special_procedure_system" (the system of
+# mandates); in the registry it is one kind among four.
+KIND_ALIASES = {"special_procedure_system": "special_procedure"}
+# Mandate.Kind's values, written out: a historical model has no TextChoices class.
+MANDATE_KINDS = {"thematic", "country", "other"}
 
 
 def _rows(name: str):
@@ -45,150 +60,152 @@ def _decimal(value: str) -> Decimal | None:
         return None
 
 
-# The reference file calls the special procedures "special_procedure_system" (the system of
-# mandates); in the registry it is one kind among four.
-KIND_ALIASES = {"special_procedure_system": "special_procedure"}
+class _Seeder:
+    """Creates the missing reference rows in one database, through one model registry."""
 
+    def __init__(self, apps, using: str):
+        self.apps = apps
+        self.using = using
 
-def seed_mechanisms() -> int:
-    count = 0
-    for row in _rows("mechanisms.csv"):
-        row["kind"] = KIND_ALIASES.get(row["kind"], row["kind"])
-        mechanism, created = Mechanism.objects.get_or_create(
-            code=row["code"],
-            defaults={
+    def model(self, name: str):
+        return self.apps.get_model("recommendations", name)
+
+    def objects(self, name: str):
+        return self.model(name)._default_manager.using(self.using)
+
+    def build(self, model_name: str, **values):
+        """An unsaved row, with only the fields this (possibly historical) model has."""
+        model = self.model(model_name)
+        known = {field.attname for field in model._meta.concrete_fields}
+        known |= {field.name for field in model._meta.concrete_fields}
+        return model(**{key: value for key, value in values.items() if key in known})
+
+    def create_missing(self, name: str, key: str, rows: list[dict]) -> int:
+        """Insert the rows whose `key` value is not in the table yet; return how many."""
+        existing = set(self.objects(name).values_list(key, flat=True))
+        missing = [self.build(name, **row) for row in rows if row[key] not in existing]
+        self.objects(name).bulk_create(missing)
+        return len(missing)
+
+    def mechanisms(self) -> int:
+        rows = []
+        for row in _rows("mechanisms.csv"):
+            rows.append({
+                "code": row["code"], "kind": KIND_ALIASES.get(row["kind"], row["kind"]),
+                "name": row["name_en"], "name_fr": row["name_fr"], "name_es": row["name_es"],
+                "name_ar": row["name_ar"], "treaty": row["treaty"], "system": row["system"],
                 "follow_up_reply_years": _decimal(row["follow_up_reply_years"]),
                 "periodicity_years": _decimal(row["periodicity_years"]),
-                "kind": row["kind"],
-                "name": row["name_en"],
-            },
-        )
-        mechanism.kind = row["kind"]
-        mechanism.name = row["name_en"]
-        mechanism.name_fr = row["name_fr"]
-        mechanism.name_es = row["name_es"]
-        mechanism.name_ar = row["name_ar"]
-        mechanism.treaty = row["treaty"]
-        mechanism.system = row["system"]
-        if created or not mechanism.notes:
-            mechanism.notes = row["notes"]
-        mechanism.save()
-        count += 1
-    return count
+                "notes": row["notes"],
+            })
+        return self.create_missing("Mechanism", "code", rows)
 
-
-def seed_mandates() -> int:
-    count = 0
-    for row in _rows("special_procedures_mandates.csv"):
-        kind = row["kind"] if row["kind"] in Mandate.Kind.values else Mandate.Kind.OTHER
-        established = row["established"].strip()
-        Mandate.objects.update_or_create(
-            code=row["code"],
-            defaults={
-                "kind": kind,
+    def mandates(self) -> int:
+        rows = []
+        for row in _rows("special_procedures_mandates.csv"):
+            established = row["established"].strip()
+            rows.append({
+                "code": row["code"],
+                "kind": row["kind"] if row["kind"] in MANDATE_KINDS else "other",
                 "title": row["title_en"],
                 "established": int(established) if established.isdigit() else None,
                 "notes": row["notes"],
-            },
-        )
-        count += 1
-    return count
+            })
+        return self.create_missing("Mandate", "code", rows)
 
-
-def seed_states() -> int:
-    groups = {row["iso3"]: row["regional_group"] for row in _rows("state_groups.csv")}
-    existing = {state.iso3: state for state in State.objects.all()}
-    for country in pycountry.countries:
-        name = getattr(country, "common_name", None) or country.name
-        state = existing.get(country.alpha_3)
-        if state is None:
-            existing[country.alpha_3] = State.objects.create(
-                iso3=country.alpha_3, iso2=country.alpha_2, name=name,
-                regional_group=groups.get(country.alpha_3, ""),
-            )
-        elif not state.regional_group and groups.get(country.alpha_3):
-            state.regional_group = groups[country.alpha_3]
-            state.save(update_fields=["regional_group"])
-
-    aliases = state_names.aliases()
-    known = set(StateAlias.objects.values_list("key", flat=True))
-    StateAlias.objects.bulk_create(
-        [
-            StateAlias(state=existing[iso3], alias=alias, key=key)
-            for key, (alias, iso3) in aliases.items()
-            if key not in known and iso3 in existing
+    def states(self) -> int:
+        groups = {row["iso3"]: row["regional_group"] for row in _rows("state_groups.csv")}
+        rows = [
+            {"iso3": country.alpha_3, "iso2": country.alpha_2,
+             "name": getattr(country, "common_name", None) or country.name,
+             "regional_group": groups.get(country.alpha_3, "")}
+            for country in pycountry.countries
         ]
-    )
-    return len(existing)
+        created = self.create_missing("State", "iso3", rows)
+        ids = dict(self.objects("State").values_list("iso3", "pk"))
+        aliases = [
+            {"key": key, "alias": alias, "state_id": ids[iso3]}
+            for key, (alias, iso3) in state_names.aliases().items()
+            if iso3 in ids
+        ]
+        return created + self.create_missing("StateAlias", "key", aliases)
 
+    def upr_sessions(self) -> int:
+        resolver = StateResolver(self.objects("State"), self.objects("StateAlias"))
+        rows = _rows("upr_sessions.csv")
+        existing = set(self.objects("UprSession").values_list("number", flat=True))
+        created = 0
+        for row in rows:
+            number = int(row["session"])
+            if number in existing:
+                continue  # its dates and states are a person's to correct from now on
+            session = self.objects("UprSession").create(
+                number=number, cycle=int(row["cycle"]),
+                start_date=row["start_date"] or None, end_date=row["end_date"] or None,
+            )
+            reviewed = [resolver.resolve(name) for name in row["states_reviewed"].split(";")]
+            session.states.set([state for state in reviewed if state is not None])
+            created += 1
+        return created
 
-def seed_upr_sessions() -> int:
-    states = StateResolver()
-    count = 0
-    for row in _rows("upr_sessions.csv"):
-        session, _ = UprSession.objects.update_or_create(
-            number=int(row["session"]),
-            defaults={
-                "cycle": int(row["cycle"]),
-                "start_date": row["start_date"] or None,
-                "end_date": row["end_date"] or None,
-            },
-        )
-        reviewed = [states.resolve(name) for name in row["states_reviewed"].split(";")]
-        session.states.set([state for state in reviewed if state is not None])
-        count += 1
-    return count
+    def taxonomies(self) -> int:
+        created = self.create_missing("Taxonomy", "code", [
+            {"code": code, "name": name, "is_open": is_open, "description": description,
+             "sort": sort}
+            for sort, (code, name, is_open, description) in enumerate(TAXONOMIES)
+        ])
+        taxonomies = dict(self.objects("Taxonomy").values_list("code", "pk"))
 
+        def terms(taxonomy_code: str, rows: list[dict]) -> int:
+            taxonomy_id = taxonomies[taxonomy_code]
+            existing = set(
+                self.objects("Term").filter(taxonomy_id=taxonomy_id)
+                .values_list("code", flat=True)
+            )
+            missing = [self.build("Term", taxonomy_id=taxonomy_id, **row)
+                       for row in rows if row["code"] not in existing]
+            self.objects("Term").bulk_create(missing)
+            return len(missing)
 
-def seed_taxonomies() -> int:
-    for sort, (code, name, is_open, description) in enumerate(TAXONOMIES):
-        Taxonomy.objects.update_or_create(
-            code=code,
-            defaults={"name": name, "is_open": is_open, "description": description, "sort": sort},
-        )
-    taxonomies = {taxonomy.code: taxonomy for taxonomy in Taxonomy.objects.all()}
-
-    def upsert(taxonomy_code, code, name, sort, parent=None):
-        term, _ = Term.objects.update_or_create(
-            taxonomy=taxonomies[taxonomy_code], code=code,
-            defaults={"name": name, "sort": sort, "parent": parent},
-        )
-        return term
-
-    count = 0
-    for sort, row in enumerate(_rows("upr_info_issues.csv")):
-        upsert("upr_info_issues", row["name"], row["name"], sort)
-        count += 1
-    goals = {}
-    for row in _rows("sdg_goals.csv"):
-        goals[row["goal"]] = upsert(
-            "sdg", row["goal"], f"{row['goal']}. {row['short']}", int(row["goal"]) * 1000
-        )
-        count += 1
-    for sort, row in enumerate(_rows("sdg_targets.csv")):
-        upsert("sdg", row["target"], f"{row['target']} {row['title']}",
-               int(row["goal"]) * 1000 + sort + 1, parent=goals.get(row["goal"]))
-        count += 1
-    for taxonomy_code, file_name in (("uhri_themes", "uhri_themes.csv"),
-                                     ("affected_persons", "affected_persons.csv")):
-        for sort, row in enumerate(_rows(file_name)):
-            upsert(taxonomy_code, row["code"], row["name"], sort)
-            count += 1
-    return count
+        created += terms("upr_info_issues", [
+            {"code": row["name"], "name": row["name"], "sort": sort}
+            for sort, row in enumerate(_rows("upr_info_issues.csv"))
+        ])
+        created += terms("sdg", [
+            {"code": row["goal"], "name": f"{row['goal']}. {row['short']}",
+             "sort": int(row["goal"]) * 1000}
+            for row in _rows("sdg_goals.csv")
+        ])
+        goals = dict(self.objects("Term").filter(taxonomy_id=taxonomies["sdg"], parent=None)
+                     .values_list("code", "pk"))
+        created += terms("sdg", [
+            {"code": row["target"], "name": f"{row['target']} {row['title']}",
+             "sort": int(row["goal"]) * 1000 + sort + 1, "parent_id": goals.get(row["goal"])}
+            for sort, row in enumerate(_rows("sdg_targets.csv"))
+        ])
+        for taxonomy_code, file_name in (("uhri_themes", "uhri_themes.csv"),
+                                         ("affected_persons", "affected_persons.csv")):
+            created += terms(taxonomy_code, [
+                {"code": row["code"], "name": row["name"], "sort": sort}
+                for sort, row in enumerate(_rows(file_name))
+            ])
+        return created
 
 
 class StateResolver:
-    """Finds a State from any name, alias or ISO code that sources use (cached)."""
+    """Finds a State from any name, alias or ISO code that sources use (cached). By default
+    it reads the current models; seeding passes the managers of the models it works with."""
 
-    def __init__(self):
-        self._by_key = {
-            key: state
-            for key, state in StateAlias.objects.values_list("key", "state_id")
-        }
-        self._states = {state.pk: state for state in State.objects.all()}
-        self._cache: dict[str, State | None] = {}
+    def __init__(self, states=None, aliases=None):
+        if states is None:
+            from .models import State, StateAlias
 
-    def resolve(self, name: str) -> State | None:
+            states, aliases = State.objects.all(), StateAlias.objects.all()
+        self._by_key = dict(aliases.values_list("key", "state_id"))
+        self._states = {state.pk: state for state in states.all()}
+        self._cache: dict = {}
+
+    def resolve(self, name: str):
         if name in self._cache:
             return self._cache[name]
         state_id = self._by_key.get(name_key(name))
@@ -197,12 +214,15 @@ class StateResolver:
         return state
 
 
-@transaction.atomic
-def seed_all() -> dict[str, int]:
-    return {
-        "mechanisms": seed_mechanisms(),
-        "mandates": seed_mandates(),
-        "states": seed_states(),
-        "upr_sessions": seed_upr_sessions(),
-        "terms": seed_taxonomies(),
-    }
+def seed_all(apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
+    """Create whatever shipped reference row is missing; return how many of each were
+    created. Rows that exist are left exactly as they are."""
+    seeder = _Seeder(apps, using)
+    with transaction.atomic(using=using):
+        return {
+            "mechanisms": seeder.mechanisms(),
+            "mandates": seeder.mandates(),
+            "states and aliases": seeder.states(),
+            "UPR sessions": seeder.upr_sessions(),
+            "taxonomies and terms": seeder.taxonomies(),
+        }
