@@ -31,15 +31,16 @@ install: $(VENV)/.installed .env
 migrate: install
 	$(NMIRF) migrate --no-input
 
+# Migrating loads the reference data; `make seed` only repairs what is missing.
 seed: migrate
 	$(NMIRF) seed
 
-demo: seed
+demo: migrate
 	$(NMIRF) load_demo
 
 # The compiled catalogs (.mo) are committed, so that a machine without GNU gettext runs the
 # translated UI; `make messages` (which needs gettext) refreshes both.
-# Install, migrate, seed, load the demo, then serve on http://$(HOST):$(PORT)/ until
+# Install, migrate (which loads the reference data), load the demo, then serve on http://$(HOST):$(PORT)/ until
 # Ctrl-C, with the production server: `nmirf serve` runs gunicorn and the background
 # worker for web imports together (and collects the static files first).
 run: demo
