@@ -38,11 +38,10 @@ seed: migrate
 demo: migrate
 	$(NMIRF) load_demo
 
-# The compiled catalogs (.mo) are committed, so that a machine without GNU gettext runs the
-# translated UI; `make messages` (which needs gettext) refreshes both.
-# Install, migrate (which loads the reference data), load the demo, then serve on http://$(HOST):$(PORT)/ until
-# Ctrl-C, with the production server: `nmirf serve` runs gunicorn and the background
-# worker for web imports together (and collects the static files first).
+# Install, migrate (which loads the reference data), load the demo, then serve on
+# http://$(HOST):$(PORT)/ until Ctrl-C, with the production server: `nmirf serve` runs
+# gunicorn and the background worker for web imports together (and collects the static
+# files first).
 run: demo
 	$(NMIRF) serve --host $(HOST) --port $(PORT)
 
@@ -55,6 +54,8 @@ lint: install
 migrations-check: install
 	$(NMIRF) makemigrations --check --dry-run >/dev/null
 
+# The compiled catalogs (.mo) are committed, so that a machine without GNU gettext runs the
+# translated UI; `make messages` (which needs gettext) refreshes both.
 messages: install
 	cd nmirf && ../$(NMIRF) makemessages -l fr -l es -l ar --no-obsolete >/dev/null
 	$(NMIRF) compilemessages --ignore=.venv >/dev/null
