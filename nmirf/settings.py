@@ -102,8 +102,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
         "PRAGMA cache_size=-65536;",
     )
+    # Every transaction takes the write lock at its start (IMMEDIATE), so a writer waits
+    # for it through the busy timeout instead of failing at once with "database is locked"
+    # when a read turns into a write. The timeout (seconds) is how long a short write (a
+    # login, a session) waits for an import holding the lock: a 40,000-row import holds it
+    # for about a second; NMIRF_SQLITE_TIMEOUT raises it for larger imports (keep it below
+    # the web server's request timeout).
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "timeout", float(env_str("NMIRF_SQLITE_TIMEOUT", "20")))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -107,6 +107,20 @@ def is_alive(run, now: datetime | None = None) -> bool:
     return beat is not None and now - beat < stale_after()
 
 
+def mark_interrupted(run, holder: str | None = None) -> bool:
+    """Mark a running run failed, interrupted, unless it has ended meanwhile (or is now held
+    by another process than `holder`). Returns whether it was marked."""
+    from .models import ImportRun
+
+    holder = run.holder if holder is None else holder
+    return bool(ImportRun.objects.filter(
+        pk=run.pk, status=ImportRun.Status.RUNNING, holder=holder).update(
+        status=ImportRun.Status.FAILED, failure=ImportRun.Failure.INTERRUPTED,
+        finished_at=timezone.now(), message=str(INTERRUPTED),
+        message_data=message_data(INTERRUPTED),
+        created=0, updated=0, unchanged=0, possible_duplicates=0))
+
+
 def reap_abandoned() -> list[int]:
     """Mark as failed, interrupted, every running run whose process is gone. Cheap where
     nothing runs (one indexed query). Returns the ids of the runs marked."""
@@ -119,13 +133,7 @@ def reap_abandoned() -> list[int]:
             if is_alive(run):
                 continue
             # Only if it is still running as we saw it: its process may have just ended it.
-            marked = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.RUNNING,
-                                              holder=run.holder).update(
-                status=ImportRun.Status.FAILED, failure=ImportRun.Failure.INTERRUPTED,
-                finished_at=timezone.now(), message=str(INTERRUPTED),
-                message_data=message_data(INTERRUPTED),
-                created=0, updated=0, unchanged=0, possible_duplicates=0)
-            if marked:
+            if mark_interrupted(run):
                 logger.warning("import run %s was interrupted (its process %r is gone); "
                                "marked failed", run.pk, run.holder)
                 reaped.append(run.pk)
