@@ -435,3 +435,39 @@ def test_the_worker_lives_through_a_write_lock_longer_than_the_busy_timeout(scra
         worker.terminate()
         stdout, stderr = worker.communicate(timeout=30)
     assert "the database refused the worker" in stdout + stderr
+
+
+BUSY_MIDDLEWARE = "nmirf.ingest.busy.DatabaseBusyMiddleware"
+
+
+def test_a_request_that_gives_up_on_a_locked_database_gets_a_busy_page_not_a_500(
+        coordinator_client, settings, monkeypatch):
+    from django.db import OperationalError
+
+    if BUSY_MIDDLEWARE not in settings.MIDDLEWARE:
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, BUSY_MIDDLEWARE]
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("nmirf.ingest.views.Paginator", locked)
+    response = coordinator_client.get(URL)
+    assert response.status_code == 503 and response["Retry-After"] == "10"
+    page = response.content.decode()
+    assert "Busy, try again" in page and "database is locked" not in page
+
+
+def test_other_database_errors_are_not_taken_for_busy(coordinator_client, settings,
+                                                      monkeypatch):
+    from django.db import OperationalError
+
+    if BUSY_MIDDLEWARE not in settings.MIDDLEWARE:
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, BUSY_MIDDLEWARE]
+
+    def broken(*args, **kwargs):
+        raise OperationalError("no such table: x")
+
+    monkeypatch.setattr("nmirf.ingest.views.Paginator", broken)
+    coordinator_client.raise_request_exception = True
+    with pytest.raises(OperationalError):
+        coordinator_client.get(URL)
