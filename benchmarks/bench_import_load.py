@@ -100,7 +100,7 @@ def _serve(env: dict, port: int, log: Path) -> subprocess.Popen:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5):
                 return server
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out: not ready yet
             if server.poll() is not None:
                 raise RuntimeError(
                     f"gunicorn did not start: {log.read_text()[-2000:]}") from None
@@ -116,7 +116,7 @@ def _load(base: str, queries, stop: threading.Event, phase: list, samples: list,
         try:
             browser.login()
             break
-        except (TimeoutError, urllib.error.URLError):
+        except OSError:
             if attempt == 2:
                 raise
     while not stop.is_set():
