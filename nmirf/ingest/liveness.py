@@ -12,10 +12,10 @@ the next import) marks the runs whose process is gone as failed, "interrupted".
   same process) or it is not.
 - From another host (a web server and a worker on different machines, or containers), the
   heartbeat decides: a thread of the importing process refreshes it every
-  HEARTBEAT_SECONDS, in the cache and, where the database allows a second writer while the
-  import holds its transaction (PostgreSQL), in the run's row. On SQLite the import holds
-  the only write lock, so the thread's row update is tried without waiting and skipped when
-  locked; the cache carries the beat meanwhile. A run not heard of for
+  HEARTBEAT_SECONDS, in the cache and, on PostgreSQL (where a second writer does not wait
+  for the import's transaction), in the run's row. On SQLite the import holds the only
+  write lock, so the beat goes to the cache alone (a file cache under NMIRF_DATA_DIR, shared
+  by processes that share the database file). A run not heard of for
   NMIRF_IMPORT_STALE_SECONDS (300 by default) is taken for dead.
 """
 
@@ -174,12 +174,10 @@ class Heartbeat:
                     cache.set(HEARTBEAT_KEY.format(self.run_id), time.time(), timeout=3600)
                 except Exception:
                     logger.info("heartbeat: cache unavailable", exc_info=True)
-                try:
-                    if self._vendor == "sqlite":
-                        with connection.cursor() as cursor:  # this thread's own connection
-                            cursor.execute("PRAGMA busy_timeout = 0")
-                    ImportRun.objects.filter(pk=self.run_id).update(heartbeat_at=now)
-                except OperationalError:
-                    pass  # SQLite, locked by the import itself: the cache beat stands
+                if self._vendor == "postgresql":  # this thread's own connection
+                    try:
+                        ImportRun.objects.filter(pk=self.run_id).update(heartbeat_at=now)
+                    except OperationalError:
+                        logger.info("heartbeat: database unavailable", exc_info=True)
         finally:
             connections.close_all()
