@@ -24,6 +24,7 @@ import argparse
 import http.cookiejar
 import itertools
 import json
+import os
 import re
 import socket
 import subprocess
@@ -198,7 +199,7 @@ def run(quick: bool = False) -> dict:
     if not common.upr_info_files():
         line = common.skip_line("List under import load")
         return {"skipped": line, "markdown": line}
-    results = {}
+    results = {"_load": os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0}
     work = common.OUT / "load"
     work.mkdir(parents=True, exist_ok=True)
     sqlite_file = work / "load.sqlite3"
@@ -230,7 +231,11 @@ def markdown(results: dict) -> str:
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     verdicts = []
+    load = results.get("_load", 0.0)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     for database, result in results.items():
+        if database.startswith("_"):
+            continue
         for name, label in (("idle", "idle (before)"), ("during", "during the import"),
                             ("after", f"first {AFTER_SECONDS} s after")):
             p = result["phases"][name]
@@ -246,6 +251,10 @@ def markdown(results: dict) -> str:
                         f"{during['errors']} errors — "
                         + ("**meets** the target." if met else "**misses** the target."))
     lines += ["", *verdicts]
+    if load > cores:
+        lines += ["", f"The machine was loaded by other work while this ran (load average "
+                      f"{load:.1f} on {cores} cores at the start): the figures are those of a "
+                      "busy machine, and the import took several times its time alone."]
     return "\n".join(lines)
 
 
