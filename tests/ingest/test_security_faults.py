@@ -471,3 +471,65 @@ def test_other_database_errors_are_not_taken_for_busy(coordinator_client, settin
     coordinator_client.raise_request_exception = True
     with pytest.raises(OperationalError):
         coordinator_client.get(URL)
+
+
+ENQUEUE_SCRIPT = """
+import django; django.setup()
+from pathlib import Path
+from nmirf.ingest.models import ImportRun
+from nmirf.ingest.tasks import run_import_task
+from nmirf.ingest.uploads import upload_dir
+from nmirf.accounts.models import User
+user = User.objects.create_user("clerk", password="a-long-passphrase-2026", role="coordinator")
+run = ImportRun.objects.create(source="upr_info", files=["big.csv"], created_by=user)
+upload_dir(run.pk).mkdir(parents=True)
+upload_dir(run.pk).joinpath("00").write_bytes(Path({path!r}).read_bytes())
+run_import_task.enqueue(run.pk, ["big.csv"])
+print(run.pk)
+"""
+
+RETRY_SCRIPT = """
+import django; django.setup()
+from django.test import Client
+from django.urls import reverse
+from nmirf.accounts.models import User
+client = Client()
+client.force_login(User.objects.get(username="clerk"))
+page = client.get(reverse("ingest:run_detail", args=[{run}])).content.decode()
+assert "Retry this import" in page, page
+response = client.post(reverse("ingest:retry", args=[{run}]))
+print(response.status_code, response["Location"])
+"""
+
+
+def test_a_worker_killed_mid_job_leaves_a_run_that_says_so_and_is_retried_from_its_page(
+        scratch, tmp_path):
+    before = scratch.snapshot()
+    big = upr_info_csv(tmp_path / "big.csv", 60_000)
+    run_id = int(subprocess.run(
+        [sys.executable, "-c", ENQUEUE_SCRIPT.format(path=str(big))], env=scratch.env,
+        cwd=REPO, capture_output=True, text=True, check=True).stdout.split()[-1])
+    worker = scratch.popen("worker", "--interval", "0.1", "--no-startup-delay")
+    _wait_for_writing(scratch, worker, run_id)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    assert scratch.snapshot() == before
+
+    # A restarted worker does not run it again on its own (docs/admin-guide.md says why),
+    # but marks it interrupted at its start, and its upload is kept for a retry.
+    scratch.nmirf("worker", "--batch", "--no-startup-delay")
+    [run] = scratch.runs()
+    assert run["status"] == "failed" and run["failure"] == "interrupted"
+    upload = scratch.env["NMIRF_DATA_DIR"] + f"/media/imports/{run_id}/00"
+    assert Path(upload).is_file()
+    assert scratch.snapshot() == before
+
+    retried = subprocess.run([sys.executable, "-c", RETRY_SCRIPT.format(run=run_id)],
+                             env=scratch.env, cwd=REPO, capture_output=True, text=True)
+    assert retried.stdout.startswith("302 "), retried.stderr
+    scratch.nmirf("worker", "--batch", "--no-startup-delay")
+    first, again = scratch.runs()
+    assert first["failure"] == "interrupted"
+    assert again["status"] == "succeeded" and again["created"] == 60_000
+    assert not Path(upload).exists()
+    assert not Path(scratch.env["NMIRF_DATA_DIR"] + f"/media/imports/{again['pk']}").exists()
