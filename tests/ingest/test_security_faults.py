@@ -533,3 +533,60 @@ def test_a_worker_killed_mid_job_leaves_a_run_that_says_so_and_is_retried_from_i
     assert again["status"] == "succeeded" and again["created"] == 60_000
     assert not Path(upload).exists()
     assert not Path(scratch.env["NMIRF_DATA_DIR"] + f"/media/imports/{again['pk']}").exists()
+
+
+def _lock_wait_error():
+    from django.db import OperationalError
+
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        error = OperationalError("canceling statement due to lock timeout")
+        error.__cause__ = psycopg.errors.LockNotAvailable("canceling statement due to lock "
+                                                          "timeout")
+        return error
+    return OperationalError("database is locked")
+
+
+def test_an_import_waits_for_the_registry_lock_then_writes(db, reference_data, tmp_path,
+                                                           monkeypatch):
+    from nmirf.ingest import pipeline
+
+    refusals = [_lock_wait_error(), _lock_wait_error()]
+    real_lock = pipeline.lock_registry
+
+    def busy_then_free():
+        if refusals:
+            raise refusals.pop()
+        real_lock()
+
+    monkeypatch.setattr(pipeline, "lock_registry", busy_then_free)
+    monkeypatch.setattr(pipeline.time, "sleep", lambda seconds: None)
+    path = upr_info_csv(tmp_path / "export.csv", 3)
+    run = run_import(start_run("upr_info", [InputFile(path, "export.csv")]),
+                     [InputFile(path, "export.csv")])
+    assert not refusals and run.status == "succeeded" and run.created == 3
+
+
+def test_an_import_that_waited_too_long_gives_up_with_one_clear_line(
+        db, reference_data, tmp_path, monkeypatch, settings, capsys):
+    from django.core.management import call_command
+
+    from nmirf.ingest import pipeline
+
+    def always_busy():
+        raise _lock_wait_error()
+
+    settings.NMIRF_IMPORT_WAIT_SECONDS = 0
+    monkeypatch.setattr(pipeline, "lock_registry", always_busy)
+    before = registry_snapshot()
+    path = upr_info_csv(tmp_path / "export.csv", 3)
+    with pytest.raises(SystemExit) as exited:
+        call_command("import", "upr-info", str(path))
+    assert exited.value.code == 2
+    line = capsys.readouterr().err
+    assert line.strip() == ("Another import is writing to the registry; nothing was written. "
+                            "Try again when it has finished.")
+    run = ImportRun.objects.get()
+    assert run.status == "failed" and run.failure == "busy"
+    assert registry_snapshot() == before
