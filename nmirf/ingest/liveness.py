@@ -8,8 +8,8 @@ id and the process's start time, so that a reused process id is not mistaken for
 a heartbeat, and whoever next looks at the runs (the run pages, `nmirf runs`, the worker,
 the next import) marks the runs whose process is gone as failed, "interrupted".
 
-- On the same host, the process table is the authority: the process is there (and is the
-  same process) or it is not.
+- On the same host (and process-id namespace: containers differ), the process table is
+  the authority: the process is there (and is the same process) or it is not.
 - From another host (a web server and a worker on different machines, or containers), the
   heartbeat decides: a thread of the importing process refreshes it every
   HEARTBEAT_SECONDS, in the cache and, on PostgreSQL (where a second writer does not wait
@@ -36,7 +36,21 @@ from nmirf.core.problems import Message, message_data
 
 logger = logging.getLogger(__name__)
 
-HOST = socket.gethostname()
+
+
+def _host() -> str:
+    """This machine as its processes see it: the host name, and the process-id namespace
+    (two containers may share a host name, never a namespace), so that a process id is
+    only ever looked up where it means the same process."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").partition("[")[2].rstrip("]")
+    except OSError:
+        namespace = ""
+    name = socket.gethostname().replace(" ", "_") or "localhost"
+    return f"{name}/{namespace}" if namespace else name
+
+
+HOST = _host()
 HEARTBEAT_SECONDS = 10
 DEFAULT_STALE_SECONDS = 300
 HEARTBEAT_KEY = "import-heartbeat-{}"
