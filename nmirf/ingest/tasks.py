@@ -9,13 +9,24 @@ run that killed its worker (a file too large for the memory, say) would kill the
 in turn. The run is marked interrupted (liveness.py) and a person retries it from its page.
 """
 
+import logging
+from datetime import timedelta
+
+from django.db import OperationalError
+from django.utils import timezone
 from django_tasks import task
 
 from . import liveness, uploads
+from .busy import is_locked
 from .models import ImportRun
 from .pipeline import ImportFailed, InputFile, run_import
 from .progress import progress_of  # noqa: F401  (the run pages read it from here)
 from .uploads import upload_dir  # noqa: F401
+
+logger = logging.getLogger(__name__)
+
+# A job that found the database locked before its run started is put back for this long.
+REQUEUE_AFTER = timedelta(seconds=30)
 
 
 @task()
@@ -32,9 +43,29 @@ def run_import_task(run_id: int, file_names: list[str]) -> str:
     except ImportFailed as failure:
         run = failure.run
         return str(failure)
+    except OperationalError as exc:
+        # The database refused the run's own bookkeeping (SQLite locked for longer than its
+        # busy timeout by a long command-line import or a backup): a run not yet started
+        # is put back in the queue; one that started must not stay "running" in this
+        # live process, where no look would find it dead.
+        if not is_locked(exc):
+            raise
+        return _put_back_or_interrupt(run_id, file_names)
     finally:
         # The uploaded files may hold what the state has not yet published: removed once
         # the run has ended for good; kept while it may be retried (uploads.py).
         if run.ended_for_good:
             uploads.remove(run_id)
     return run.message
+
+
+def _put_back_or_interrupt(run_id: int, file_names: list[str]) -> str:
+    run = ImportRun.objects.get(pk=run_id)
+    if run.status == ImportRun.Status.PENDING and run_import_task.get_backend().supports_defer:
+        run_import_task.using(run_after=timezone.now() + REQUEUE_AFTER).enqueue(
+            run_id, file_names)
+        logger.warning("import run %s: database locked; put back in the queue", run_id)
+        return "database locked: put back in the queue"
+    liveness.mark_interrupted(run)
+    logger.warning("import run %s: database locked; marked interrupted", run_id)
+    return "database locked: marked interrupted"

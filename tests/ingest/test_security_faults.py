@@ -590,3 +590,24 @@ def test_an_import_that_waited_too_long_gives_up_with_one_clear_line(
     run = ImportRun.objects.get()
     assert run.status == "failed" and run.failure == "busy"
     assert registry_snapshot() == before
+
+
+def test_a_worker_job_whose_run_the_locked_database_stopped_does_not_stay_running(
+        coordinator, tmp_path, monkeypatch):
+    from django.db import OperationalError
+
+    from nmirf.ingest import tasks
+
+    run = ImportRun.objects.create(source="upr_info", files=["a.csv"], created_by=coordinator)
+    uploads.upload_dir(run.pk).mkdir(parents=True)
+
+    def locked_midway(run, files):
+        ImportRun.objects.filter(pk=run.pk).update(status="running",
+                                                   holder=liveness.process_token())
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(tasks, "run_import", locked_midway)
+    tasks.run_import_task.call(run.pk, ["a.csv"])
+    run.refresh_from_db()
+    assert run.status == "failed" and run.failure == "interrupted"
+    assert run.is_retryable  # its upload kept
