@@ -49,8 +49,12 @@ def run_import_task(run_id: int, file_names: list[str]) -> str:
         # is put back in the queue; one that started must not stay "running" in this
         # live process, where no look would find it dead.
         if not is_locked(exc):
+            _interrupt_quietly(run_id)
             raise
         return _put_back_or_interrupt(run_id, file_names)
+    except Exception:
+        _interrupt_quietly(run_id)
+        raise
     finally:
         # The uploaded files may hold what the state has not yet published: removed once
         # the run has ended for good; kept while it may be retried (uploads.py).
@@ -69,3 +73,15 @@ def _put_back_or_interrupt(run_id: int, file_names: list[str]) -> str:
     liveness.mark_interrupted(run)
     logger.warning("import run %s: database locked; marked interrupted", run_id)
     return "database locked: marked interrupted"
+
+
+def _interrupt_quietly(run_id: int) -> None:
+    """What escaped the pipeline's own handling ended the run in this live process: say
+    so, if the database lets us (else the worker's next housekeeping cannot tell, but the
+    log has the error)."""
+    logger.exception("import run %s: the job stopped on an error", run_id)
+    try:
+        run = ImportRun.objects.get(pk=run_id)
+        liveness.mark_interrupted(run)
+    except OperationalError:
+        pass
