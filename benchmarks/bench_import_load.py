@@ -96,7 +96,7 @@ def _serve(env: dict, port: int, log: Path) -> subprocess.Popen:
         [str(common.VENV_BIN / "gunicorn"), "nmirf.wsgi:application", "--workers",
          str(WORKERS), "--bind", f"127.0.0.1:{port}", "--timeout", "60"],
         env=env, cwd=common.REPO, stdout=subprocess.DEVNULL, stderr=log.open("w"))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5):
@@ -106,8 +106,9 @@ def _serve(env: dict, port: int, log: Path) -> subprocess.Popen:
                 raise RuntimeError(
                     f"gunicorn did not start: {log.read_text()[-2000:]}") from None
             time.sleep(0.3)
-    server.kill()
-    raise RuntimeError("gunicorn did not answer within 60 s")
+    server.terminate()  # the master stops its workers
+    server.wait(timeout=30)
+    raise RuntimeError("gunicorn did not answer within 120 s")
 
 
 def _load(base: str, queries, stop: threading.Event, phase: list, samples: list,
