@@ -1,6 +1,6 @@
 """Run the benchmarks and write their figures to benchmarks/RESULTS.md (`make bench`).
 
-    python benchmarks/run.py [--only import|list] [--quick] [--rebuild] [--drop-postgres]
+    python benchmarks/run.py [--only import|list|load] [--quick] [--rebuild] [--drop-postgres]
 
 --only     run one benchmark; the other's section of RESULTS.md is kept as it was
 --quick    fewer repetitions (import: 3 instead of 7; list: 10 requests per query instead
@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_import  # noqa: E402
+import bench_import_load  # noqa: E402
 import bench_list  # noqa: E402
 import common  # noqa: E402
 
@@ -50,6 +51,7 @@ with 250,000 recommendations.
 SECTIONS = {
     "import": "## Import: 40,814 UPR Info rows into a fresh SQLite database",
     "list": "## List: faceted full-text list page on 250,000 recommendations",
+    "load": "## List under load: fresh list pages while a 40,814-row import runs (gunicorn)",
 }
 
 
@@ -96,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         common.log(f"== {name} benchmark ({machine['date']}, load {machine['load']})")
         if name == "import":
             result = bench_import.run(quick=args.quick, cprofile=args.cprofile)
+        elif name == "load":
+            result = bench_import_load.run(quick=args.quick)
         else:
             result = bench_list.run(quick=args.quick, rebuild=args.rebuild,
                                     drop_pg=args.drop_postgres)

@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A view stopped by a database locked past the busy timeout: a "busy, try again" page.
+    "nmirf.ingest.busy.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "nmirf.urls"
@@ -154,8 +156,15 @@ if _sqlite:
         "PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
         "PRAGMA cache_size=-65536;",
     )
+    # Every transaction takes the write lock at its start (IMMEDIATE), so a writer waits
+    # for it through the busy timeout instead of failing at once with "database is locked"
+    # when a read turns into a write. The timeout (seconds) is how long a short write (a
+    # login, a session) waits for an import holding the lock: a 40,000-row import holds it
+    # for about a second; NMIRF_SQLITE_TIMEOUT raises it for larger imports (keep it below
+    # the web server's request timeout).
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "timeout", ENV.integer("NMIRF_SQLITE_TIMEOUT", 20, minimum=0, unit="seconds"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -232,6 +241,17 @@ NMIRF_MAX_IMPORT_BYTES = ENV.integer("NMIRF_MAX_IMPORT_BYTES", 50 * 1024 * 1024,
 # One instance serves one state under review by default (ISO 3166-1 alpha-3).
 NMIRF_HOME_STATE = ENV.matching("NMIRF_HOME_STATE", "SVN", r"[A-Z]{3}",
                                 "an ISO 3166-1 alpha-3 code in capitals, e.g. SVN")
+
+# An import whose process has not been heard from for this long is taken for dead (when its
+# process cannot be looked up on this host), and marked interrupted (ingest/liveness.py).
+NMIRF_IMPORT_STALE_SECONDS = ENV.integer("NMIRF_IMPORT_STALE_SECONDS", 300, minimum=30,
+                                         unit="seconds")
+# How long an import waits for another one writing to the registry before giving up.
+NMIRF_IMPORT_WAIT_SECONDS = ENV.integer("NMIRF_IMPORT_WAIT_SECONDS", 600, minimum=0,
+                                        unit="seconds")
+# Uploads of interrupted runs (kept for Retry) are removed after this many days.
+NMIRF_UPLOAD_RETENTION_DAYS = ENV.integer("NMIRF_UPLOAD_RETENTION_DAYS", 7, minimum=0,
+                                          unit="days")
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

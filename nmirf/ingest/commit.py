@@ -258,6 +258,26 @@ def _candidates(review_ids: list[int], source: str) -> Candidates:
     return Candidates(by_words=dict(by_words), states_of=states_of, texts=dict(texts))
 
 
+# How long one attempt waits for the registry's write lock (PostgreSQL; on SQLite, the
+# busy timeout of settings.DATABASES): the pipeline tries again until its own limit.
+LOCK_WAIT = "20s"
+
+
+def lock_registry() -> None:
+    """Take, first in the import's transaction, the lock that lets one import write at a
+    time. On SQLite the transaction itself holds it (BEGIN IMMEDIATE, settings'
+    transaction_mode); on PostgreSQL, the recommendations table in EXCLUSIVE mode (reads go
+    on; other writers of recommendations wait), before anything is read, so that a second
+    import of the same file waits and then reads what the first wrote rather than
+    colliding with it on the unique keys."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+        cursor.execute(f"LOCK TABLE {REC} IN EXCLUSIVE MODE")
+        cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+
+
 @contextmanager
 def write_session(rows: int):
     """Around the transaction of an import of `rows` records. On SQLite a large import is

@@ -17,6 +17,8 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         single = super().clean
         if isinstance(data, list | tuple):
+            if not data:  # no file at all: FileField's own check sees only single files
+                return [single(None, initial)]
             return [single(item, initial) for item in data]
         return [single(data, initial)]
 
@@ -25,7 +27,9 @@ class ImportForm(forms.Form):
     source = forms.ChoiceField(
         label=_("Format"), choices=[(a.name, a.label) for a in ADAPTERS.values()]
     )
-    files = MultipleFileField(label=_("Files"))
+    files = MultipleFileField(label=_("Files"), error_messages={
+        "required": _("Choose at least one file to import."),
+    })
     state = forms.CharField(
         label=_("State under review"), required=False, max_length=100,
         help_text=_("ISO code or name, only where the file does not say (OHCHR matrices)."),

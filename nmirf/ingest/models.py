@@ -18,6 +18,13 @@ class ImportRun(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
+    class Failure(models.TextChoices):
+        """Why a failed run failed: what decides whether it may be run again as it is."""
+        FILE = "file", _("Refused: the file has problems")
+        INTERRUPTED = "interrupted", _("Interrupted")
+        ERROR = "error", _("Unexpected error")
+        BUSY = "busy", _("Another import was writing")
+
     source = models.CharField(_("source format"), max_length=30)
     files = models.JSONField(_("files"), default=list)
     options = models.JSONField(default=dict, blank=True)
@@ -44,6 +51,17 @@ class ImportRun(models.Model):
     # The message's template and parameters (core.problems.Message), to show it in the
     # reader's language; `message` keeps its English text.
     message_data = models.JSONField(null=True, blank=True, editable=False)
+    failure = models.CharField(_("failure"), max_length=12, choices=Failure.choices,
+                               blank=True)
+    # The process carrying the run out ("host pid start-time", liveness.process_token) and
+    # when it last said it was alive: a run whose process is gone is marked interrupted
+    # by whoever next looks (liveness.reap_abandoned).
+    holder = models.CharField(max_length=200, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retry_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries",
+        verbose_name=_("retry of"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -75,6 +93,26 @@ class ImportRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def is_retryable(self) -> bool:
+        """Failed for a reason other than the file itself (interrupted, an unexpected error,
+        another import writing), not yet retried, and its uploaded files still kept: the
+        same files can be run again. A command-line run has no upload: rerun the command."""
+        from .uploads import upload_dir
+
+        return (self.status == self.Status.FAILED and self.failure in RETRYABLE
+                and not self.retries.exists() and upload_dir(self.pk).is_dir())
+
+    @property
+    def ended_for_good(self) -> bool:
+        """Nothing will run these files again: succeeded, or refused for the file's own
+        problems (an upload is then removed)."""
+        return self.status == self.Status.SUCCEEDED or (
+            self.status == self.Status.FAILED and self.failure not in RETRYABLE)
+
+
+RETRYABLE = {ImportRun.Failure.INTERRUPTED, ImportRun.Failure.ERROR, ImportRun.Failure.BUSY}
 
 
 class ImportRowError(models.Model):

@@ -8,23 +8,39 @@ An import with any problem writes nothing to the registry: the run is recorded a
 with every row error, so the user can fix the file and try again. A dry run goes through
 the same commit inside a transaction that is then rolled back, so what it reports is
 exactly what a real run would do.
+
+Under faults (docs/admin-guide.md, "When things go wrong"):
+- a process killed half-way writes nothing (the transaction is rolled back by the
+  database); its run records the process holding it, and is marked interrupted by whoever
+  next looks (liveness.py);
+- two imports never write at once: the second waits for the first (the registry's write
+  lock, taken before anything is read for the commit) and then finds what the first wrote,
+  so the same file imported twice at once ends with one copy and a second run that reports
+  everything unchanged; after NMIRF_IMPORT_WAIT_SECONDS (600) of waiting it gives up with one
+  clear line instead;
+- an unexpected error shows a general message with a reference; its details go to the log.
 """
 
 import gc
 import logging
+import time
+import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from nmirf.core.problems import Message, Number, message_data, message_of
 
-from .commit import commit, write_session
+from . import liveness
+from . import progress as live_progress
+from .commit import commit, lock_registry, write_session
 from .models import ImportRowError, ImportRun
 from .normalise import Normaliser
 from .records import RowProblem, SourceError
@@ -37,7 +53,12 @@ MAX_STORED_ERRORS = 500
 
 # phase (a key of PHASES), done, total
 ProgressCallback = Callable[[str, int, int], None]
-PHASES = {"reading": _("Reading files"), "checking": _("Checking rows"), "writing": _("Writing")}
+PHASES = {"reading": _("Reading files"), "checking": _("Checking rows"),
+          "waiting": _("Waiting for another import to finish"), "writing": _("Writing")}
+DEFAULT_WAIT_SECONDS = 600
+
+BUSY = Message(gettext_noop("Another import is writing to the registry; nothing was written. "
+                            "Try again when it has finished."))
 
 
 @dataclass
@@ -54,6 +75,10 @@ class ImportFailed(Exception):
         self.run = run
 
 
+class _RegistryBusy(Exception):
+    """Another import held the registry's write lock for longer than we wait."""
+
+
 class _DryRunRollback(Exception):
     pass
 
@@ -61,6 +86,7 @@ class _DryRunRollback(Exception):
 def start_run(source: str, files: list[InputFile], *, options: dict | None = None,
               dry_run: bool = False, user=None) -> ImportRun:
     get_adapter(source)  # refuse an unknown source before recording anything
+    liveness.reap_abandoned()  # an earlier run killed half-way says so before this one
     return ImportRun.objects.create(
         source=source, files=[f.name for f in files], options=options or {}, dry_run=dry_run,
         created_by=user if user is not None and user.is_authenticated else None,
@@ -73,25 +99,36 @@ def run_import(run: ImportRun, files: list[InputFile],
     adapter = get_adapter(run.source)
     options = run.options or {}
     run.status = ImportRun.Status.RUNNING
-    run.started_at = timezone.now()
-    run.save(update_fields=["status", "started_at"])
+    run.started_at = run.heartbeat_at = timezone.now()
+    run.holder = liveness.process_token()
+    run.save(update_fields=["status", "started_at", "heartbeat_at", "holder"])
 
     def report(phase: str, done: int, total: int) -> None:
         run.progress_done, run.progress_total = done, total
+        live_progress.publish(run.pk, phase, done, total)
         if progress:
             progress(phase, done, total)
 
     try:
-        with _bulk_objects():
+        with liveness.Heartbeat(run.pk), _bulk_objects():
             counts, rows_read = _check_and_commit(run, adapter, files, options, report)
     except SourceError as exc:
         _fail(run, message_of(exc), [RowProblem(file="", row=None, message=message_of(exc))])
     except ImportFailed:
         raise
-    except Exception as exc:  # an unexpected error must still leave a readable run
-        logger.exception("import run %s crashed", run.pk)
-        _fail(run, Message(gettext_noop("The import stopped on an unexpected error: "
-                                        "%(error)s"), error=str(exc)), [])
+    except _RegistryBusy:
+        _fail(run, BUSY, [], failure=ImportRun.Failure.BUSY)
+    except Exception:  # an unexpected error must still leave a readable run
+        # Database and Python error texts ("UNIQUE constraint failed …") mean nothing to the
+        # reader and may show what they should not: the log has them, under a reference.
+        reference = uuid.uuid4().hex[:8]
+        logger.exception("import run %s crashed [reference %s]", run.pk, reference)
+        _fail(run, Message(gettext_noop(
+            "The import stopped on an unexpected error; nothing was written. An "
+            "administrator can find the details in the server's log under the reference "
+            "%(reference)s."), reference=reference), [], failure=ImportRun.Failure.ERROR)
+    finally:
+        live_progress.clear(run.pk)
 
     run.created, run.updated, run.unchanged = counts.created, counts.updated, counts.unchanged
     run.updated += counts.linked
@@ -172,14 +209,42 @@ def _commit(run: ImportRun, prepared, normaliser, report):
     def commit_progress(done: int, total: int) -> None:
         report("writing", done, total)
 
-    try:
-        with write_session(len(prepared)), transaction.atomic():
-            counts = commit(run.source, prepared, normaliser.reviews, run.pk, commit_progress)
-            if run.dry_run:
-                raise _DryRunRollback
-    except _DryRunRollback:
-        pass
-    return counts
+    wait = float(getattr(settings, "NMIRF_IMPORT_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
+    deadline = time.monotonic() + wait
+    while True:
+        locked = False
+        try:
+            with write_session(len(prepared)), transaction.atomic():
+                # First the registry's write lock (SQLite: BEGIN IMMEDIATE, on entering the
+                # block; PostgreSQL: lock_registry), then everything the commit reads: an
+                # import that waited for another sees what the other wrote.
+                lock_registry()
+                locked = True
+                commit_progress(0, len(prepared))
+                counts = commit(run.source, prepared, normaliser.reviews, run.pk,
+                                commit_progress)
+                if run.dry_run:
+                    raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        except OperationalError as exc:
+            if locked or not _is_lock_wait(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise _RegistryBusy from exc
+            logger.info("import run %s waits for another import to finish", run.pk)
+            report("waiting", 0, len(prepared))
+            time.sleep(1)
+            continue
+        return counts
+
+
+def _is_lock_wait(exc: OperationalError) -> bool:
+    """Gave up waiting for the write lock: SQLite's busy timeout ("database is locked"),
+    PostgreSQL's lock_timeout (SQLSTATE 55P03)."""
+    if connection.vendor == "postgresql":
+        return getattr(exc.__cause__, "sqlstate", None) == "55P03"
+    return "locked" in str(exc).lower()
 
 
 def _summary(problems: list[RowProblem], rejected: int) -> Message:
@@ -193,8 +258,10 @@ def _summary(problems: list[RowProblem], rejected: int) -> Message:
                    rejected=Number(rejected), where=where, first=first.message, more=more)
 
 
-def _fail(run: ImportRun, message: str, problems: list[RowProblem], rejected: int = 0):
+def _fail(run: ImportRun, message: str, problems: list[RowProblem], rejected: int = 0,
+          failure: str = ImportRun.Failure.FILE):
     run.status = ImportRun.Status.FAILED
+    run.failure = failure
     run.finished_at = timezone.now()
     run.message = message
     run.message_data = message_data(message)

@@ -1,18 +1,25 @@
-"""Import pages: upload files, follow the background run, read its errors."""
+"""Import pages: upload files, follow the background run, read its errors, retry a run
+that was interrupted."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from nmirf.core import permissions
 
+from . import liveness, uploads
 from .forms import ImportForm
 from .models import ImportRun
 from .pipeline import PHASES, InputFile, start_run
-from .tasks import progress_of, run_import_task, upload_dir
+from .progress import progress_of
+from .tasks import run_import_task
+from .uploads import upload_dir
 
 
 def _require_import_rights(user):
@@ -27,6 +34,7 @@ def run_list(request):
     if request.method == "POST" and form.is_valid():
         run = _enqueue(request, form)
         return redirect(run)
+    liveness.reap_abandoned()
     runs = Paginator(ImportRun.objects.select_related("created_by"), 25)
     page = runs.get_page(request.GET.get("page"))
     return render(request, "ingest/run_list.html", {"form": form, "page": page})
@@ -53,8 +61,11 @@ def run_detail(request, pk: int):
     run = get_object_or_404(ImportRun.objects.select_related("created_by"), pk=pk)
     if not permissions.can_view_import_run(request.user, run):
         raise PermissionDenied
+    if run.status == ImportRun.Status.RUNNING and liveness.reap_abandoned():
+        run.refresh_from_db()
     errors = Paginator(run.errors.all(), 100).get_page(request.GET.get("page"))
-    context = {"run": run, "errors": errors, "progress": _progress(run)}
+    context = {"run": run, "errors": errors, "progress": _progress(run),
+               "can_retry": permissions.can_import(request.user) and run.is_retryable}
     if request.htmx and request.GET.get("fragment") == "progress":
         response = render(request, "ingest/_progress.html", context)
         if run.is_finished:
@@ -62,6 +73,27 @@ def run_detail(request, pk: int):
             response["HX-Refresh"] = "true"
         return response
     return render(request, "ingest/run_detail.html", context)
+
+
+@login_required
+@require_POST
+def retry(request, pk: int):
+    """Run an interrupted run's files again, as a new run that takes them over."""
+    _require_import_rights(request.user)
+    with transaction.atomic():
+        run = get_object_or_404(ImportRun.objects.select_for_update(), pk=pk)
+        if not run.is_retryable:
+            messages.error(request, _("This import cannot be retried: only an import that "
+                                      "was interrupted, and not yet retried, can be."))
+            return redirect(run)
+        again = start_run(run.source, [InputFile(path=None, name=name) for name in run.files],
+                          options=run.options, dry_run=run.dry_run, user=request.user)
+        again.retry_of = run
+        again.save(update_fields=["retry_of"])
+        uploads.move(run.pk, again.pk)
+        names = list(run.files)
+        transaction.on_commit(lambda: run_import_task.enqueue(again.pk, names))
+    return redirect(again)
 
 
 def _progress(run: ImportRun) -> dict:

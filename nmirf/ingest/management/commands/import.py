@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from nmirf.core.text import for_terminal
+from nmirf.ingest import liveness
 from nmirf.ingest.pipeline import PHASES, ImportFailed, InputFile, run_import, start_run
 from nmirf.ingest.sources import ADAPTERS
 
@@ -52,6 +53,12 @@ class Command(BaseCommand):
         bar = _ProgressBar(options["progress"])
         try:
             run = run_import(run, files, progress=bar.update)
+        except KeyboardInterrupt:
+            # Ctrl-C: the transaction is rolled back; the run says so at once (a process
+            # killed outright is found out by the next look, liveness.py).
+            bar.close()
+            liveness.mark_interrupted(run)
+            self._refuse(f"Import run #{run.pk} interrupted; nothing was written.")
         except ImportFailed as failure:
             bar.close()
             every = (f" Every problem: nmirf runs {failure.run.pk}"

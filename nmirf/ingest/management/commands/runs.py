@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from nmirf.core.text import for_terminal
+from nmirf.ingest import liveness, uploads
 from nmirf.ingest.models import ImportRun
 
 RECENT = 20
@@ -24,8 +25,19 @@ class Command(BaseCommand):
                             help="an import run's number: show it with its problems")
         parser.add_argument("--limit", type=int, default=RECENT,
                             help=f"how many runs to list (default {RECENT})")
+        parser.add_argument("--prune-uploads", action="store_true",
+                            help="remove the uploaded files no run will use again (those of "
+                                 "runs that ended, and of interrupted runs older than "
+                                 "NMIRF_UPLOAD_RETENTION_DAYS)")
 
     def handle(self, *args, **options):
+        # A run whose process died says so here, rather than "running" for ever.
+        liveness.reap_abandoned()
+        if options["prune_uploads"]:
+            pruned = uploads.prune()
+            self.stdout.write(f"Uploads removed: {len(pruned)}"
+                              + (f" (runs {', '.join(map(str, pruned))})" if pruned else ""))
+            return
         if options["run"] is None:
             self._list(options["limit"])
         else:
@@ -43,7 +55,7 @@ class Command(BaseCommand):
             return
         for run in runs:
             when = timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M")
-            status = f"{run.status} (dry run)" if run.dry_run else run.status
+            status = _status(run)
             self._write(
                 f"#{run.pk:<5} {when}  {run.source:<13} {status:<20} "
                 f"created {run.created:,}, updated {run.updated:,}, unchanged "
@@ -54,8 +66,7 @@ class Command(BaseCommand):
         if run is None:
             sys.stderr.write(f"There is no import run #{pk}: `nmirf runs` lists them.\n")
             raise SystemExit(2)
-        self._write(f"Import run #{run.pk}: {run.source_label}, {run.status}"
-                          + (" (dry run)" if run.dry_run else ""))
+        self._write(f"Import run #{run.pk}: {run.source_label}, {_status(run)}")
         self._write(f"Files: {', '.join(run.files)}")
         if run.message:
             self._write(run.message)
@@ -66,3 +77,11 @@ class Command(BaseCommand):
             where = ", ".join(part for part in (
                 error.file, f"row {error.row}" if error.row else "", error.column) if part)
             self._write(f"  {where}: {error.message}" if where else f"  {error.message}")
+
+
+def _status(run: ImportRun) -> str:
+    status = run.status
+    if run.status == ImportRun.Status.FAILED and run.failure in (
+            ImportRun.Failure.INTERRUPTED, ImportRun.Failure.BUSY, ImportRun.Failure.ERROR):
+        status = f"failed ({run.failure})"
+    return f"{status} (dry run)" if run.dry_run else status
