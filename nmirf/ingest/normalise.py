@@ -344,12 +344,15 @@ class Normaliser:
 
     def _new_review(self, row: SourceRow, mechanism, state, problems) -> str | None:
         session = self.session_override or row.session
-        for number, what, limit in ((session, "session", MAX_SESSION),
-                                    (row.cycle, "cycle", MAX_CYCLE)):
+        # One sentence per field: a translation cannot agree with an English word put in.
+        for number, what, limit, text in (
+                (session, "session", MAX_SESSION,
+                 gettext_noop("session %(number)s is not a UPR session number "
+                              "(1 to %(limit)s)")),
+                (row.cycle, "cycle", MAX_CYCLE,
+                 gettext_noop("cycle %(number)s is not a UPR cycle number (1 to %(limit)s)"))):
             if number is not None and not 1 <= number <= limit:
-                problems.append((Message(gettext_noop("%(what)s %(number)s is not a UPR "
-                                                      "%(what)s number (1 to %(limit)s)"),
-                                         what=what, number=str(number)[:_SHOWN],
+                problems.append((Message(text, number=str(number)[:_SHOWN],
                                          limit=Number(limit)), what))
                 return None
         mandate = None

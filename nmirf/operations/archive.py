@@ -70,8 +70,13 @@ class ArchiveWriter:
         self.partial = self.path.with_name(self.path.name + ".partial")
         self.progress = progress
         self.checksums: dict[str, dict] = {}
-        self.tar = tarfile.open(self.partial, "w:gz", format=tarfile.PAX_FORMAT,
+        # The archive holds everything, password hashes included: readable by its owner
+        # alone from the first byte written, whatever the umask.
+        handle = os.fdopen(os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                           "wb")
+        self.tar = tarfile.open(fileobj=handle, mode="w:gz", format=tarfile.PAX_FORMAT,
                                 compresslevel=6)
+        self._file = handle
         self._add_bytes(MANIFEST, json.dumps(manifest, indent=2).encode())
 
     def _add_bytes(self, name: str, data: bytes) -> None:
@@ -101,11 +106,13 @@ class ArchiveWriter:
     def finish(self) -> Path:
         self._add_bytes(CHECKSUMS, json.dumps(self.checksums, indent=1).encode())
         self.tar.close()
+        self._file.close()
         os.replace(self.partial, self.path)
         return self.path
 
     def abandon(self) -> None:
         self.tar.close()
+        self._file.close()
         self.partial.unlink(missing_ok=True)
 
 

@@ -67,7 +67,7 @@ def make_backup(out: Path, *, alias: str = "default", progress=None, say=None) -
         }
         media = media_files(Path(settings.MEDIA_ROOT))
         total = dump.stat().st_size + sum(path.stat().st_size for _name, path in media)
-        say(_("Writing the archive (%(files)s uploaded files)…") % {"files": len(media)})
+        say(_("Writing the archive (uploaded files: %(files)s)…") % {"files": len(media)})
         tick = progress(total) if progress else None
         writer = ArchiveWriter(out, manifest, progress=tick)
         try:

@@ -18,7 +18,7 @@ import logging
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from nmirf.operations.heartbeat import worker_status
 
@@ -44,7 +44,7 @@ def cache_worker_status() -> dict:
 
 
 @never_cache
-@require_GET
+@require_safe  # GET, and HEAD for probes that ask for the status alone
 def health(request):
     database_ok = database_answers()
     worker = cache_worker_status()

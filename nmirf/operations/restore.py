@@ -68,7 +68,7 @@ def check_empty(alias: str = "default") -> None:
     if found or media:
         what = ", ".join(found[:3]) + ("…" if len(found) > 3 else "")
         if media:
-            what = ", ".join(filter(None, [what, _("%(n)s uploaded files") % {"n": len(media)}]))
+            what = ", ".join(filter(None, [what, _("uploaded files: %(n)s") % {"n": len(media)}]))
         raise NotEmpty(_("The database is not empty (it holds %(what)s): restore into a new "
                          "database, or pass --force to replace everything in it.")
                        % {"what": what})

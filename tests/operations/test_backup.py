@@ -53,6 +53,11 @@ def test_the_archive_holds_a_manifest_the_database_the_uploads_and_checksums(sou
     assert manifest["app_version"] and manifest["created_at"]
 
 
+def test_the_archive_is_readable_by_its_owner_alone(archive):
+    # It holds every account's password hash and whatever the state has not published.
+    assert archive.stat().st_mode & 0o777 == 0o600
+
+
 def test_a_backup_restores_into_a_migrated_database_with_every_table_equal(db, source,
                                                                            archive, tmp_path):
     with scratch_database(tmp_path, "target") as target:
@@ -76,7 +81,7 @@ def test_a_backup_restores_into_a_migrated_database_with_every_table_equal(db, s
         assert refused.returncode == 1
         assert refused.stderr.strip().splitlines() == [
             "CommandError: The database is not empty (it holds accounts.User, "
-            "audit.AuditEvent, ingest.ImportRun…, 1 uploaded files): restore into a new "
+            "audit.AuditEvent, ingest.ImportRun…, uploaded files: 1): restore into a new "
             "database, or pass --force to replace everything in it."]
         assert table_rows(target) == before
 

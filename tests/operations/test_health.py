@@ -32,6 +32,12 @@ def test_it_answers_without_login_or_language_prefix(client, db):
     assert client.get("/health/")["Cache-Control"].startswith("max-age=0")
 
 
+def test_a_probe_may_ask_with_head_for_the_status_alone(client, db):
+    response = client.head("/health/")
+    assert response.status_code == 200 and not response.content
+    assert client.post("/health/").status_code == 405
+
+
 def test_a_worker_never_seen_is_reported_and_keeps_200(client, db):
     status, body = get_health(client)
     assert (status, body) == (200, {"status": "degraded", "database": "ok", "worker": {
