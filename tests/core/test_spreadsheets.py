@@ -9,22 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from nmirf.core.spreadsheets import neutralise, unneutralise, write_csv, write_xlsx
-from nmirf.ingest.records import SourceError
-
-MB = 1024 * 1024
-DANGEROUS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1",
-             '=HYPERLINK("http://example.com/x","click")', "-2+3+cmd|' /C calc'!A0"]
-
-
-def _read(rows) -> list:
-    return list(rows)
-
-
-def _error(rows) -> str:
-    with pytest.raises(SourceError) as caught:
-        list(rows)
-    return str(caught.value)
-
+from tests.file_cases import DANGEROUS
 
 # --- exports --------------------------------------------------------------------------------
 

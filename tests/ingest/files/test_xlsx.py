@@ -17,21 +17,7 @@ from nmirf.ingest.files import (
     read_xlsx_rows,
 )
 from nmirf.ingest.records import RowProblem, SourceError
-
-MB = 1024 * 1024
-DANGEROUS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1",
-             '=HYPERLINK("http://example.com/x","click")', "-2+3+cmd|' /C calc'!A0"]
-
-
-def _read(rows) -> list:
-    return list(rows)
-
-
-def _error(rows) -> str:
-    with pytest.raises(SourceError) as caught:
-        list(rows)
-    return str(caught.value)
-
+from tests.file_cases import MB, error_of, read_all
 
 # --- XLSX: building test workbooks ----------------------------------------------------------
 
@@ -104,7 +90,7 @@ def test_it_reads_an_xlsx_sheet_as_text_rows(tmp_path):
     workbook.create_sheet("Columns").append(["ignored"])
     path = tmp_path / "cerd.xlsx"
     workbook.save(path)
-    assert _read(read_xlsx_rows(path)) == [
+    assert read_all(read_xlsx_rows(path)) == [
         SheetRow(1, ["mechanism", "paragraph", "document_date", "text"]),
         SheetRow(2, ["CERD", "10", "2022-12-19", "Establish an institution"]),
         SheetRow(4, ["CERD", "8.5", "", "ع" * 20_000]),
@@ -117,8 +103,8 @@ def test_it_reads_the_named_sheet_when_there_is_one(tmp_path):
     workbook.create_sheet("Recommendations").append(["text"])
     path = tmp_path / "two.xlsx"
     workbook.save(path)
-    assert _read(read_xlsx_rows(path, sheet="Recommendations")) == [SheetRow(1, ["text"])]
-    assert _read(read_xlsx_rows(path, sheet="Absent")) == [SheetRow(1, ["notes"])]
+    assert read_all(read_xlsx_rows(path, sheet="Recommendations")) == [SheetRow(1, ["text"])]
+    assert read_all(read_xlsx_rows(path, sheet="Absent")) == [SheetRow(1, ["notes"])]
 
 
 def test_it_ignores_wrong_stored_dimensions(tmp_path):
@@ -126,7 +112,7 @@ def test_it_ignores_wrong_stored_dimensions(tmp_path):
              + b'<row r="2">' + _inline("A2", "CERD") + _inline("C2", "keep me") + b"</row>"
              + TAIL)
     path = _workbook(tmp_path / "dims.xlsx", {SHEET: sheet})
-    assert _read(read_xlsx_rows(path))[1] == SheetRow(2, ["CERD", "", "keep me"])
+    assert read_all(read_xlsx_rows(path))[1] == SheetRow(2, ["CERD", "", "keep me"])
 
 
 def test_it_rejects_formula_cells_as_row_problems(tmp_path):
@@ -138,7 +124,7 @@ def test_it_rejects_formula_cells_as_row_problems(tmp_path):
     sheet.append(["CERD", "BRA", '=CONCATENATE("The Committee ", "recommends")'])
     path = tmp_path / "formulas.xlsx"
     workbook.save(path)
-    rows = _read(read_xlsx_rows(path))
+    rows = read_all(read_xlsx_rows(path))
     assert rows[-1] == RowProblem(
         "formulas.xlsx", 7, "column 'text': formulas are not accepted; paste the value "
         "instead (Paste Special → Values)", "text")
@@ -150,7 +136,7 @@ def test_it_refuses_a_formula_in_the_header(tmp_path):
     workbook.active.append(["mechanism", "=UPPER(\"text\")"])
     path = tmp_path / "header.xlsx"
     workbook.save(path)
-    assert _error(read_xlsx_rows(path)) == (
+    assert error_of(read_xlsx_rows(path)) == (
         "header.xlsx, row 1: column B: formulas are not accepted; paste the value instead "
         "(Paste Special → Values)."
     )
@@ -160,7 +146,7 @@ def test_it_reports_error_cells(tmp_path):
     sheet = (HEAD + _header_row() + b'<row r="2">' + _inline("A2", "CERD")
              + b'<c r="C2" t="e"><v>#N/A</v></c></row>' + TAIL)
     path = _workbook(tmp_path / "errors.xlsx", {SHEET: sheet})
-    assert _read(read_xlsx_rows(path))[1] == RowProblem(
+    assert read_all(read_xlsx_rows(path))[1] == RowProblem(
         "errors.xlsx", 2, "column 'text': the cell shows the error #N/A; type the value "
         "instead", "text")
 
@@ -168,19 +154,19 @@ def test_it_reports_error_cells(tmp_path):
 def test_it_refuses_an_empty_xlsx(tmp_path):
     path = tmp_path / "empty.xlsx"
     path.write_bytes(b"")
-    assert _error(read_xlsx_rows(path)) == "empty.xlsx is empty."
+    assert error_of(read_xlsx_rows(path)) == "empty.xlsx is empty."
 
 
 def test_it_refuses_a_workbook_with_an_empty_sheet(tmp_path):
     path = tmp_path / "blank.xlsx"
     Workbook().save(path)
-    assert _error(read_xlsx_rows(path)) == "blank.xlsx is empty: its worksheet holds no rows."
+    assert error_of(read_xlsx_rows(path)) == "blank.xlsx is empty: its worksheet holds no rows."
 
 
 def test_it_refuses_a_png_renamed_xlsx(tmp_path):
     path = tmp_path / "scan.xlsx"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200))
-    assert _error(read_xlsx_rows(path)) == (
+    assert error_of(read_xlsx_rows(path)) == (
         "scan.xlsx is not an Excel workbook (.xlsx): it is a PNG image.")
     with pytest.raises(SourceError, match="it is a PNG image"):
         check_xlsx_archive(path)
@@ -191,14 +177,14 @@ def test_it_refuses_a_word_document_renamed_xlsx(tmp_path):
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<w:document/>")
-    assert _error(read_xlsx_rows(path)) == (
+    assert error_of(read_xlsx_rows(path)) == (
         "matrix.xlsx is not an Excel workbook (.xlsx): it is a Word document (.docx).")
 
 
 def test_it_refuses_an_old_xls(tmp_path):
     path = tmp_path / "old.xlsx"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
-    assert _error(read_xlsx_rows(path)) == (
+    assert error_of(read_xlsx_rows(path)) == (
         "old.xlsx is an old-style Excel file (.xls) or a password-protected workbook, which "
         "cannot be read: remove any password and save it as Excel Workbook (.xlsx) or as CSV."
     )
@@ -209,7 +195,7 @@ def test_it_refuses_a_truncated_xlsx(tmp_path):
     Workbook().save(good)
     path = tmp_path / "cut.xlsx"
     path.write_bytes(good.read_bytes()[:3000])
-    message = _error(read_xlsx_rows(path))
+    message = error_of(read_xlsx_rows(path))
     assert message.startswith("cut.xlsx is not a readable Excel workbook (.xlsx): the zip "
                               "archive is damaged or incomplete")
 
@@ -220,7 +206,7 @@ def test_it_refuses_a_zip_bomb_by_its_compression_ratio(tmp_path):
             yield bytes(MB)
 
     path = _workbook(tmp_path / "bomb.xlsx", {"xl/media/image1.png": zeros()})
-    message = _error(read_xlsx_rows(path))
+    message = error_of(read_xlsx_rows(path))
     assert message.startswith("bomb.xlsx looks like a zip bomb: its part xl/media/image1.png "
                               "would expand ")
     assert message.endswith(" times, to 50 MB (real documents expand at most a few dozen "
@@ -238,7 +224,7 @@ def test_it_refuses_a_zip_whose_member_declares_a_huge_size(tmp_path):
     path.write_bytes(bytes(data))
     message = "liar.xlsx would expand to 4,096 MB when unpacked, more than the 256 MB " \
               "allowed: it is refused as a possible zip bomb."
-    assert _error(read_xlsx_rows(path)) == message
+    assert error_of(read_xlsx_rows(path)) == message
     with pytest.raises(SourceError) as caught:
         check_xlsx_archive(path)
     assert str(caught.value) == message
@@ -254,7 +240,7 @@ def test_it_refuses_a_100_mb_inline_cell_naming_row_and_column_quickly(huge_file
 
     path = _workbook(huge_file("huge.xlsx"), {SHEET: sheet()}, method=zipfile.ZIP_STORED)
     started = time.monotonic()
-    message = _error(read_xlsx_rows(path))
+    message = error_of(read_xlsx_rows(path))
     assert time.monotonic() - started < 10
     assert message == ("huge.xlsx, row 2, column 'text': the cell is longer than 100,000 "
                        "characters; no cell may be that long (Excel itself stops at 32,767).")
@@ -275,7 +261,7 @@ def test_it_refuses_a_100_mb_shared_string_rather_than_calling_it_a_bomb(tmp_pat
         "[Content_Types].xml": _content_types_with_shared_strings(),
     })
     started = time.monotonic()
-    message = _error(read_xlsx_rows(path))
+    message = error_of(read_xlsx_rows(path))
     assert time.monotonic() - started < 10
     assert message == ("sst.xlsx, row 7, column 'text': the cell is longer than 100,000 "
                        "characters; no cell may be that long (Excel itself stops at 32,767).")
@@ -286,7 +272,7 @@ def test_it_counts_a_cell_made_of_many_rich_text_runs_as_one(tmp_path):
     sheet = (HEAD + _header_row() + b'<row r="5"><c r="B5" t="inlineStr"><is>' + runs
              + b"</is></c></row>" + TAIL)
     path = _workbook(tmp_path / "runs.xlsx", {SHEET: sheet})
-    assert _error(read_xlsx_rows(path)) == (
+    assert error_of(read_xlsx_rows(path)) == (
         "runs.xlsx, row 5, column 'state': the cell is longer than 100,000 characters; no "
         "cell may be that long (Excel itself stops at 32,767).")
 
@@ -297,7 +283,7 @@ def test_it_counts_characters_not_bytes_nor_entities(tmp_path):
         sheet = (HEAD + _header_row() + b'<row r="2">' + _inline("C2", text) + b"</row>"
                  + TAIL)
         path = _workbook(tmp_path / "arabic.xlsx", {SHEET: sheet})
-        assert _read(read_xlsx_rows(path))[1] == SheetRow(2, ["", "", "ع" * 90_000])
+        assert read_all(read_xlsx_rows(path))[1] == SheetRow(2, ["", "", "ع" * 90_000])
 
 
 def test_it_scans_a_large_ordinary_workbook_quickly(tmp_path):
@@ -327,6 +313,6 @@ def test_it_scans_the_string_table_openpyxl_would_read_wherever_it_lies(tmp_path
              b'<row r="3"><c r="A3" t="s"><v>1</v></c></row>' + TAIL)
     path = _workbook(tmp_path / "hidden.xlsx", {
         SHEET: sheet, "xl/elsewhere.xml": strings, "[Content_Types].xml": types})
-    assert _error(read_xlsx_rows(path)) == (
+    assert error_of(read_xlsx_rows(path)) == (
         "hidden.xlsx, row 3, column 'text': the cell is longer than 100,000 characters; no "
         "cell may be that long (Excel itself stops at 32,767).")
