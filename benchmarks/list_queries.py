@@ -13,7 +13,9 @@ stop words (which the search drops) and words shorter than four letters are left
 Phrases are adjacent word pairs of sampled texts. Facet values are read from the tables:
 every mechanism, review, UPR session, position, action category, recommending state,
 state under review, UPR Info issue, UHRI theme, group of affected persons and SDG goal
-that has recommendations.
+that has recommendations. Combinations of facets are those of one sampled recommendation
+(about 3,000 of them), as a person narrowing the list by the facet values it shows
+reaches: they select at least that recommendation, never an empty intersection.
 
 Each kind below makes one query at a time from its own random stream; the Queries object
 refuses a query string it has produced before and draws again, so that no request of a
@@ -30,8 +32,8 @@ KINDS = {
     "two-words": "two words (middling + common)",
     "phrase": "a quoted two-word phrase of a real text",
     "exclusion": "a common word minus a middling one (`-word`)",
-    "facets": "2–3 facets, no search (every facet in turn)",
-    "word+facet": "a middling word and one facet",
+    "facets": "2–3 facets of one real recommendation, no search (every facet in turn)",
+    "word+facet": "a common word and one facet (every facet in turn)",
     "no-query": "no search: the list's default or another order, pages 1–39",
     "deep-page": "a common word or no search, page 40 or beyond",
     "sort": "a word with each sort in turn (relevance, newest, oldest, state, paragraph)",
@@ -82,6 +84,40 @@ def _facet_values() -> dict[str, list[str]]:
     return {name: found for name, found in values.items() if found}
 
 
+def _sampled_facets(ids: list[int]) -> list[dict[str, list[str]]]:
+    """The facet values of sampled recommendations: {facet: [values]} per recommendation,
+    so that a combination of facets is one a person could click on its way to them (the
+    list offers only the values present in the current selection)."""
+    from nmirf.recommendations.models import (
+        Recommendation,
+        RecommendationTerm,
+        RecommendingState,
+    )
+
+    found: dict[int, dict[str, list[str]]] = {}
+    for row in Recommendation.objects.filter(id__in=ids).values(
+            "id", "review__mechanism__code", "review__state__iso3", "review_id",
+            "review__session", "position", "action_category"):
+        found[row["id"]] = {name: [str(row[field])] for name, field in (
+            ("mechanism", "review__mechanism__code"), ("state", "review__state__iso3"),
+            ("review", "review_id"), ("session", "review__session"),
+            ("position", "position"), ("action_category", "action_category"))
+            if row[field] not in (None, "")}
+    for rec, iso3 in RecommendingState.objects.filter(recommendation_id__in=ids).values_list(
+            "recommendation_id", "state__iso3"):
+        found[rec].setdefault("recommending", []).append(iso3)
+    for rec, term_id, taxonomy, code in RecommendationTerm.objects.filter(
+            recommendation_id__in=ids).values_list(
+            "recommendation_id", "term_id", "term__taxonomy__code", "term__code"):
+        if taxonomy in ("upr_info_issues", "uhri_themes"):
+            found[rec].setdefault("theme", []).append(str(term_id))
+        elif "affected" in taxonomy:
+            found[rec].setdefault("affected", []).append(str(term_id))
+        elif "sdg" in taxonomy and code:
+            found[rec].setdefault("sdg", []).append(str(code).split(".")[0])
+    return [facets for facets in found.values() if len(facets) >= 2]
+
+
 def _vocabulary(rng: random.Random):
     from nmirf.core.search import STOP_WORDS
     from nmirf.core.text import WORD
@@ -101,13 +137,14 @@ def _vocabulary(rng: random.Random):
             if len(a) >= 4 and len(b) >= 4 and a not in STOP_WORDS and b not in STOP_WORDS:
                 pairs.append(f"{a} {b}")
     sampled = len(ids[:SAMPLE]) or 1
+    picked = ids[:SAMPLE][::max(1, sampled // 3000)]
     common = sorted(w for w, n in df.items() if n >= sampled / 100)
     middling = sorted(w for w, n in df.items() if sampled / 2000 <= n < sampled / 100)
     rare = sorted(w for w, n in df.items() if n <= 2)
     rng.shuffle(pairs)
     return {"common": common, "middling": middling, "rare": rare,
             "phrases": sorted(set(pairs[:20_000])), "sampled": sampled, "distinct_words":
-            len(df)}
+            len(df), "records": _sampled_facets(picked)}
 
 
 class Queries:
@@ -142,6 +179,21 @@ class Queries:
         self.turn += 1
         return self._facet(name)
 
+    def _facets_of_one(self, count: int) -> list[str]:
+        """count facets of one sampled recommendation, the first one in rotation: a
+        combination that selects at least that recommendation."""
+        for _ in range(100):
+            record = self.rng.choice(self.vocab["records"])
+            first = self.facet_names[self.turn % len(self.facet_names)]
+            if first in record:
+                break
+        else:
+            first = self.rng.choice(sorted(record))
+        self.turn += 1
+        others = [name for name in sorted(record) if name != first]
+        names = [first, *self.rng.sample(others, min(count - 1, len(others)))]
+        return [f"{name}={self.rng.choice(record[name])}" for name in names]
+
     def _make(self, kind: str) -> str:
         r = self.rng
         if kind == "rare-word":
@@ -157,10 +209,9 @@ class Queries:
         if kind == "exclusion":
             return f"q={self._word('common')}+-{self._word('middling')}"
         if kind == "facets":
-            parts = {self._next_facet() for _ in range(r.randint(2, 3))}
-            return "&".join(sorted(parts))
+            return "&".join(sorted(self._facets_of_one(r.randint(2, 3))))
         if kind == "word+facet":
-            return f"q={self._word('middling')}&{self._next_facet()}"
+            return f"q={self._word('common')}&{self._next_facet()}"
         if kind == "no-query":
             sort = NO_QUERY_SORTS[self.turn % len(NO_QUERY_SORTS)]
             self.turn += 1
