@@ -160,13 +160,19 @@ def _pg_url(database: str) -> str:
     return f"{base}/{database}"
 
 
+def _pg_database(rows: int) -> str:
+    """nmirf_bench for the 250,000 rows, nmirf_bench_1000000 for another size: each size
+    keeps its own cached database."""
+    return common.PG_DATABASE if rows == ROWS else f"{common.PG_DATABASE}_{rows}"
+
+
 def build_postgres(rows: int, rebuild: bool) -> tuple[str, dict] | None:
     """The scratch PostgreSQL database, built if needed; None where PostgreSQL is absent."""
     if common.postgres_version() is None:
         return None
     import psycopg
 
-    database = common.PG_DATABASE
+    database = _pg_database(rows)
     if database in common.PG_FORBIDDEN:
         raise SystemExit(f"refusing to use the PostgreSQL database {database!r}")
     key = cache_key(rows)
@@ -198,10 +204,10 @@ def build_postgres(rows: int, rebuild: bool) -> tuple[str, dict] | None:
     return url, info
 
 
-def drop_postgres() -> None:
+def drop_postgres(rows: int = ROWS) -> None:
     import psycopg
 
-    database = common.PG_DATABASE
+    database = _pg_database(rows)
     if database in common.PG_FORBIDDEN:
         return
     with psycopg.connect(common.PG_ADMIN_URL, autocommit=True) as admin:
@@ -509,7 +515,7 @@ def run(quick: bool = False, rebuild: bool = False, rows: int = ROWS,
             data["build"] = info
             result["backends"]["PostgreSQL"] = data
             if drop_pg:
-                drop_postgres()
+                drop_postgres(rows)
     result["markdown"] = markdown(result)
     return result
 
