@@ -72,8 +72,10 @@ test: install
 test-postgres: install
 	bash scripts/pytest.sh
 
+# Every benchmark, figures to benchmarks/RESULTS.md; `make bench ARGS=--quick` for a fast
+# check, `ARGS="--only list"` for one (benchmarks/README.md).
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(ARGS)
 
 ci: test test-postgres
 

@@ -7,10 +7,11 @@ both sides), in the same run and interleaved so that a noisy neighbour hurts bot
   seeded beforehand (`nmirf migrate`, `nmirf seed`, not timed);
 - two baselines, benchmarks/baseline_import.py: a plain script that decodes the same
   files, parses them with the csv module and `executemany`s them in one transaction into
-  a recommendations table plus an issue link table, in a fresh SQLite file. With
-  --same-schema its recommendations table is equivalent to the product's (its columns and
-  constraints): the issue's "equivalent recommendations table", which the verdict uses.
-  Without, the table has the CSV's own columns: the stricter reading, reported beside it.
+  a recommendations table plus an issue link table, in a fresh SQLite file. Without
+  options the table has the CSV's own columns: the plain csv + `executemany` script the
+  core issue named, which the verdict uses (issue 7: import ≤ 4× it, whole commands).
+  With --same-schema its recommendations table has the product's columns and constraints;
+  that ratio is reported beside the verdict, never instead of it.
 
 Also measured, to say where the time goes: the fixed start-up cost of each side
 (`nmirf import upr-info` refusing a missing file: Django set-up and system checks; and
@@ -31,11 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from common import OUT, PYTHON, log, ms, summary  # noqa: E402
 
-TARGET_RATIO = 5.0
-# The baselines, by the table they write: "equivalent" has the product's recommendation
-# columns and constraints (the issue's "equivalent recommendations table", and the one the
-# verdict uses: see benchmarks/README.md); "csv-shaped" has the CSV's own columns.
-BASELINES = ("equivalent", "csv-shaped")
+TARGET_RATIO = 4.0  # issue 7, point 5: ≤ 4× the plain csv + executemany script
+# The baselines, by the table they write: "csv-shaped" has the CSV's own columns (the plain
+# script the core issue named, and the one the verdict uses); "equivalent" has the
+# product's recommendation columns and constraints (reported beside it).
+BASELINES = ("csv-shaped", "equivalent")
 SIDES = ("csv-shaped", "equivalent", "nmirf")
 EXPECTED_ROWS = 40_814
 WORK = OUT / "import"
@@ -203,7 +204,7 @@ def _ratio_line(against: dict) -> str:
 
 def markdown(r: dict) -> str:
     equivalent, csv_shaped = r["baselines"]["equivalent"], r["baselines"]["csv-shaped"]
-    ratio = equivalent["ratio_of_medians"]
+    ratio = csv_shaped["ratio_of_medians"]
     verdict = "meets" if ratio <= TARGET_RATIO else "misses"
     lines = [
         f"All {EXPECTED_ROWS:,} rows of the six shared UPR Info exports "
@@ -222,13 +223,13 @@ def markdown(r: dict) -> str:
           f"{r['baselines'][side]['wall']['max']:.2f} | "
           f"{r['baselines'][side]['cpu']['median']:.2f} |" for side in BASELINES),
         "",
-        f"**Ratio to the baseline with an equivalent recommendations table (median / "
-        f"median): {ratio:.1f}×** — the target is ≤ {TARGET_RATIO:.0f}×, so this run "
-        f"{verdict} it; {_ratio_line(equivalent)}.",
+        f"**Verdict — ratio to the plain csv + `executemany` script (CSV-shaped table; "
+        f"median / median): {ratio:.1f}×** — the target (issue 7) is ≤ {TARGET_RATIO:.0f}×, "
+        f"so this run **{verdict}** it; {_ratio_line(csv_shaped)}.",
         "",
-        f"Ratio to the baseline with a CSV-shaped table, the stricter reading: "
-        f"**{csv_shaped['ratio_of_medians']:.1f}×** median / median; "
-        f"{_ratio_line(csv_shaped)}. Why this one cannot be within 5×: see the floor below.",
+        f"Beside it, not instead: ratio to the baseline with an equivalent recommendations "
+        f"table: {equivalent['ratio_of_medians']:.1f}× median / median; "
+        f"{_ratio_line(equivalent)}.",
         "",
         "Fixed start-up cost included in the figures above (median of several runs): "
         f"`nmirf import upr-info` on a missing file (Django set-up, system checks, argument "

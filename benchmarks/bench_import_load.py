@@ -91,11 +91,25 @@ class Browser:
                 raise RuntimeError("the benchmark's coordinator could not log in")
 
 
-def _serve(env: dict, port: int, log: Path) -> subprocess.Popen:
+def _die_with_parent() -> None:
+    """In the server's process (Linux): get SIGTERM when the benchmark dies, even by
+    kill -9, so that no server outlives it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
+    except (OSError, AttributeError):
+        pass
+
+
+def _serve(env: dict, port: int, log: Path, argv: list[str] | None = None) -> subprocess.Popen:
+    """Start a server on 127.0.0.1:port (gunicorn by default, or argv) and wait until it
+    answers the login page."""
+    argv = argv or [str(common.VENV_BIN / "gunicorn"), "nmirf.wsgi:application", "--workers",
+                    str(WORKERS), "--bind", f"127.0.0.1:{port}", "--timeout", "60"]
     server = subprocess.Popen(
-        [str(common.VENV_BIN / "gunicorn"), "nmirf.wsgi:application", "--workers",
-         str(WORKERS), "--bind", f"127.0.0.1:{port}", "--timeout", "60"],
-        env=env, cwd=common.REPO, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+        argv, env=env, cwd=common.REPO, stdout=log.with_suffix(".out").open("w"),
+        stderr=log.open("w"), preexec_fn=_die_with_parent)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:

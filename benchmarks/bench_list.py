@@ -1,52 +1,73 @@
-"""List benchmark: the faceted recommendations list with a full-text query, on 250,000
-recommendations, on SQLite and on PostgreSQL.
+"""List benchmark: fresh list pages through the production server, at 1, 8 and 32
+concurrent clients, on 250,000 recommendations (or --rows N), on SQLite and PostgreSQL,
+with the bare SQL of each query as the floor.
 
-Build (cached): synth.py resamples the real UPR Info rows into UPR Info-format CSV files
-(real texts moved to other reviews of the real session 1–50 schedule), and the real
-importer loads them (`nmirf import upr-info FILE`, one command per 50,000-row file) into a
-migrated and seeded database:
-- SQLite: benchmarks/out/list/<key>/nmirf.sqlite3, left as the importer leaves it;
+Build (cached): synth.py recombines the real UPR Info texts into UPR recommendations (UPR
+Info's format) and treaty-body recommendations (the import template: themes, affected
+persons, SDGs), and the real importers load them (`nmirf import upr-info|template FILE`,
+one command per 50,000-row file) into a migrated and seeded database:
+- SQLite: benchmarks/out/list/db-<key>/nmirf.sqlite3, left as the importer leaves it;
 - PostgreSQL (where it answers): a scratch database (`nmirf_bench`, created on the
   `postgres` database, never `test`), then VACUUM ANALYZE — the state autovacuum reaches
   on its own minutes after a large import. Its key is kept as the database's comment.
-<key> hashes synth.py, the size, the seed, the migrations and settings.py, so a re-run reuses the
-databases until one of those changes or --rebuild is given.
+<key> hashes synth.py, the size, the seed, the migrations and settings.py, so a re-run
+reuses the databases until one of those changes or --rebuild is given.
 
-Measure (one subprocess per backend, DATABASE_URL set before django.setup()): Django's
-test Client, logged in as a user with the "coordinator" role, requests /recommendations/
-with five representative queries. After a warm-up, each query is requested N times
-(round-robin, so that background noise spreads over all of them); the time is the
-server's: from the request entering Django's handler to the full response. The SQL queries
-of one more request per query are captured (CaptureQueriesContext) for their count and
-time.
+Measure (one subprocess per backend, DATABASE_URL set before django.setup()):
+1. list_queries.py reads the vocabulary and the facet values of that database and draws
+   distinct queries of eleven kinds; no query string is ever requested twice in a run.
+2. The product is served as in production: `nmirf serve --no-worker` (gunicorn with
+   nmirf/operations/gunicorn_config.py: its workers and threads), on 127.0.0.1 and a free
+   port. A coordinator logs in over HTTP once; every client sends that session's cookie.
+3. Warm-up: a few requests of queries drawn only for it (never measured, never reused),
+   so that each server process has loaded its code and built what it keeps in memory —
+   what a deployed server has done before its first visitor. Reported apart.
+4. For 1, 8 and 32 clients (threads, each with its own keep-alive HTTP connection): a
+   batch of fresh queries, every kind in equal number and shuffled, requested without
+   pause; each request's wall time is the client's (loopback included). p50/p95/p99 per
+   kind (1 client) and overall, and requests per second (requests / wall time of the
+   batch).
+5. The floor: after the server stopped, the same process runs, for every query measured,
+   the bare SQL the page needs at the least — the ids of the page's 25 rows (filters,
+   order, LIMIT/OFFSET of the page, compiled from RecommendationFilter) and the count of
+   matches — straight on a database cursor (execute + fetch). The ratio page / floor is
+   given per kind.
 
     python benchmarks/bench_list.py [--quick] [--rebuild] [--rows N] [--backend sqlite|postgresql]
 """
 
 import argparse
 import hashlib
+import http.client
 import json
 import os
 import re
 import shutil
+import statistics
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_import_load  # noqa: E402
 import common  # noqa: E402
 import synth  # noqa: E402
 from common import OUT, PYTHON, REPO, log, ms  # noqa: E402
 
 ROWS = 250_000
-TARGET_P95_MS = 100.0
 SESSIONS_CSV = (REPO / ".." / "shared" / "data" / "reference" / "upr_sessions.csv").resolve()
-BENCH_USER = "bench-coordinator"
-MIN_REQUESTS = 5  # timed requests per query, at the least
-THEME_NAME = "Right to education"
-THEME_TAXONOMY = "upr_info_issues"
-
+USER, PASSWORD = "bench-list-coordinator", "bench-list-passphrase-2026"
+CLIENTS = (1, 8, 32)
+PAGE_SIZE = 25
+# Targets of issue 7, point 2.
+TARGET_P95_MS = {250_000: 100.0, 1_000_000: 250.0}
+TARGET_FLOOR_RATIO = 2.0
+TARGET_RPS_8 = 60.0
+MEASURE_TIMEOUT = 3600  # seconds: the measuring subprocess is killed past this
+LEVEL_BUDGET = 240.0  # seconds per client level at the most; the n column says if cut
 
 # -- build -------------------------------------------------------------------------------
 
@@ -69,15 +90,16 @@ def cache_key(rows: int) -> str:
     return digest.hexdigest()[:16]
 
 
-def _csv_files(rows: int) -> list[Path]:
+def _csv_files(rows: int) -> list[tuple[str, Path]]:
+    """[(importer, CSV file)] of the synthetic data, generated once per data key."""
     folder = OUT / "list" / f"csv-{data_key(rows)}"
-    done = folder / "done"
+    done = folder / "done.json"
     if done.exists():
-        return sorted(folder.glob("upr_info_synthetic_*.csv"))
-    log(f"list: generating {rows:,} resampled UPR Info rows…")
+        return [(importer, folder / name) for importer, name in json.loads(done.read_text())]
+    log(f"list: generating {rows:,} recombined recommendations…")
     shutil.rmtree(folder, ignore_errors=True)
     files = synth.generate(common.upr_info_files(), SESSIONS_CSV, folder, rows)
-    done.write_text("ok\n")
+    done.write_text(json.dumps([(importer, path.name) for importer, path in files]))
     return files
 
 
@@ -96,8 +118,8 @@ def _import_all(url: str, files: list[Path]) -> list[dict]:
     common.nmirf(["migrate", "--no-input"], url)
     common.nmirf(["seed"], url)
     steps = []
-    for path in files:
-        timed = common.nmirf(["import", "upr-info", path], url)
+    for importer, path in files:
+        timed = common.nmirf(["import", importer, path], url)
         steps.append({"file": path.name, "seconds": round(timed.wall, 2),
                       "message": timed.stdout.strip().splitlines()[-1]})
         log(f"list: imported {path.name} in {timed.wall:.1f} s: {steps[-1]['message']}")
@@ -112,7 +134,9 @@ def build_sqlite(rows: int, rebuild: bool) -> tuple[Path, dict]:
     if db.exists() and info_path.exists() and not rebuild:
         log(f"list: reusing the SQLite database {db.relative_to(REPO)}")
         return db, json.loads(info_path.read_text())
-    _prune(keep={f"db-{key}", f"csv-{data_key(rows)}"})
+    # The 250,000 and the 1,000,000 caches are both kept (run.py measures both).
+    _prune(keep={"serve"} | {name for size in {rows, ROWS, 1_000_000}
+                             for name in (f"db-{cache_key(size)}", f"csv-{data_key(size)}")})
     key_dir.mkdir(parents=True, exist_ok=True)
     files = _csv_files(rows)
     building = key_dir / "building.sqlite3"
@@ -136,13 +160,19 @@ def _pg_url(database: str) -> str:
     return f"{base}/{database}"
 
 
+def _pg_database(rows: int) -> str:
+    """nmirf_bench for the 250,000 rows, nmirf_bench_1000000 for another size: each size
+    keeps its own cached database."""
+    return common.PG_DATABASE if rows == ROWS else f"{common.PG_DATABASE}_{rows}"
+
+
 def build_postgres(rows: int, rebuild: bool) -> tuple[str, dict] | None:
     """The scratch PostgreSQL database, built if needed; None where PostgreSQL is absent."""
     if common.postgres_version() is None:
         return None
     import psycopg
 
-    database = common.PG_DATABASE
+    database = _pg_database(rows)
     if database in common.PG_FORBIDDEN:
         raise SystemExit(f"refusing to use the PostgreSQL database {database!r}")
     key = cache_key(rows)
@@ -174,10 +204,10 @@ def build_postgres(rows: int, rebuild: bool) -> tuple[str, dict] | None:
     return url, info
 
 
-def drop_postgres() -> None:
+def drop_postgres(rows: int = ROWS) -> None:
     import psycopg
 
-    database = common.PG_DATABASE
+    database = _pg_database(rows)
     if database in common.PG_FORBIDDEN:
         return
     with psycopg.connect(common.PG_ADMIN_URL, autocommit=True) as admin:
@@ -185,125 +215,276 @@ def drop_postgres() -> None:
     log(f"list: dropped the PostgreSQL database {database}")
 
 
+
 # -- measure (runs in its own process, one per backend) ----------------------------------
 
-def measure(database_url: str, requests: int, warmup: int, budget: float) -> dict:
+class Client(threading.Thread):
+    """One visitor: requests its share of the queries over one keep-alive connection."""
+
+    def __init__(self, port: int, cookie: str, work: list, lock: threading.Lock,
+                 samples: list, deadline: float):
+        super().__init__(daemon=True)
+        self.port, self.cookie, self.work, self.lock = port, cookie, work, lock
+        self.samples, self.deadline = samples, deadline
+        self.conn = None
+
+    def _get(self, path: str) -> tuple[int, int]:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            self.conn.request("GET", path, headers={"Cookie": self.cookie})
+            response = self.conn.getresponse()
+            body = response.read()
+            return response.status, len(body)
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = None
+            return 0, 0
+
+    def run(self) -> None:
+        while time.monotonic() < self.deadline:
+            with self.lock:
+                if not self.work:
+                    break
+                kind, query = self.work.pop()
+            start = time.perf_counter()
+            status, size = self._get(f"/recommendations/?{query}")
+            self.samples.append({"kind": kind, "query": query, "status": status,
+                                 "seconds": time.perf_counter() - start, "bytes": size})
+        if self.conn is not None:
+            self.conn.close()
+
+
+def _run_level(port: int, cookie: str, items: list, clients: int, budget: float) -> dict:
+    work = list(reversed(items))
+    samples: list = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + budget
+    threads = [Client(port, cookie, work, lock, samples, deadline) for _ in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=budget + 120)
+    wall = time.perf_counter() - start
+    return {"clients": clients, "wall": wall, "samples": samples, "planned": len(items)}
+
+
+def _login(port: int) -> str:
+    """Log in once over HTTP as the benchmark's coordinator; the session cookie."""
+    browser = bench_import_load.Browser(f"http://127.0.0.1:{port}")
+    _login_with(browser)
+    jar = next(h.cookiejar for h in browser.opener.handlers if hasattr(h, "cookiejar"))
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _login_with(browser) -> None:
+    import urllib.parse
+
+    _status, page = browser.get("/accounts/login/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": token.decode(), "username": USER,
+                                   "password": PASSWORD}).encode()
+    with browser.opener.open(browser.base + "/accounts/login/", data=data, timeout=30) as reply:
+        if "/accounts/login/" in reply.url:
+            raise RuntimeError("the benchmark's coordinator could not log in")
+
+
+def _floor_sql(query: str):
+    """(page ids SQL, params, count SQL, params, offset) of a list query: the least the
+    database must answer for the page — its 25 ids in order, and how many match."""
+    from django.http import QueryDict
+
+    from nmirf.recommendations.filters import RecommendationFilter
+
+    data = QueryDict(query)
+    filterset = RecommendationFilter(data)
+    try:
+        page = max(1, int(data.get("page") or 1))
+    except ValueError:
+        page = 1
+    offset = (page - 1) * PAGE_SIZE
+    ordered = filterset.qs.values_list("pk", flat=True)[offset:offset + PAGE_SIZE]
+    page_sql, page_params = ordered.query.sql_with_params()
+    inner_sql, inner_params = filterset.filtered().values("pk").query.sql_with_params()
+    count_sql = f"SELECT COUNT(*) FROM ({inner_sql}) AS matches"
+    return page_sql, page_params, count_sql, inner_params, offset
+
+
+def _time_floor(query: str) -> dict:
+    from django.db import connection
+
+    page_sql, page_params, count_sql, count_params, _offset = _floor_sql(query)
+    with connection.cursor() as cursor:
+        start = time.perf_counter()
+        cursor.execute(count_sql, count_params)
+        matches = cursor.fetchone()[0]
+        cursor.execute(page_sql, page_params)
+        cursor.fetchall()
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "matches": matches}
+
+
+STEPS = {
+    "index": "build the in-memory registry index (first request of a process)",
+    "search": "full-text search: SQL + ranking (cached_matches)",
+    "selection": "filters: selection mask (selection_base, search excluded)",
+    "facets": "facet counts (compute_facets)",
+    "ordering": "order the selection (RegistryIndex.ordered)",
+    "rows": "read the page's 25 rows (RecommendationsInOrder)",
+    "rest": "the rest: middleware, session, view, template rendering",
+}
+
+
+def breakdown(items: list) -> dict:
+    """Where a page's time goes: the list view run in this process (Django's test Client,
+    no server) with timers around its steps, over queries drawn for it alone. Median
+    seconds per step and kind; "index" is the one-off build, before the first query."""
+    from django.test import Client as TestClient
+
+    from nmirf.accounts.models import User
+    from nmirf.recommendations import facets, listing, registry_index
+
+    spent: dict[str, float] = {}
+    stack: list[str] = []
+
+    def timed(name, function):
+        """Time a step exclusive of the timed steps it calls (search within selection)."""
+        def wrapper(*args, **kwargs):
+            stack.append(name)
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - start
+                stack.pop()
+                spent[name] = spent.get(name, 0.0) + elapsed
+                if stack:
+                    spent[stack[-1]] = spent.get(stack[-1], 0.0) - elapsed
+        return wrapper
+
+    search = timed("search", registry_index.cached_matches)
+    listing.cached_matches = facets.cached_matches = search
+    listing.selection_base = timed("selection", facets.selection_base)
+    listing.compute_facets = timed("facets", facets.compute_facets)
+    registry_index.RegistryIndex.ordered = timed("ordering",
+                                                 registry_index.RegistryIndex.ordered)
+    listing.RecommendationsInOrder.__getitem__ = timed(
+        "rows", listing.RecommendationsInOrder.__getitem__)
+    start = time.perf_counter()
+    registry_index.current_index()
+    index_seconds = time.perf_counter() - start
+    client = TestClient(HTTP_HOST="127.0.0.1")  # ALLOWED_HOSTS as served
+    client.force_login(User.objects.get(username=USER))
+    per_kind: dict[str, list[dict]] = {}
+    client.get(f"/recommendations/?{items[0][1]}")  # templates loaded: not counted
+    for kind, query in items[1:]:
+        spent.clear()
+        start = time.perf_counter()
+        response = client.get(f"/recommendations/?{query}")
+        total = time.perf_counter() - start
+        if response.status_code != 200:
+            continue
+        steps = dict(spent)
+        steps["rest"] = total - sum(steps.values())
+        steps["total"] = total
+        per_kind.setdefault(kind, []).append(steps)
+    medians = {kind: {name: statistics.median(r.get(name, 0.0) for r in rows)
+                      for name in [*STEPS, "total"] if name != "index"}
+               for kind, rows in per_kind.items()}
+    return {"index_seconds": index_seconds, "per_kind": medians,
+            "n": {kind: len(rows) for kind, rows in per_kind.items()}}
+
+
+def measure(database_url: str, per_kind: dict, budget: float) -> dict:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nmirf.settings")
+    work_dir = OUT / "list" / "serve"
+    work_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("NMIRF_DATA_DIR", str(OUT / "var"))
+    os.environ.setdefault("STATIC_ROOT", str(OUT / "static"))
     sys.path.insert(0, str(REPO))
     import django
 
     django.setup()
+    import list_queries
+    from django.conf import settings
     from django.db import connection
-    from django.db.models import Count
-    from django.http import QueryDict
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import Resolver404, resolve
 
     from nmirf.accounts.models import Role, User
-    from nmirf.recommendations.filters import RecommendationFilter
-    from nmirf.recommendations.models import Recommendation, Term
-
-    try:
-        resolve("/recommendations/")
-    except Resolver404:
-        return {"error": "the list view /recommendations/ does not exist yet"}
+    from nmirf.recommendations.models import Recommendation
 
     total = Recommendation.objects.count()
-    user, _ = User.objects.get_or_create(username=BENCH_USER,
-                                         defaults={"role": Role.COORDINATOR})
-    if user.role != Role.COORDINATOR:
+    user = User.objects.filter(username=USER).first()
+    if user is None:
+        User.objects.create_user(USER, password=PASSWORD, role=Role.COORDINATOR)
+    else:
         user.role = Role.COORDINATOR
-        user.save(update_fields=["role"])
-    client = Client()
-    client.force_login(user)
+        user.set_password(PASSWORD)
+        user.save()
+    log(f"list: drawing queries from {total:,} recommendations…")
+    queries = list_queries.Queries()
+    batches = {clients: queries.batch(per_kind[clients]) for clients in CLIENTS}
+    warmup = queries.batch(1)
+    in_process = queries.batch(3 if per_kind[1] < 10 else 6)  # the first is a warm-up
+    connection.close()  # the server's processes open their own
 
-    # The state under review with the most "death penalty" recommendations in the synthetic
-    # data, and the UPR Info issue "Right to education".
-    state = (Recommendation.objects.filter(search_text__contains="death penalty")
-             .values("review__state__iso3").annotate(n=Count("id")).order_by("-n")
-             .values_list("review__state__iso3", flat=True).first()) or "USA"
-    theme = Term.objects.filter(taxonomy__code=THEME_TAXONOMY, name=THEME_NAME).first()
-    queries = [
-        ("q=torture", "a common word"),
-        ("q=women+rights&position=supported", "two words and a position facet"),
-        (f"q=%22death+penalty%22&state={state}", f"a phrase and a state under review ({state})"),
-        (f"q=education&theme={theme.pk if theme else 0}",
-         f"a word and a theme (UPR Info issue “{THEME_NAME}”)"),
-        ("q=children&sort=newest&page=3", "a common word, newest first, page 3"),
-    ]
+    port = bench_import_load._free_port()
+    env = dict(os.environ)
+    server_log = work_dir / f"server-{connection.vendor}.log"
+    argv = [str(common.NMIRF), "serve", "--no-worker", "--host", "127.0.0.1", "--port",
+            str(port)]
+    log(f"list: serving on 127.0.0.1:{port} ({' '.join(argv[1:])})…")
+    server = bench_import_load._serve(env, port, server_log, argv)
+    levels = {}
+    try:
+        cookie = _login(port)
+        warm = _run_level(port, cookie, warmup, 8, budget)
+        for clients in CLIENTS:
+            log(f"list: {len(batches[clients])} fresh queries at {clients} client(s)…")
+            levels[clients] = _run_level(port, cookie, batches[clients], clients, budget)
+    finally:
+        server.terminate()  # the master stops its workers
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+    server_line = next((line for line in server_log.with_suffix(".out").read_text()
+                        .splitlines() if "gunicorn" in line), "")
 
-    def get(query: str):
-        response = client.get(f"/recommendations/?{query}")
-        if response.status_code != 200:
-            raise RuntimeError(f"/recommendations/?{query} answered {response.status_code}")
-        return response
-
-    # The very first request of the process pays for whatever the product builds or loads
-    # lazily (templates, caches, in-memory indexes): reported apart, not in the p50/p95.
-    start = time.perf_counter()
-    get(queries[0][0])
-    cold = time.perf_counter() - start
-    first: dict[str, float] = {}
-    for query, _label in queries:
-        for _ in range(warmup):
-            start = time.perf_counter()
-            get(query)
-            elapsed = time.perf_counter() - start
-            first.setdefault(query, elapsed)
-            if elapsed > budget / MIN_REQUESTS:
-                break  # far over the target: one warm-up is enough
-    # Round-robin, so that background noise spreads over every query. A query that is far
-    # over the target stops once it has MIN_REQUESTS samples and has used its time budget,
-    # so that a slow page cannot hold the benchmark for an hour; its n says so.
-    times: dict[str, list[float]] = {query: [] for query, _label in queries}
-    for _ in range(requests):
-        for query, _label in queries:
-            spent = times[query]
-            if len(spent) >= MIN_REQUESTS and sum(spent) > budget:
-                continue
-            start = time.perf_counter()
-            get(query)
-            spent.append(time.perf_counter() - start)
-
-    results = []
-    for query, label in queries:
-        with CaptureQueriesContext(connection) as captured:
-            response = get(query)
-        sql = sorted(((float(q["time"]), q["sql"]) for q in captured.captured_queries),
-                     reverse=True)
-        filterset = RecommendationFilter(QueryDict(query))
-        results.append({
-            "query": query,
-            "label": label,
-            "matches": filterset.filtered().count(),
-            "times": times[query],
-            "summary": common.summary(times[query]),
-            "first_warmup": first.get(query),
-            "sql_count": len(captured.captured_queries),
-            "sql_seconds": sum(t for t, _ in sql),
-            "slowest_sql": [{"seconds": t, "sql": s[:5000]} for t, s in sql[:3]],
-            "all_sql": [{"seconds": float(q["time"]), "sql": q["sql"][:300]}
-                        for q in captured.captured_queries],
-            "bytes": len(response.content),
-        })
-    return {"vendor": connection.vendor, "recommendations": total, "queries": results,
-            "cold_first_request": cold,
-            "requests": requests, "warmup": warmup, "budget": budget}
+    log("list: timing the steps of the page in-process…")
+    steps = breakdown(in_process)
+    log("list: timing the bare SQL of every query measured…")
+    for level in levels.values():
+        for sample in level["samples"]:
+            sample.update({f"floor_{k}": v for k, v in _time_floor(sample["query"]).items()})
+    return {"vendor": connection.vendor, "recommendations": total,
+            "vocabulary": queries.describe(), "server": server_line,
+            "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE"),
+            "warmup": [s["seconds"] for s in warm["samples"]],
+            "levels": {str(k): v for k, v in levels.items()}, "budget": budget,
+            "breakdown": steps}
 
 
-def _measure_in_subprocess(url: str, requests: int, warmup: int, budget: float) -> dict:
-    out = common.timed_run(
-        [PYTHON, Path(__file__), "measure", "--database-url", url, "--requests", requests,
-         "--warmup", warmup, "--budget", budget],
-        env=common.nmirf_env(url),
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
+def _measure_in_subprocess(url: str, per_kind: dict, budget: float) -> dict:
+    env = common.nmirf_env(url)
+    proc = subprocess.run(
+        [str(PYTHON), str(Path(__file__)), "measure", "--database-url", url,
+         "--per-kind", json.dumps({str(k): v for k, v in per_kind.items()}),
+         "--budget", str(budget)],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=MEASURE_TIMEOUT)
+    sys.stderr.write(proc.stderr[-3000:])
+    if proc.returncode != 0:
+        raise RuntimeError(f"measuring failed: {proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 # -- the benchmark -----------------------------------------------------------------------
+
+def per_kind_counts(quick: bool) -> dict:
+    """Fresh queries per kind at each client level (eleven kinds)."""
+    return {1: 4, 8: 3, 32: 3} if quick else {1: 20, 8: 20, 32: 20}
+
 
 def run(quick: bool = False, rebuild: bool = False, rows: int = ROWS,
         backends: tuple[str, ...] = ("sqlite", "postgresql"), drop_pg: bool = False) -> dict:
@@ -311,12 +492,13 @@ def run(quick: bool = False, rebuild: bool = False, rows: int = ROWS,
         line = common.skip_line("List benchmark")
         log(line)
         return {"skipped": line, "markdown": f"_{line}_\n"}
-    requests, warmup, budget = (10, 2, 20.0) if quick else (30, 3, 60.0)
-    result: dict = {"rows": rows, "backends": {}}
+    per_kind = per_kind_counts(quick)
+    budget = 60.0 if quick else LEVEL_BUDGET
+    result: dict = {"rows": rows, "backends": {}, "per_kind": per_kind}
     if "sqlite" in backends:
         db, info = build_sqlite(rows, rebuild)
         log("list: measuring on SQLite…")
-        data = _measure_in_subprocess(common.sqlite_url(db), requests, warmup, budget)
+        data = _measure_in_subprocess(common.sqlite_url(db), per_kind, budget)
         data["build"] = info
         result["backends"]["SQLite"] = data
     if "postgresql" in backends:
@@ -329,80 +511,182 @@ def run(quick: bool = False, rebuild: bool = False, rows: int = ROWS,
         else:
             url, info = built
             log("list: measuring on PostgreSQL…")
-            data = _measure_in_subprocess(url, requests, warmup, budget)
+            data = _measure_in_subprocess(url, per_kind, budget)
             data["build"] = info
             result["backends"]["PostgreSQL"] = data
             if drop_pg:
-                drop_postgres()
+                drop_postgres(rows)
     result["markdown"] = markdown(result)
     return result
 
 
-def _abbreviate(sql: str, limit: int = 1500) -> str:
-    """A statement for the reader: the long column list cut to its first columns, so that
-    FROM, WHERE and ORDER BY show."""
-    match = re.match(r"SELECT (.*?) FROM ", sql, re.S)
-    if match and len(match.group(1)) > 200:
-        columns = match.group(1)
-        sql = f"SELECT {columns[:160].rsplit(',', 1)[0]}, … FROM " + sql[match.end():]
-    return sql if len(sql) <= limit else sql[:limit] + " …"
+def _pct(values: list[float], pct: float) -> float:
+    return common.percentile(values, pct) if values else float("nan")
+
+
+def _ok(samples: list) -> list:
+    return [s for s in samples if s["status"] == 200]
+
+
+def level_summary(level: dict) -> dict:
+    ok = _ok(level["samples"])
+    times = [s["seconds"] for s in ok]
+    return {"clients": level["clients"], "planned": level["planned"], "n": len(times),
+            "errors": len(level["samples"]) - len(ok),
+            "rps": len(level["samples"]) / level["wall"] if level["wall"] else 0.0,
+            "p50": _pct(times, 50), "p95": _pct(times, 95), "p99": _pct(times, 99)}
+
+
+def kind_summary(samples: list) -> dict:
+    ok = _ok(samples)
+    times = [s["seconds"] for s in ok]
+    floors = [s["floor_seconds"] for s in ok if "floor_seconds" in s]
+    ratios = [s["seconds"] / s["floor_seconds"] for s in ok
+              if s.get("floor_seconds", 0) > 0]
+    matches = sorted(s.get("floor_matches", 0) for s in ok)
+    return {"n": len(times), "errors": len(samples) - len(ok),
+            "p50": _pct(times, 50), "p95": _pct(times, 95), "p99": _pct(times, 99),
+            "floor_p50": _pct(floors, 50), "floor_p95": _pct(floors, 95),
+            "ratio_median": _pct(ratios, 50),
+            "ratio_p95": (_pct(times, 95) / _pct(floors, 95)) if floors else float("nan"),
+            "matches_median": matches[len(matches) // 2] if matches else 0}
+
+
+def _by_kind(samples: list) -> dict:
+    grouped: dict[str, list] = {}
+    for sample in samples:
+        grouped.setdefault(sample["kind"], []).append(sample)
+    return grouped
 
 
 def markdown(result: dict) -> str:
-    lines = []
+    import list_queries
+
+    rows = result["rows"]
+    target = TARGET_P95_MS.get(rows, TARGET_P95_MS[250_000] if rows < 1_000_000
+                               else TARGET_P95_MS[1_000_000])
+    lines = [
+        f"Fresh list pages on {rows:,} synthetic recommendations, through the production "
+        "server over HTTP. Every request is a query string not requested before in the run "
+        f"({', '.join(f'{n} per kind at {c} client(s)' for c, n in result['per_kind'].items())}"
+        "; eleven kinds, shuffled); a warm-up of other queries runs first (reported apart). "
+        "Times are the client's wall clock per request (loopback included); p95/p99 are "
+        "nearest-rank. The floor is the bare SQL of the same query (count of matches + the "
+        "page's 25 ids, in the page's order), run on a cursor in the same run after the "
+        "server stopped; page / floor is the median of per-request ratios, and p95 of the "
+        "page over p95 of the floor.",
+        "",
+        "| kind | what |",
+        "|---|---|",
+        *(f"| {k} | {v} |" for k, v in list_queries.KINDS.items()),
+        "",
+    ]
+    verdicts = []
     for backend, data in result["backends"].items():
         lines.append(f"#### {backend}")
         lines.append("")
-        if "skipped" in data or "error" in data:
-            lines.append(f"_{data.get('skipped') or data.get('error')}_")
-            lines.append("")
+        if "skipped" in data:
+            lines += [f"_{data['skipped']}_", ""]
             continue
-        build = data["build"]
+        build = data.get("build", {})
+        vocab = data["vocabulary"]
         lines.append(
-            f"{data['recommendations']:,} recommendations (built in {build['seconds']:.0f} s "
-            f"by {len(build['imports'])} `nmirf import upr-info` commands; cache key "
-            f"`{build['key']}`). {data['requests']} timed requests per query (n) after "
-            f"{data['warmup']} warm-up requests each; a query far over the target stops "
-            f"after {MIN_REQUESTS} once it has used {data['budget']:.0f} s. The five "
-            "50,000-row imports that built it took "
-            + ", ".join(f"{step['seconds']:.1f}" for step in build["imports"]) + " s."
-        )
+            f"{data['recommendations']:,} recommendations (built in {build.get('seconds', '?')}"
+            f" s by {len(build.get('imports', []))} import commands; cache key "
+            f"`{build.get('key', '?')}`). Import times of the files that built it: "
+            + ", ".join(f"{s['seconds']} s" for s in build.get("imports", [])) + ". "
+            f"Vocabulary of a {vocab['sampled_texts']:,}-text sample: "
+            f"{vocab['distinct_words']:,} distinct words ({vocab['common']:,} common, "
+            f"{vocab['middling']:,} middling, {vocab['rare']:,} rare); facet values drawn "
+            "from: " + ", ".join(f"{k} {v:,}" for k, v in vocab["facets"].items())
+            + f"; taxonomies present: {', '.join(vocab['taxonomies'])}. "
+            f"Server: {data.get('server') or '`nmirf serve --no-worker`'}; "
+            f"CONN_MAX_AGE {data.get('conn_max_age')}.")
         lines.append("")
-        lines.append("| query | what | matches | n | p50 (ms) | p95 (ms) | min (ms) | "
-                     "SQL queries | SQL time (ms) |")
-        lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-        worst = 0.0
-        for q in data["queries"]:
-            s = q["summary"]
-            worst = max(worst, s["p95"] * 1000)
+        warm = data.get("warmup") or []
+        if warm:
+            lines.append(f"Warm-up ({len(warm)} other queries, 8 clients, not counted): "
+                         f"slowest {ms(max(warm))} ms, median {ms(sorted(warm)[len(warm)//2])}"
+                         " ms.")
+            lines.append("")
+        levels = data["levels"]
+        lines += ["| clients | requests | errors | requests/s | p50 (ms) | p95 (ms) | "
+                  "p99 (ms) |", "|---:|---:|---:|---:|---:|---:|---:|"]
+        summaries = {}
+        for clients, level in levels.items():
+            s = summaries[clients] = level_summary(level)
+            cut = f" (of {s['planned']}; time budget)" if s["n"] + s["errors"] < s["planned"] \
+                else ""
+            lines.append(f"| {clients} | {s['n']}{cut} | {s['errors']} | {s['rps']:.1f} | "
+                         f"{ms(s['p50'])} | {ms(s['p95'])} | {ms(s['p99'])} |")
+        lines.append("")
+        one = _by_kind(levels["1"]["samples"])
+        others = {c: _by_kind(levels[c]["samples"]) for c in levels if c != "1"}
+        head = ("| kind (1 client) | n | matches (median) | p50 (ms) | p95 (ms) | p99 (ms) | "
+                "floor p50 (ms) | floor p95 (ms) | page/floor (median) | p95/floor p95 | "
+                + " | ".join(f"p95 at {c} (ms)" for c in others) + " |")
+        lines += [head, "|---" + "|---:" * (9 + len(others)) + "|"]
+        worst_p95, worst_ratio, over = 0.0, 0.0, []
+        for kind in list_queries.KINDS:
+            s = kind_summary(one.get(kind, []))
+            extra = " | ".join(ms(kind_summary(o.get(kind, []))["p95"]) for o in others.values())
             lines.append(
-                f"| `?{q['query']}` | {q['label']} | {q['matches']:,} | {s['n']} | "
-                f"{ms(s['median'])} | "
-                f"{ms(s['p95'])} | {ms(s['min'])} | {q['sql_count']} | "
-                f"{ms(q['sql_seconds'])} |"
-            )
-        verdict = "meets" if worst <= TARGET_P95_MS else "misses"
+                f"| {kind} | {s['n']} | {s['matches_median']:,} | {ms(s['p50'])} | "
+                f"{ms(s['p95'])} | {ms(s['p99'])} | {ms(s['floor_p50'])} | "
+                f"{ms(s['floor_p95'])} | {s['ratio_median']:.1f}× | {s['ratio_p95']:.1f}× | "
+                f"{extra} |")
+            if s["n"]:
+                worst_p95 = max(worst_p95, s["p95"] * 1000)
+                ratio = max(s["ratio_median"], s["ratio_p95"])
+                worst_ratio = max(worst_ratio, ratio)
+                if s["p95"] * 1000 > target:
+                    over.append(kind)
         lines.append("")
-        first_query = data["queries"][0]["query"]
-        lines.append(f"The first request after the process started (`?{first_query}`, cold: "
-                     f"templates, lazily built caches) took "
-                     f"{ms(data['cold_first_request'])} ms; it is not in the figures above.")
-        lines.append("")
-        lines.append(f"Worst p95: **{worst:.0f} ms** — the target is ≤ {TARGET_P95_MS:.0f} ms, "
-                     f"so {backend} {verdict} it. SQL time is that of the one captured "
-                     "request per query (Django's own timing around each statement).")
-        lines.append("")
-        slow = max(data["queries"], key=lambda q: q["summary"]["median"])
-        if slow["slowest_sql"]:
-            top = slow["slowest_sql"][0]
-            lines.append(f"Slowest statement of the slowest query (`?{slow['query']}`), "
-                         f"{ms(top['seconds'])} ms:")
-            lines.append("")
-            lines.append("```sql")
-            lines.append(_abbreviate(top["sql"]))
-            lines.append("```")
-            lines.append("")
+        p95_verdict = "met" if worst_p95 <= target else "missed"
+        ratio_verdict = "met" if worst_ratio <= TARGET_FLOOR_RATIO else "missed"
+        rps8 = summaries.get("8", {}).get("rps", 0.0)
+        verdicts.append(
+            f"- {backend}, {rows:,} rows: p95 ≤ {target:.0f} ms for every kind at one client "
+            f"— **{p95_verdict}** (worst {worst_p95:.0f} ms"
+            + (f"; over: {', '.join(over)}" if over else "") + ").")
+        verdicts.append(
+            f"- {backend}, {rows:,} rows: page ≤ {TARGET_FLOOR_RATIO:.0f}× the bare statement "
+            f"for every kind — **{ratio_verdict}** (worst {worst_ratio:.1f}×, the larger of "
+            "the median per-request ratio and p95/p95).")
+        if rows == ROWS:
+            rps_verdict = "met" if rps8 >= TARGET_RPS_8 else "missed"
+            verdicts.append(f"- {backend}, {rows:,} rows: ≥ {TARGET_RPS_8:.0f} requests/s at "
+                            f"8 clients — **{rps_verdict}** ({rps8:.1f}/s).")
+        lines += _breakdown_lines(data.get("breakdown"))
+    lines += ["Targets (issue 7, point 2):", "", *verdicts, ""]
     return "\n".join(lines) + "\n"
+
+
+def _breakdown_lines(found: dict | None) -> list[str]:
+    if not found or not found.get("n"):
+        return []
+    import list_queries
+
+    names = [name for name in STEPS if name != "index"]
+    lines = [
+        "Where the time goes — the list view run in the measuring process (Django's test "
+        "Client, no server, one request at a time), timers around its steps, over fresh "
+        f"queries drawn for it alone (median ms per kind; n = {max(found['n'].values())} "
+        "per kind). Building the in-memory registry index, which each server process does "
+        f"before its first page and again after any change, took "
+        f"**{ms(found['index_seconds'])} ms** here.",
+        "",
+        "| kind | " + " | ".join(STEPS[n].split(":")[0].split(" (")[0] for n in names)
+        + " | total |",
+        "|---" + "|---:" * (len(names) + 1) + "|",
+    ]
+    for kind in list_queries.KINDS:
+        row = found["per_kind"].get(kind)
+        if row:
+            lines.append(f"| {kind} | " + " | ".join(ms(row[n]) for n in names)
+                         + f" | {ms(row['total'])} |")
+    lines += ["", "Steps: " + "; ".join(f"{n} — {STEPS[n]}" for n in names) + ".", ""]
+    return lines
 
 
 def main() -> int:
@@ -410,11 +694,8 @@ def main() -> int:
     sub = parser.add_subparsers(dest="command")
     m = sub.add_parser("measure", help="(internal) measure one backend, print JSON")
     m.add_argument("--database-url", required=True)
-    m.add_argument("--requests", type=int, default=30)
-    m.add_argument("--warmup", type=int, default=3)
-    m.add_argument("--budget", type=float, default=60.0,
-                   help="seconds of timed requests per query after which a query that is "
-                        "far over the target stops (at least 5 requests)")
+    m.add_argument("--per-kind", required=True, help="JSON {clients: queries per kind}")
+    m.add_argument("--budget", type=float, default=LEVEL_BUDGET)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--rows", type=int, default=ROWS)
@@ -423,12 +704,13 @@ def main() -> int:
                         help="drop the scratch PostgreSQL database afterwards")
     args = parser.parse_args()
     if args.command == "measure":
-        print(json.dumps(measure(args.database_url, args.requests, args.warmup,
-                                args.budget)))
+        per_kind = {int(k): v for k, v in json.loads(args.per_kind).items()}
+        print(json.dumps(measure(args.database_url, per_kind, args.budget), default=str))
         return 0
     result = run(quick=args.quick, rebuild=args.rebuild, rows=args.rows,
                  backends=tuple(args.backend or ("sqlite", "postgresql")),
                  drop_pg=args.drop_postgres)
+    (OUT / f"results-list-{args.rows}.json").write_text(json.dumps(result, default=str))
     print(result["markdown"])
     return 0
 
