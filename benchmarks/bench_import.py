@@ -4,7 +4,7 @@ Measured, as whole commands in subprocesses (wall clock, interpreter start-up in
 both sides), in the same run and interleaved so that a noisy neighbour hurts both alike:
 
 - product: `nmirf import upr-info FILE...` into a copy of a database that was migrated and
-  seeded beforehand (`nmirf migrate`, `nmirf seed`, not timed);
+  seeded beforehand (`nmirf migrate`, which loads the reference data; not timed);
 - two baselines, benchmarks/baseline_import.py: a plain script that decodes the same
   files, parses them with the csv module and `executemany`s them in one transaction into
   a recommendations table plus an issue link table, in a fresh SQLite file. Without
@@ -50,8 +50,7 @@ def _template() -> Path:
         Path(f"{template}{suffix}").unlink(missing_ok=True)
     url = common.sqlite_url(template)
     log("import: migrating and seeding a template database (not timed)…")
-    common.nmirf(["migrate", "--no-input"], url)
-    common.nmirf(["seed"], url)
+    common.nmirf(["migrate", "--no-input"], url)  # loads the reference data (0006)
     common.checkpoint(template)
     return template
 

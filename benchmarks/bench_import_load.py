@@ -1,10 +1,10 @@
 """The list page while a 40,814-row import runs, served as in production.
 
-The app is served by gunicorn (WORKERS sync workers) on a fresh migrated and seeded copy of
-the database (SQLite file; PostgreSQL database BENCH_PG_DATABASE + "_load" where PostgreSQL
-answers). A coordinator logs in over HTTP. Then, from CLIENTS threads, fresh list pages
-(every request a query not asked before: two search words and a page) are requested
-without pause:
+The app is served as in production (`nmirf serve --no-worker`: gunicorn with
+nmirf/operations/gunicorn_config.py) on a fresh migrated and seeded copy of the database
+(SQLite file; PostgreSQL database BENCH_PG_DATABASE + "_load" where PostgreSQL answers).
+A coordinator logs in over HTTP. Then, from CLIENTS threads, fresh list pages (every
+request a query not asked before: two search words and a page) are requested without pause:
 
 - idle: for IDLE_SECONDS before the import, for comparison;
 - during: while `nmirf import upr-info` of the six shared UPR Info exports runs (reading,
@@ -21,26 +21,19 @@ p95 under 500 ms during the import.
 """
 
 import argparse
-import http.cookiejar
 import itertools
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 
-WORKERS = 4
 CLIENTS = 3
 IDLE_SECONDS = 10
 AFTER_SECONDS = 5
@@ -53,12 +46,6 @@ WORDS = ["torture", "women", "children", "education", "migrants", "police", "pri
 TARGET_P95 = 0.5
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _queries():
     """Fresh list pages: every (word pair, page) once."""
     for page in itertools.count(1):
@@ -66,71 +53,12 @@ def _queries():
             yield f"q={first}+{second}&page={page}"
 
 
-class Browser:
-    """A logged-in visitor over HTTP (cookies, the CSRF token of the login form)."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        try:
-            with self.opener.open(self.base + path, timeout=30) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
-
-    def login(self) -> None:
-        status, page = self.get("/accounts/login/")
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token.decode(),
-                                       "username": USER, "password": PASSWORD}).encode()
-        with self.opener.open(self.base + "/accounts/login/", data=data, timeout=30) as reply:
-            if "/accounts/login/" in reply.url:
-                raise RuntimeError("the benchmark's coordinator could not log in")
-
-
-def _die_with_parent() -> None:
-    """In the server's process (Linux): get SIGTERM when the benchmark dies, even by
-    kill -9, so that no server outlives it."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
-    except (OSError, AttributeError):
-        pass
-
-
-def _serve(env: dict, port: int, log: Path, argv: list[str] | None = None) -> subprocess.Popen:
-    """Start a server on 127.0.0.1:port (gunicorn by default, or argv) and wait until it
-    answers the login page."""
-    argv = argv or [str(common.VENV_BIN / "gunicorn"), "nmirf.wsgi:application", "--workers",
-                    str(WORKERS), "--bind", f"127.0.0.1:{port}", "--timeout", "60"]
-    server = subprocess.Popen(
-        argv, env=env, cwd=common.REPO, stdout=log.with_suffix(".out").open("w"),
-        stderr=log.open("w"), preexec_fn=_die_with_parent)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5):
-                return server
-        except OSError:  # refused, reset or timed out: not ready yet
-            if server.poll() is not None:
-                raise RuntimeError(
-                    f"gunicorn did not start: {log.read_text()[-2000:]}") from None
-            time.sleep(0.3)
-    server.terminate()  # the master stops its workers
-    server.wait(timeout=30)
-    raise RuntimeError("gunicorn did not answer within 120 s")
-
-
 def _load(base: str, queries, stop: threading.Event, phase: list, samples: list,
           lock: threading.Lock) -> None:
-    browser = Browser(base)
+    browser = common.Browser(base)
     for attempt in range(3):
         try:
-            browser.login()
+            browser.login(USER, PASSWORD)
             break
         except OSError:
             if attempt == 2:
@@ -158,8 +86,8 @@ def measure(database_url: str, env_extra: dict, quick: bool) -> dict:
                       "from nmirf.accounts.models import User; "
                       f"User.objects.create_user({USER!r}, password={PASSWORD!r}, "
                       "role='coordinator')"], env=env)
-    port = _free_port()
-    server = _serve(env, port, work / "gunicorn.log")
+    port = common.free_port()
+    server = common.serve(env, port, work / "server.log")
     base = f"http://127.0.0.1:{port}"
     samples: list = []
     phase = ["warm-up"]
@@ -184,12 +112,11 @@ def measure(database_url: str, env_extra: dict, quick: bool) -> dict:
         stop.set()
         for client in clients:
             client.join(timeout=60)
-        server.terminate()
-        server.wait(timeout=30)
+        common.stop_server(server)
     if importer.returncode != 0:
         raise RuntimeError(f"the import failed: {importer.stderr[-2000:]}")
     result = {"import_seconds": import_seconds, "import_output": importer.stdout.strip(),
-              "workers": WORKERS, "clients": CLIENTS, "phases": {}}
+              "clients": CLIENTS, "phases": {}}
     for name in ("idle", "during", "after"):
         times = [seconds for when, seconds, _ in samples if when == name]
         errors = sum(1 for when, _, status in samples if when == name and status != 200)
@@ -233,7 +160,8 @@ def run(quick: bool = False) -> dict:
 
 def markdown(results: dict) -> str:
     lines = [
-        f"gunicorn with {WORKERS} sync workers serving a fresh migrated+seeded copy; "
+        "The production server (`nmirf serve --no-worker`: gunicorn with the product's "
+        "configuration) serving a fresh migrated+seeded copy; "
         f"{CLIENTS} client threads logged in as a coordinator request fresh list pages "
         "(`/recommendations/?q=WORD+WORD&page=N`, never the same query twice) without pause, "
         "before, during and just after `nmirf import upr-info` of the six shared UPR Info "

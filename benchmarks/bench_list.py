@@ -41,7 +41,6 @@ import hashlib
 import http.client
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -52,7 +51,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_import_load  # noqa: E402
 import common  # noqa: E402
 import synth  # noqa: E402
 from common import OUT, PYTHON, REPO, log, ms  # noqa: E402
@@ -115,8 +113,7 @@ def _prune(keep: set[str]) -> None:
 
 
 def _import_all(url: str, files: list[Path]) -> list[dict]:
-    common.nmirf(["migrate", "--no-input"], url)
-    common.nmirf(["seed"], url)
+    common.nmirf(["migrate", "--no-input"], url)  # loads the reference data (0006)
     steps = []
     for importer, path in files:
         timed = common.nmirf(["import", importer, path], url)
@@ -272,22 +269,9 @@ def _run_level(port: int, cookie: str, items: list, clients: int, budget: float)
 
 def _login(port: int) -> str:
     """Log in once over HTTP as the benchmark's coordinator; the session cookie."""
-    browser = bench_import_load.Browser(f"http://127.0.0.1:{port}")
-    _login_with(browser)
-    jar = next(h.cookiejar for h in browser.opener.handlers if hasattr(h, "cookiejar"))
-    return "; ".join(f"{c.name}={c.value}" for c in jar)
-
-
-def _login_with(browser) -> None:
-    import urllib.parse
-
-    _status, page = browser.get("/accounts/login/")
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"csrfmiddlewaretoken": token.decode(), "username": USER,
-                                   "password": PASSWORD}).encode()
-    with browser.opener.open(browser.base + "/accounts/login/", data=data, timeout=30) as reply:
-        if "/accounts/login/" in reply.url:
-            raise RuntimeError("the benchmark's coordinator could not log in")
+    browser = common.Browser(f"http://127.0.0.1:{port}")
+    browser.login(USER, PASSWORD)
+    return browser.cookie_header()
 
 
 def _floor_sql(query: str):
@@ -429,13 +413,9 @@ def measure(database_url: str, per_kind: dict, budget: float) -> dict:
     in_process = queries.batch(3 if per_kind[1] < 10 else 6)  # the first is a warm-up
     connection.close()  # the server's processes open their own
 
-    port = bench_import_load._free_port()
-    env = dict(os.environ)
+    port = common.free_port()
     server_log = work_dir / f"server-{connection.vendor}.log"
-    argv = [str(common.NMIRF), "serve", "--no-worker", "--host", "127.0.0.1", "--port",
-            str(port)]
-    log(f"list: serving on 127.0.0.1:{port} ({' '.join(argv[1:])})…")
-    server = bench_import_load._serve(env, port, server_log, argv)
+    server = common.serve(dict(os.environ), port, server_log)
     levels = {}
     try:
         cookie = _login(port)
@@ -444,12 +424,7 @@ def measure(database_url: str, per_kind: dict, budget: float) -> dict:
             log(f"list: {len(batches[clients])} fresh queries at {clients} client(s)…")
             levels[clients] = _run_level(port, cookie, batches[clients], clients, budget)
     finally:
-        server.terminate()  # the master stops its workers
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=30)
+        common.stop_server(server)
     server_line = next((line for line in server_log.with_suffix(".out").read_text()
                         .splitlines() if "gunicorn" in line), "")
 

@@ -8,15 +8,21 @@ independent of the settings of any one database.
 """
 
 import datetime
+import http.cookiejar
 import os
 import platform
+import re
 import resource
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
@@ -130,6 +136,85 @@ def checkpoint(path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
+
+
+# -- the production server, over HTTP ----------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Browser:
+    """A visitor over HTTP (cookies, the CSRF token of the login form)."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            with self.opener.open(self.base + path, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def login(self, username: str, password: str) -> None:
+        _status, page = self.get("/accounts/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token.decode(),
+                                       "username": username, "password": password}).encode()
+        with self.opener.open(self.base + "/accounts/login/", data=data, timeout=30) as reply:
+            if "/accounts/login/" in reply.url:
+                raise RuntimeError("the benchmark's coordinator could not log in")
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+def _die_with_parent() -> None:
+    """In the server's process (Linux): get SIGTERM when the benchmark dies, even by
+    kill -9, so that no server outlives it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
+    except (OSError, AttributeError):
+        pass
+
+
+def serve(env: dict, port: int, log_file: Path) -> subprocess.Popen:
+    """Serve the product as in production (`nmirf serve --no-worker`: gunicorn with
+    nmirf/operations/gunicorn_config.py) on 127.0.0.1:port; return once it answers the
+    login page. Its stderr goes to log_file, its stdout beside it (.out)."""
+    argv = [str(NMIRF), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)]
+    log(f"serving on 127.0.0.1:{port} ({' '.join(argv[1:])})…")
+    server = subprocess.Popen(
+        argv, env=env, cwd=REPO, stdout=log_file.with_suffix(".out").open("w"),
+        stderr=log_file.open("w"), preexec_fn=_die_with_parent)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5):
+                return server
+        except OSError:  # refused, reset or timed out: not ready yet
+            if server.poll() is not None:
+                raise RuntimeError(
+                    f"the server did not start: {log_file.read_text()[-2000:]}") from None
+            time.sleep(0.3)
+    stop_server(server)
+    raise RuntimeError("the server did not answer within 120 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()  # the master stops its workers
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=30)
 
 
 # -- the machine -------------------------------------------------------------------------

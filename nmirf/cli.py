@@ -20,14 +20,9 @@ def load_settings():
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
 
-    from nmirf.environment import ConfigurationError
-
     try:
         settings.DATABASES  # noqa: B018 - importing the settings module checks it
-    except ConfigurationError as error:
-        print(f"nmirf: configuration refused: {error}", file=sys.stderr)
-        raise SystemExit(EX_CONFIG) from None
-    except ImproperlyConfigured as error:
+    except ImproperlyConfigured as error:  # ConfigurationError (nmirf.environment) included
         print(f"nmirf: configuration refused: {error}", file=sys.stderr)
         raise SystemExit(EX_CONFIG) from None
     return settings

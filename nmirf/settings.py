@@ -197,6 +197,11 @@ TIME_ZONE = ENV.matching("TIME_ZONE", "UTC", r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]
 USE_I18N = True
 USE_TZ = True
 
+# ── Serving ─────────────────────────────────────────────────────────────────────────────
+# Where `nmirf serve` listens unless told otherwise (--host, --port).
+NMIRF_HOST = ENV.text("NMIRF_HOST", "127.0.0.1")
+NMIRF_PORT = ENV.integer("NMIRF_PORT", 8000, minimum=1, maximum=65535)
+
 # ── Static and uploaded files ────────────────────────────────────────────────────────────
 # `nmirf collectstatic` copies static files to STATIC_ROOT under names that carry a hash of
 # their content, compressed (gzip); WhiteNoise serves those with a one-year, immutable

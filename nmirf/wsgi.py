@@ -8,14 +8,13 @@ load" and stops instead of restarting its workers forever.
 import os
 import sys
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
-
-from nmirf.environment import ConfigurationError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nmirf.settings")
 
 try:
     application = get_wsgi_application()
-except ConfigurationError as error:
+except ImproperlyConfigured as error:  # ConfigurationError included, as in nmirf.cli
     print(f"nmirf: configuration refused: {error}", file=sys.stderr, flush=True)
     raise SystemExit(4) from None

@@ -60,15 +60,20 @@ def _logged_out(sender, request, user, **kwargs):
         audit.record(Action.LOGOUT, actor=user, target=user, request=request)
 
 
-def _login_failed(sender, credentials, request=None, **kwargs):
+def account_target(username: str | None, missing: str | None = None) -> dict:
+    """audit.record()'s target for an account known by its user name: the account where it
+    exists, else `missing` (the name by default) as text, e.g. a name nobody has."""
     from .models import User
 
-    username = (credentials or {}).get("username") or ""
     user = User.objects.filter(username=username).first() if username else None
+    return {"target": user, "target_repr": None if user else (missing or username)}
+
+
+def _login_failed(sender, credentials, request=None, **kwargs):
+    username = (credentials or {}).get("username") or ""
     locked = bool(getattr(request, "axes_locked_out", False))
-    audit.record(Action.LOGIN_FAILED, actor_username=username, target=user,
-                 target_repr=None if user else username, after={"locked": locked},
-                 request=request)
+    audit.record(Action.LOGIN_FAILED, actor_username=username, **account_target(username),
+                 after={"locked": locked}, request=request)
 
 
 def _device_deleted(sender, instance, **kwargs):

@@ -10,12 +10,15 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.utils import timezone
 
 from nmirf import audit
 from nmirf.audit.models import Action
+
+from .auditing import account_target
 
 
 def account_limit() -> int:
@@ -48,6 +51,14 @@ def _failures(attempts) -> int:
 
 def is_account_locked(username: str) -> bool:
     return _failures(AccessAttempt.objects.filter(username=username)) >= account_limit()
+
+
+def account_failures(username):
+    """An account's recent failures as an expression, to annotate a list of accounts in one
+    query (`username` is OuterRef("username")); locked when it reaches account_limit()."""
+    totals = (_recent(AccessAttempt.objects.filter(username=username)).order_by()
+              .values("username").annotate(total=Sum("failures_since_start")).values("total"))
+    return Coalesce(Subquery(totals), 0)
 
 
 def is_address_locked(ip_address: str) -> bool:
@@ -83,13 +94,9 @@ class LockoutHandler(AxesDatabaseHandler):
 
 
 def _record_lockout(request, credentials) -> None:
-    from .models import User
-
     username = (credentials or {}).get("username") or ""
-    user = User.objects.filter(username=username).first() if username else None
     by = "account" if username and is_account_locked(username) else "address"
-    audit.record(Action.LOCKOUT, actor_username=username, target=user,
-                 target_repr=None if user else username,
+    audit.record(Action.LOCKOUT, actor_username=username, **account_target(username),
                  after={"locked": by, "address": request.axes_ip_address,
                         "minutes": lockout_minutes() or None},
                  request=request)
@@ -112,12 +119,8 @@ def unlock(*, username: str | None = None, ip_address: str | None = None, actor=
     here, so that each leaves an audit event."""
     if not username and not ip_address:
         raise ValueError("Say which account or which address to unlock.")
-    from .models import User
-
     count = AxesProxyHandler.reset_attempts(username=username, ip_address=ip_address)
-    user = User.objects.filter(username=username).first() if username else None
-    audit.record(Action.UNLOCK, actor=actor, target=user,
-                 target_repr=None if user else (username or ip_address),
+    audit.record(Action.UNLOCK, actor=actor, **account_target(username, username or ip_address),
                  after={"username": username, "address": ip_address, "cleared": count},
                  request=request)
     return count

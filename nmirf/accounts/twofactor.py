@@ -21,8 +21,13 @@ def role_requires_2fa(user) -> bool:
     return user.role in roles or (user.is_superuser and "administrator" in roles)
 
 
+def authenticators(user):
+    """The confirmed authenticators of `user` (a user, or OuterRef("pk") in a subquery)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True)
+
+
 def has_2fa(user) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return authenticators(user).exists()
 
 
 # Whether the person had an authenticator when the session began, kept in the session so

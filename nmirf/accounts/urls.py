@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -13,13 +14,13 @@ urlpatterns = [
     path("two-factor/recovery-codes/", views.RecoveryCodesView.as_view(), name="recovery_codes"),
     path("two-factor/turn-off/", views.DisableView.as_view(), name="disable_2fa"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/changed/", views.PasswordChangeDoneView.as_view(),
+    path("password/changed/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
-    path("password/reset/sent/", views.PasswordResetDoneView.as_view(),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(),
          name="password_reset_done"),
     path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
-    path("password/reset/done/", views.PasswordResetCompleteView.as_view(),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),
 ]

@@ -126,10 +126,10 @@ class EnrolView(View):
                               {"codes": codes, "next": _next_url(request, "accounts:account")})
             form.add_error("code", _("This code is not right. Check that the time on your "
                                      "phone is correct and type the code it shows now."))
-        return self._page(request, form)
+        return self._page(request, form, device)
 
-    def _page(self, request, form):
-        device = twofactor.start_enrolment(request.user)
+    def _page(self, request, form, device=None):
+        device = device or twofactor.start_enrolment(request.user)
         return render(request, self.template_name, {
             "form": form,
             "qr_svg": twofactor.qr_svg(device),
@@ -176,17 +176,13 @@ class DisableView(View):
         form = PasswordConfirmForm(request.user, request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
-        twofactor.turn_off(request.user)  # audited by accounts.signals, wherever it happens
+        twofactor.turn_off(request.user)  # audited by accounts.auditing, wherever it happens
         messages.success(request, _("Two-factor authentication is off."))
         return redirect("accounts:account")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:password_change_done")
-
-
-class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
-    pass
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -202,14 +198,6 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-class PasswordResetDoneView(auth_views.PasswordResetDoneView):
-    pass
-
-
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = ResetSetPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
-
-
-class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
-    pass

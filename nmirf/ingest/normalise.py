@@ -71,14 +71,14 @@ def integer_range(model, name: str) -> tuple[int, int]:
 # the model, so that the database never refuses a row with an error a person cannot read
 # (and never truncates one silently into another's key).
 MAX_KEY = max_length(Recommendation, "external_key")  # and SourceRecord.key
-LIMITS = {  # SourceRow field: (model, column)
-    "paragraph": (Recommendation, "paragraph"),
-    "document_symbol": (Document, "symbol"),
-    "review_label": (Review, "label"),
-    "language": (Recommendation, "language"),
+# SourceRow field: (its name in messages, as the template names it; its column's length),
+# read from the models once.
+LIMITS = {
+    "paragraph": ("paragraph", max_length(Recommendation, "paragraph")),
+    "document_symbol": ("document_symbol", max_length(Document, "symbol")),
+    "review_label": ("review", max_length(Review, "label")),
+    "language": ("language", max_length(Recommendation, "language")),
 }
-# The names of the fields in messages, where they differ (as the template names them).
-_FIELD_NAMES = {"review_label": "review"}
 MAX_TERM = max_length(Term, "code")  # a new term of an open taxonomy is coded by its name
 MAX_SESSION = integer_range(Review, "session")[1]
 MAX_CYCLE = integer_range(Review, "cycle")[1]
@@ -213,10 +213,8 @@ class Normaliser:
                                                   "character"), value=_shown(row.key)),
                              "external_id"))
         text = row.text.strip()
-        for name, (model, column) in LIMITS.items():
+        for name, (label, limit) in LIMITS.items():
             value = getattr(row, name) or ""
-            label = _FIELD_NAMES.get(name, name)
-            limit = max_length(model, column)
             if len(value) > limit:
                 problems.append((Message(gettext_noop("%(field)s %(value)s is longer than the "
                                                       "%(limit)s characters it may have"),

@@ -20,8 +20,6 @@ from . import liveness, uploads
 from .busy import is_locked
 from .models import ImportRun
 from .pipeline import ImportFailed, InputFile, run_import
-from .progress import progress_of  # noqa: F401  (the run pages read it from here)
-from .uploads import upload_dir  # noqa: F401
 
 logger = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -58,20 +59,23 @@ def _enqueue(request, form) -> ImportRun:
 
 @login_required
 def run_detail(request, pk: int):
-    run = get_object_or_404(ImportRun.objects.select_related("created_by"), pk=pk)
+    run = get_object_or_404(ImportRun.objects.select_related("created_by", "retry_of"), pk=pk)
     if not permissions.can_view_import_run(request.user, run):
         raise PermissionDenied
     if run.status == ImportRun.Status.RUNNING and liveness.reap_abandoned():
         run.refresh_from_db()
-    errors = Paginator(run.errors.all(), 100).get_page(request.GET.get("page"))
-    context = {"run": run, "errors": errors, "progress": _progress(run),
-               "can_retry": permissions.can_import(request.user) and run.is_retryable}
+    context = {"run": run, "progress": _progress(run)}
     if request.htmx and request.GET.get("fragment") == "progress":
+        # Polled every second while the run goes on: the progress bar alone, no errors.
         response = render(request, "ingest/_progress.html", context)
         if run.is_finished:
             # Reload the whole page once the run ends, to show its counts and errors.
             response["HX-Refresh"] = "true"
         return response
+    # Read once, for both is_retryable and the page's "Retried as".
+    prefetch_related_objects([run], "retries")
+    context["errors"] = Paginator(run.errors.all(), 100).get_page(request.GET.get("page"))
+    context["can_retry"] = permissions.can_import(request.user) and run.is_retryable
     return render(request, "ingest/run_detail.html", context)
 
 

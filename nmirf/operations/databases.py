@@ -63,16 +63,21 @@ def rows_beyond_migrate(alias: str = "default") -> list[str]:
     return sorted(found)
 
 
+def _by_app(migrations) -> dict[str, list[str]]:
+    """(app, name) pairs as the manifest keeps them: {app: [name, …]}, sorted."""
+    state: dict[str, list[str]] = {}
+    for app, name in sorted(migrations):
+        state.setdefault(app, []).append(name)
+    return state
+
+
 def applied_migrations(alias: str = "default") -> dict[str, list[str]]:
     from django.db.migrations.recorder import MigrationRecorder
 
     recorder = MigrationRecorder(connections[alias])
     if not recorder.has_table():
         return {}
-    state: dict[str, list[str]] = {}
-    for app, name in sorted(recorder.applied_migrations()):
-        state.setdefault(app, []).append(name)
-    return state
+    return _by_app(recorder.applied_migrations())
 
 
 class SqliteDatabase:
@@ -109,10 +114,7 @@ class SqliteDatabase:
                 rows = copy.execute("SELECT app, name FROM django_migrations").fetchall()
             except sqlite3.DatabaseError:
                 return {}
-        state: dict[str, list[str]] = {}
-        for app, name in sorted(rows):
-            state.setdefault(app, []).append(name)
-        return state
+        return _by_app(rows)
 
     def check(self, dump: Path) -> None:
         try:
@@ -204,19 +206,14 @@ class PostgresDatabase:
         """DROP statements for everything in the current schema that no extension owns."""
         not_extension = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} "
                          "AND d.deptype = 'e')")
-        queries = [
-            "SELECT format('DROP TABLE IF EXISTS %I.%I CASCADE', n.nspname, c.relname) "
+        relations = [
+            f"SELECT format('DROP {kind} IF EXISTS %I.%I CASCADE', n.nspname, c.relname) "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND "
-            + not_extension.format(oid="c.oid"),
-            "SELECT format('DROP VIEW IF EXISTS %I.%I CASCADE', n.nspname, c.relname) "
-            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind = 'v' AND "
-            + not_extension.format(oid="c.oid"),
-            "SELECT format('DROP SEQUENCE IF EXISTS %I.%I CASCADE', n.nspname, c.relname) "
-            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind = 'S' AND "
-            + not_extension.format(oid="c.oid"),
+            f"WHERE n.nspname = current_schema() AND c.relkind IN ({relkinds}) AND "
+            + not_extension.format(oid="c.oid")
+            for kind, relkinds in (("TABLE", "'r', 'p'"), ("VIEW", "'v'"), ("SEQUENCE", "'S'"))
+        ]
+        queries = relations + [
             "SELECT format('DROP FUNCTION IF EXISTS %s CASCADE', p.oid::regprocedure) "
             "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             "WHERE n.nspname = current_schema() AND p.prokind = 'f' AND "

@@ -20,7 +20,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from nmirf.operations.heartbeat import worker_status
+from nmirf.operations.heartbeat import NOT_SEEN, worker_status
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def cache_worker_status() -> dict:
         return worker_status()
     except Exception:
         logger.exception("health check: the cache holding the worker's heartbeat failed")
-        return {"seen_recently": False, "last_seen_seconds_ago": None}
+        return dict(NOT_SEEN)
 
 
 @never_cache

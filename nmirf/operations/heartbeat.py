@@ -27,6 +27,8 @@ BEAT_SECONDS = 15
 STALE_SECONDS = 60
 # The last beat is kept a week, so /health/ can say how long ago a stopped worker was seen.
 KEEP_SECONDS = 7 * 24 * 3600
+# What /health/ says of a worker never heard from (or whose beat cannot be read).
+NOT_SEEN = {"seen_recently": False, "last_seen_seconds_ago": None}
 
 
 def beat(worker_id: str) -> None:
@@ -43,7 +45,7 @@ def worker_status(now: float | None = None) -> dict:
     """What /health/ says about the worker: seen recently or not, and how long ago."""
     last = last_beat()
     if last is None:
-        return {"seen_recently": False, "last_seen_seconds_ago": None}
+        return dict(NOT_SEEN)
     age = max(0.0, (time.time() if now is None else now) - float(last["at"]))
     return {"seen_recently": age <= STALE_SECONDS, "last_seen_seconds_ago": round(age)}
 

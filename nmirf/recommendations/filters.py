@@ -26,6 +26,7 @@ filter is then ignored; unknown ids simply match nothing (no look-up queries).
 """
 
 import re
+from functools import cached_property
 
 import django_filters
 from django import forms
@@ -332,10 +333,11 @@ class RecommendationFilter(django_filters.FilterSet):
     def query(self) -> str:
         return (self.value("q") or "").strip()
 
-    @property
+    @cached_property
     def search_problem(self) -> str | None:
         """Why the search given is answered with no results (too long, or only words as
-        common as "the"), for the page to say; None otherwise."""
+        common as "the"), for the page to say; None otherwise. Read by every facet's
+        queryset and the page: parsed once."""
         if not self.is_bound:
             return None
         return fts.query_problem(str(self.data.get("q") or ""))

@@ -80,10 +80,11 @@ class _Seeder:
         known |= {field.name for field in model._meta.concrete_fields}
         return model(**{key: value for key, value in values.items() if key in known})
 
-    def create_missing(self, name: str, key: str, rows: list[dict]) -> int:
-        """Insert the rows whose `key` value is not in the table yet; return how many."""
-        existing = set(self.objects(name).values_list(key, flat=True))
-        missing = [self.build(name, **row) for row in rows if row[key] not in existing]
+    def create_missing(self, name: str, key: str, rows: list[dict], **scope) -> int:
+        """Insert the rows whose `key` value is not in the table yet (among the rows of
+        `scope`, whose values each new row gets too); return how many."""
+        existing = set(self.objects(name).filter(**scope).values_list(key, flat=True))
+        missing = [self.build(name, **scope, **row) for row in rows if row[key] not in existing]
         self.objects(name).bulk_create(missing)
         return len(missing)
 
@@ -157,15 +158,8 @@ class _Seeder:
         taxonomies = dict(self.objects("Taxonomy").values_list("code", "pk"))
 
         def terms(taxonomy_code: str, rows: list[dict]) -> int:
-            taxonomy_id = taxonomies[taxonomy_code]
-            existing = set(
-                self.objects("Term").filter(taxonomy_id=taxonomy_id)
-                .values_list("code", flat=True)
-            )
-            missing = [self.build("Term", taxonomy_id=taxonomy_id, **row)
-                       for row in rows if row["code"] not in existing]
-            self.objects("Term").bulk_create(missing)
-            return len(missing)
+            return self.create_missing("Term", "code", rows,
+                                       taxonomy_id=taxonomies[taxonomy_code])
 
         created += terms("upr_info_issues", [
             {"code": row["name"], "name": row["name"], "sort": sort}

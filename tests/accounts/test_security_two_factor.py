@@ -42,6 +42,16 @@ def enrolled(user):
     return device, codes
 
 
+def verified_client(user):
+    """A client signed in as `user` (enrolled) who has given the code; returns it and the
+    recovery codes."""
+    device, codes = enrolled(user)
+    client = Client()
+    sign_in(client, user.username)
+    client.post(VERIFY, {"code": totp_code(device)})
+    return client, codes
+
+
 def enrol_in_the_browser(client):
     client.get(ENROL)
     device = TOTPDevice.objects.get(confirmed=False)
@@ -194,10 +204,7 @@ def test_the_verify_page_does_not_send_elsewhere(observer):
 
 
 def test_a_person_turns_two_factor_off_with_the_password(observer):
-    device, _ = enrolled(observer)
-    client = Client()
-    sign_in(client, observer.username)
-    client.post(VERIFY, {"code": totp_code(device)})
+    client, _ = verified_client(observer)
     page = client.get(reverse("accounts:disable_2fa"))
     assert page.status_code == 200
     wrong = client.post(reverse("accounts:disable_2fa"), {"password": "not-it"})
@@ -209,10 +216,7 @@ def test_a_person_turns_two_factor_off_with_the_password(observer):
 
 
 def test_a_required_role_cannot_turn_two_factor_off(required, coordinator):
-    device, _ = enrolled(coordinator)
-    client = Client()
-    sign_in(client, coordinator.username)
-    client.post(VERIFY, {"code": totp_code(device)})
+    client, _ = verified_client(coordinator)
     response = client.post(reverse("accounts:disable_2fa"), {"password": "a-long-test-password"})
     assert response.url == ACCOUNT
     assert TOTPDevice.objects.filter(user=coordinator).exists()
@@ -220,10 +224,7 @@ def test_a_required_role_cannot_turn_two_factor_off(required, coordinator):
 
 
 def test_new_recovery_codes_replace_the_old(observer):
-    device, old = enrolled(observer)
-    client = Client()
-    sign_in(client, observer.username)
-    client.post(VERIFY, {"code": totp_code(device)})
+    client, old = verified_client(observer)
     response = client.post(reverse("accounts:recovery_codes"))
     assert response.status_code == 200
     assert not StaticToken.objects.filter(token__in=old).exists()

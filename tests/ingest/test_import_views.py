@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from nmirf.ingest.models import ImportRun
-from nmirf.ingest.tasks import upload_dir
+from nmirf.ingest.uploads import upload_dir
 from nmirf.recommendations.models import Recommendation
 from tests.conftest import registry_snapshot
 

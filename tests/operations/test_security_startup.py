@@ -52,6 +52,7 @@ def test_it_refuses_to_start_without_a_real_key_and_hosts(tmp_path, overrides, s
     ("NMIRF_HOME_STATE", "Slovenia", "ISO 3166-1 alpha-3"),
     ("LOG_LEVEL", "loud", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
     ("LOG_FORMAT", "xml", "one of json, text"),
+    ("NMIRF_PORT", "abc", "expected a whole number (at least 1, at most 65535)"),
     ("DATABASE_URL", "mysqlx://nobody@nowhere/db", "DATABASE_URL"),
 ])
 def test_a_malformed_setting_is_refused_not_guessed(tmp_path, name, value, says):

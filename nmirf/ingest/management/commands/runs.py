@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from nmirf.core.text import for_terminal
 from nmirf.ingest import liveness, uploads
-from nmirf.ingest.models import ImportRun
+from nmirf.ingest.models import RETRYABLE, ImportRun
 
 RECENT = 20
 
@@ -81,7 +81,6 @@ class Command(BaseCommand):
 
 def _status(run: ImportRun) -> str:
     status = run.status
-    if run.status == ImportRun.Status.FAILED and run.failure in (
-            ImportRun.Failure.INTERRUPTED, ImportRun.Failure.BUSY, ImportRun.Failure.ERROR):
+    if run.status == ImportRun.Status.FAILED and run.failure in RETRYABLE:
         status = f"failed ({run.failure})"
     return f"{status} (dry run)" if run.dry_run else status

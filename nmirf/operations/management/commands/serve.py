@@ -22,8 +22,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from nmirf.cli import EX_CONFIG
+
 GUNICORN_CONFIG = "python:nmirf.operations.gunicorn_config"
-EX_CONFIG = 78
 
 
 def _die_with_parent() -> None:
@@ -49,10 +50,10 @@ class Command(BaseCommand):
     requires_system_checks = []  # run below, after the refusals that say more
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default=os.environ.get("NMIRF_HOST", "127.0.0.1"),
+        parser.add_argument("--host", default=settings.NMIRF_HOST,
                             help="address to listen on (default 127.0.0.1, or $NMIRF_HOST; "
                                  "0.0.0.0 for every interface)")
-        parser.add_argument("--port", type=int, default=int(os.environ.get("NMIRF_PORT", 8000)),
+        parser.add_argument("--port", type=int, default=settings.NMIRF_PORT,
                             help="port to listen on (default 8000, or $NMIRF_PORT)")
         parser.add_argument("--bind", help="gunicorn bind address instead of host and port, "
                                            "e.g. unix:/run/nmirf/web.sock")
