@@ -5,14 +5,14 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from nmirf.core import permissions
+from nmirf.accounts import permissions
 
 from . import lockout, twofactor
 from .models import User
 
 
 class AccountsAdminMixin:
-    """People and their sign-in are the administrator's (core.permissions)."""
+    """People and their sign-in are the administrator's (accounts.permissions)."""
 
     def has_module_permission(self, request):
         return permissions.can_manage_accounts(request.user)

@@ -1,7 +1,7 @@
 """People and the roles that later work gives powers to.
 
 A role is a plain field rather than Django groups: what each role may do is decided in one
-place, nmirf/core/permissions.py, and the role is what that module reads.
+place, nmirf/accounts.permissions.py, and the role is what that module reads.
 """
 
 from django.contrib.auth.models import AbstractUser

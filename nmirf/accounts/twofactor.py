@@ -17,8 +17,9 @@ RECOVERY_CODE_COUNT = 10
 
 
 def role_requires_2fa(user) -> bool:
-    roles = set(settings.NMIRF_REQUIRE_2FA_ROLES)
-    return user.role in roles or (user.is_superuser and "administrator" in roles)
+    from .permissions import has_role_among
+
+    return has_role_among(user, settings.NMIRF_REQUIRE_2FA_ROLES)
 
 
 def authenticators(user):

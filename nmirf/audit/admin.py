@@ -3,7 +3,7 @@ deletes an event here (not even a superuser)."""
 
 from django.contrib import admin
 
-from nmirf.core import permissions
+from nmirf.accounts import permissions
 
 from .models import AuditEvent
 

@@ -33,10 +33,35 @@ class Action(models.TextChoices):
     MFA_ENROLLED = "mfa_enrolled", _("Two-factor authentication turned on")
     MFA_REMOVED = "mfa_removed", _("Two-factor authentication turned off")
     RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("Recovery codes renewed")
+    # What people change in the registry and in tracking (changes.py): before → after per
+    # field. Imports are recorded by their import run, not here.
+    CREATED = "created", _("Created")
+    CHANGED = "changed", _("Changed")
+    ARCHIVED = "archived", _("Archived")
+    RESTORED = "restored", _("Restored")
+    DELETED = "deleted", _("Deleted")
+    DUPLICATE_CONFIRMED = "duplicate_confirmed", _("Confirmed as a duplicate")
+    DUPLICATE_CLEARED = "duplicate_cleared", _("Kept apart from a possible duplicate")
+
+
+# The events that make up the log of changes a coordinator reads (no sign-ins, no accounts).
+CHANGE_ACTIONS = (
+    Action.CREATED, Action.CHANGED, Action.ARCHIVED, Action.RESTORED, Action.DELETED,
+    Action.DUPLICATE_CONFIRMED, Action.DUPLICATE_CLEARED,
+)
 
 
 class AppendOnlyQuerySet(models.QuerySet):
     """Bulk changes would bypass Model.save/delete: refuse them too."""
+
+    def visible_to(self, user):
+        """The events `user` may read (nmirf.accounts.permissions)."""
+        from nmirf.accounts.permissions import audit_events_visible_to
+
+        return audit_events_visible_to(self, user, change_actions=CHANGE_ACTIONS)
+
+    def changes(self):
+        return self.filter(action__in=CHANGE_ACTIONS)
 
     def for_target(self, obj):
         """The history of one object, newest first (the per-object view of issue 8)."""

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from nmirf.accounts import permissions
 from nmirf.core.admin import RecordAdmin, RecordInline
 
 from .models import ImportRowError, ImportRun
@@ -14,6 +15,8 @@ class ImportRowErrorInline(RecordInline):
 @admin.register(ImportRun)
 class ImportRunAdmin(RecordAdmin):
     """Import runs are a record of what happened: read-only."""
+
+    rule = staticmethod(permissions.can_edit_reference_data)
 
     list_display = ("pk", "source", "status", "created", "updated", "unchanged", "rejected",
                     "created_by", "created_at")

@@ -11,6 +11,14 @@ from nmirf.core.problems import localize
 from .sources import find_adapter
 
 
+class ImportRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The runs `user` may read (nmirf.accounts.permissions)."""
+        from nmirf.accounts.permissions import import_runs_visible_to
+
+        return import_runs_visible_to(self, user)
+
+
 class ImportRun(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -62,6 +70,8 @@ class ImportRun(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries",
         verbose_name=_("retry of"),
     )
+
+    objects = ImportRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

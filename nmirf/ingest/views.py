@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nmirf.core import permissions
+from nmirf.accounts import permissions
 
 from . import liveness, uploads
 from .forms import ImportForm
@@ -36,7 +36,7 @@ def run_list(request):
         run = _enqueue(request, form)
         return redirect(run)
     liveness.reap_abandoned()
-    runs = Paginator(ImportRun.objects.select_related("created_by"), 25)
+    runs = Paginator(ImportRun.objects.visible_to(request.user).select_related("created_by"), 25)
     page = runs.get_page(request.GET.get("page"))
     return render(request, "ingest/run_list.html", {"form": form, "page": page})
 
@@ -59,7 +59,10 @@ def _enqueue(request, form) -> ImportRun:
 
 @login_required
 def run_detail(request, pk: int):
-    run = get_object_or_404(ImportRun.objects.select_related("created_by", "retry_of"), pk=pk)
+    if not permissions.can_import(request.user):
+        raise PermissionDenied
+    run = get_object_or_404(ImportRun.objects.visible_to(request.user)
+                            .select_related("created_by", "retry_of"), pk=pk)
     if not permissions.can_view_import_run(request.user, run):
         raise PermissionDenied
     if run.status == ImportRun.Status.RUNNING and liveness.reap_abandoned():
@@ -85,7 +88,8 @@ def retry(request, pk: int):
     """Run an interrupted run's files again, as a new run that takes them over."""
     _require_import_rights(request.user)
     with transaction.atomic():
-        run = get_object_or_404(ImportRun.objects.select_for_update(), pk=pk)
+        run = get_object_or_404(ImportRun.objects.visible_to(request.user).select_for_update(),
+                                pk=pk)
         if not run.is_retryable:
             messages.error(request, _("This import cannot be retried: only an import that "
                                       "was interrupted, and not yet retried, can be."))

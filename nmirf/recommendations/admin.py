@@ -1,6 +1,12 @@
-from django.contrib import admin
+"""Reference data and records in the Django admin: the administrator's (accounts.permissions);
+every change recorded in the audit trail; nothing a person or an import wrote deleted."""
 
-from nmirf.core.admin import RecordAdmin, RecordInline, ReferenceDataAdmin
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from nmirf.accounts import permissions
+from nmirf.audit.admin_mixins import ArchivingAdmin, AuditedAdmin
+from nmirf.core.admin import RecordAdmin, RecordInline, RuledAdmin
 
 from .models import (
     Document,
@@ -15,6 +21,16 @@ from .models import (
     Term,
     UprSession,
 )
+
+
+class ReferenceDataAdmin(AuditedAdmin, RuledAdmin):
+    rule = staticmethod(permissions.can_edit_reference_data)
+
+
+class KeptRecordAdmin(AuditedAdmin, RecordAdmin):
+    """Records that stay (reviews, documents, labels): changed, never deleted."""
+
+    rule = staticmethod(permissions.can_edit_reference_data)
 
 
 @admin.register(Mechanism)
@@ -74,7 +90,9 @@ class TaxonomyAdmin(ReferenceDataAdmin):
 
 
 @admin.register(Term)
-class TermAdmin(ReferenceDataAdmin):
+class TermAdmin(KeptRecordAdmin):
+    """Labels that recommendations carry: renamed or moved, never deleted."""
+
     list_display = ("code", "name", "taxonomy", "parent")
     list_filter = ("taxonomy",)
     search_fields = ("code", "name")
@@ -82,7 +100,7 @@ class TermAdmin(ReferenceDataAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(RecordAdmin):
+class ReviewAdmin(KeptRecordAdmin):
     list_display = ("key", "mechanism", "state", "cycle", "session", "label", "date")
     list_filter = ("mechanism", "cycle")
     search_fields = ("key", "state__name", "label")
@@ -90,7 +108,7 @@ class ReviewAdmin(RecordAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(RecordAdmin):
+class DocumentAdmin(KeptRecordAdmin):
     list_display = ("symbol", "title", "date", "language")
     search_fields = ("symbol", "title")
     raw_id_fields = ("review",)
@@ -101,13 +119,36 @@ class SourceRecordInline(RecordInline):
     fields = ("source", "key", "location", "import_run")
 
 
+class RecommendingStateInline(admin.TabularInline):
+    """Who recommended it: edited here, each change recorded with the recommendation's."""
+
+    model = Recommendation.recommending_states.through
+    raw_id_fields = ("state",)
+    extra = 0
+    verbose_name = _("recommending state")
+    verbose_name_plural = _("recommending states")
+
+
+class RecommendationTermInline(admin.TabularInline):
+    """Its labels (terms of every taxonomy), likewise."""
+
+    model = Recommendation.terms.through
+    raw_id_fields = ("term",)
+    extra = 0
+    verbose_name = _("label")
+    verbose_name_plural = _("labels")
+
+
 @admin.register(Recommendation)
-class RecommendationAdmin(RecordAdmin):
+class RecommendationAdmin(ArchivingAdmin, RecordAdmin):
+    """Changes, archiving and restoring are recorded; deleting is not offered."""
+
+    rule = staticmethod(permissions.can_edit_recommendations)
     list_display = ("__str__", "review", "position", "action_category", "archived")
     list_filter = ("position", "archived", "review__mechanism")
     search_fields = ("text", "paragraph", "external_key")
     raw_id_fields = ("review", "document", "possible_duplicate_of")
     readonly_fields = ("external_key",)
     exclude = ("recommending_states", "terms")
-    inlines = [SourceRecordInline]
+    inlines = [RecommendingStateInline, RecommendationTermInline, SourceRecordInline]
     list_select_related = ("review__state", "review__mechanism")

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from nmirf.audit.changes import tracking
+from nmirf.audit.models import Action
 from nmirf.core.text import search_text
 
 from .models import Recommendation
@@ -32,12 +34,15 @@ def resolve(rec: Recommendation, *, same: bool) -> Recommendation:
     rec = Recommendation.objects.select_for_update().get(pk=rec.pk)
     if rec.possible_duplicate_of_id is None:
         raise NotADuplicate(rec.pk)
-    if same:
-        rec.archived = True
-        rec.save(update_fields=["archived", "updated_at"])
-    else:
-        rec.possible_duplicate_of = None
-        rec.save(update_fields=["possible_duplicate_of", "updated_at"])
+    # The decision is recorded with the fields it changed (the audit trail).
+    action = Action.DUPLICATE_CONFIRMED if same else Action.DUPLICATE_CLEARED
+    with tracking(rec, action=action):
+        if same:
+            rec.archived = True
+            rec.save(update_fields=["archived", "updated_at"])
+        else:
+            rec.possible_duplicate_of = None
+            rec.save(update_fields=["possible_duplicate_of", "updated_at"])
     return rec
 
 

@@ -273,6 +273,13 @@ class RecommendationQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("review__mechanism", "review__state", "document")
 
+    def visible_to(self, user):
+        """The recommendations `user` may read (nmirf.accounts.permissions): imported late,
+        the accounts app's models load after this one."""
+        from nmirf.accounts.permissions import recommendations_visible_to
+
+        return recommendations_visible_to(self, user)
+
 
 class Recommendation(models.Model):
     # Indexed by rec_review_listing (review first): a separate FK index would only slow

@@ -1,7 +1,7 @@
 """The registry in the web UI: the faceted list and the detail page.
 
 Thin views: what a filter means lives in filters.py (the one read path), how facets are
-counted in facets.py, repeated texts in similar.py, and who may read in core.permissions.
+counted in facets.py, repeated texts in similar.py, and who may read in accounts.permissions.
 """
 
 from itertools import groupby
@@ -14,7 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nmirf.core.permissions import can_resolve_duplicates, can_view_registry
+from nmirf.accounts.permissions import can_resolve_duplicates, can_view_registry
+from nmirf.audit.history import history_of
 from nmirf.core.search import parse_query
 
 from .duplicates import NotADuplicate, compare, resolve
@@ -106,7 +107,7 @@ def _active_filter_labels(filterset, facets):
 def recommendation_detail(request, pk):
     _require_reader(request.user)
     rec = get_object_or_404(
-        Recommendation.objects.with_related().select_related(
+        Recommendation.objects.visible_to(request.user).with_related().select_related(
             "review__mandate", "possible_duplicate_of__review__mechanism",
             "possible_duplicate_of__review__state",
         ),
@@ -128,6 +129,9 @@ def recommendation_detail(request, pk):
         "comparison": (compare(rec.text, rec.possible_duplicate_of.text)
                        if rec.possible_duplicate_of else None),
         "repeats": repeats_of(rec),
+        # Fetched through visible_to(user): whoever reads it reads its history
+        # (accounts.permissions.can_view_history), without asking the database again.
+        "history": history_of(rec),
     }
     return render(request, "recommendations/detail.html", context)
 
@@ -138,7 +142,7 @@ def resolve_duplicate(request, pk):
     """A person decides whether a flagged recommendation is the same as the other one."""
     if not can_resolve_duplicates(request.user):
         raise PermissionDenied
-    rec = get_object_or_404(Recommendation, pk=pk)
+    rec = get_object_or_404(Recommendation.objects.visible_to(request.user), pk=pk)
     decision = request.POST.get("decision")
     if decision not in ("same", "different"):
         messages.error(request, _("Choose whether the two are the same recommendation."))

@@ -1,10 +1,10 @@
-"""Ask core.permissions from a template: `{% if user|can:"import" %}` calls
+"""Ask accounts.permissions from a template: `{% if user|can:"import" %}` calls
 `can_import(user)`, so that a link is shown only to those whom the view would let in, and
 the rule itself stays in one place."""
 
 from django import template
 
-from nmirf.core import permissions
+from nmirf.accounts import permissions
 
 register = template.Library()
 
@@ -13,5 +13,5 @@ register = template.Library()
 def can(user, action: str) -> bool:
     predicate = getattr(permissions, f"can_{action}", None)
     if predicate is None:
-        raise template.TemplateSyntaxError(f"nmirf.core.permissions has no can_{action}")
+        raise template.TemplateSyntaxError(f"nmirf.accounts.permissions has no can_{action}")
     return bool(predicate(user))

@@ -1,0 +1,173 @@
+"""Who may do what: the one module that views, forms, exports, imports, templates, the admin
+and (later) the API ask. Nothing else reads a person's role.
+
+Two kinds of answers, both here:
+
+- **Predicates** (`can_<operation>(user[, obj])` → bool) decide a write or a page. Templates
+  reach them as `{% if user|can:"manage_entities" %}` (templatetags/permissions.py), so a
+  button shows only to those whom the view lets in.
+- **Narrowing** (`<things>_visible_to(queryset, user)` → queryset) decides which rows a person
+  may read. Each model's queryset exposes it as `.visible_to(user)`, so that a list, a
+  detail page (404 for a row one may not see), an export and the API all get the same rows.
+
+Plain functions rather than the `rules` library: every predicate is a line or two over the
+role, they are found by name (`can_<operation>`) without a registry of strings, and
+narrowing — which `rules` does not do — needs plain queryset code anyway (see
+docs/developer-guide.md, "Permissions").
+
+The module knows other apps' models only by their field names (`archived`,
+`memberships__user`), never by import: the apps' querysets call in here, not the reverse.
+"""
+
+from .models import Role
+
+SECRETARIAT = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR})
+
+
+def role_of(user) -> str | None:
+    """The role that counts: None for anonymous and disabled accounts; a superuser is an
+    administrator whatever the field says."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMINISTRATOR
+    return user.role
+
+
+def is_secretariat(user) -> bool:
+    """The NMIRF's own staff: the administrator and the coordinator(s)."""
+    return role_of(user) in SECRETARIAT
+
+
+def is_administrator(user) -> bool:
+    return role_of(user) == Role.ADMINISTRATOR
+
+
+def is_focal_point(user) -> bool:
+    return role_of(user) == Role.FOCAL_POINT
+
+
+def has_role_among(user, roles) -> bool:
+    """Whether the person's role is one of `roles` (role names as text, from settings such
+    as NMIRF_REQUIRE_2FA_ROLES)."""
+    role = role_of(user)
+    return role is not None and role in set(roles)
+
+
+# ── The registry ─────────────────────────────────────────────────────────────────────────
+
+def can_view_registry(user) -> bool:
+    """Everyone with an account reads the internal registry (the public portal comes later)."""
+    return role_of(user) is not None
+
+
+def recommendations_visible_to(queryset, user):
+    return queryset if can_view_registry(user) else queryset.none()
+
+
+def can_edit_recommendations(user) -> bool:
+    """Changing what a recommendation says (the admin) is the administrator's: the text came
+    from a source, and an import is the usual way to correct it."""
+    return is_administrator(user)
+
+
+def can_resolve_duplicates(user) -> bool:
+    """Deciding that two recommendations are one is the secretariat's call."""
+    return is_secretariat(user)
+
+
+def can_edit_reference_data(user) -> bool:
+    return is_administrator(user)
+
+
+# ── Imports ──────────────────────────────────────────────────────────────────────────────
+
+def can_import(user) -> bool:
+    """Imports change the registry: only the NMIRF secretariat runs them."""
+    return is_secretariat(user)
+
+
+def can_view_import_run(user, run) -> bool:
+    return can_import(user)
+
+
+def import_runs_visible_to(queryset, user):
+    return queryset if can_import(user) else queryset.none()
+
+
+# ── Accounts and the audit trail ────────────────────────────────────────────────────────
+
+def can_manage_accounts(user) -> bool:
+    """Creating people, giving roles and unlocking sign-in are the administrator's."""
+    return is_administrator(user)
+
+
+def can_view_audit_log(user) -> bool:
+    """The whole audit trail (sign-ins, addresses, accounts) in the admin: the administrator."""
+    return is_administrator(user)
+
+
+def can_view_change_log(user) -> bool:
+    """The log of what people changed in the registry and in tracking (no sign-ins, no
+    addresses): the secretariat."""
+    return is_secretariat(user)
+
+
+def audit_events_visible_to(queryset, user, *, change_actions=()):
+    """The administrator reads every event; a coordinator the changes people made to the
+    registry and to tracking (`change_actions`, given by the audit app), not the security
+    events of accounts; everyone else none."""
+    if is_administrator(user):
+        return queryset
+    if can_view_change_log(user):
+        return queryset.filter(action__in=list(change_actions))
+    return queryset.none()
+
+
+def can_view_history(user, obj) -> bool:
+    """An object's history is shown to whoever may read the object itself."""
+    return type(obj)._default_manager.visible_to(user).filter(pk=obj.pk).exists()
+
+
+# ── Tracking: entities and the people who belong to them ────────────────────────────────
+
+def can_view_entities(user) -> bool:
+    """Everyone with an account reads the directory of institutions."""
+    return role_of(user) is not None
+
+
+def can_manage_entities(user) -> bool:
+    """Creating, editing, moving and archiving institutions, and naming their focal points,
+    is the secretariat's."""
+    return is_secretariat(user)
+
+
+def entities_visible_to(queryset, user):
+    """The secretariat sees every entity, archived ones too; focal points and observers the
+    active ones (they work with, and comment on, what other institutions do)."""
+    if is_secretariat(user):
+        return queryset
+    if role_of(user) is not None:
+        return queryset.filter(archived=False)
+    return queryset.none()
+
+
+def memberships_visible_to(queryset, user):
+    if is_secretariat(user):
+        return queryset
+    if role_of(user) is not None:
+        return queryset.filter(ended=False, entity__archived=False)
+    return queryset.none()
+
+
+def can_be_focal_point(user) -> bool:
+    """Only an active account with the focal-point role belongs to an entity as its focal
+    point or deputy."""
+    return is_focal_point(user)
+
+
+def is_member_of(user, entity) -> bool:
+    """Whether `user` is a (current) focal point or deputy of `entity`."""
+    if role_of(user) is None:
+        return False
+    return entity.memberships.filter(user=user, ended=False).exists()
