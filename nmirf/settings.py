@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "nmirf.recommendations",
     "nmirf.ingest",
     "nmirf.analysis",
+    "nmirf.tracking",
 ]
 
 # ── Middleware ───────────────────────────────────────────────────────────────────────────

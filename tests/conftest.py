@@ -62,6 +62,23 @@ def observer(db):
     return _make_user("oscar-observer", Role.OBSERVER)
 
 
+@pytest.fixture
+def entity(db):
+    """A ministry, for tests of tracking (nmirf.tracking)."""
+    from nmirf.tracking.models import Entity
+
+    return Entity.objects.create(name="Ministry of Justice", kind="ministry")
+
+
+@pytest.fixture
+def focal_point_of_entity(focal_point, entity):
+    """The focal-point persona, belonging to `entity`."""
+    from nmirf.tracking.models import Membership
+
+    Membership.objects.create(entity=entity, user=focal_point)
+    return focal_point
+
+
 def _client_for(client_class, user):
     client = client_class()
     client.force_login(user)

@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from nmirf.recommendations.models import Recommendation, SourceRecord
+from nmirf.tracking.models import Entity, Membership
 
 
 def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
@@ -20,9 +21,25 @@ def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
     assert SourceRecord.objects.filter(source="ohchr_matrix",
                                        recommendation__sources__source="upr_info").count() == 159
     assert authenticate(username="coordinator", password="demo-coordinator-2026")
+    # Real Slovenian institutions, and an account per role with its password printed.
+    justice = Entity.objects.get(name="Ministry of Justice")
+    assert justice.children.get().name == "Directorate for Criminal Law"
+    assert Entity.objects.get(kind="nhri").name == (
+        "Human Rights Ombudsman of the Republic of Slovenia")
+    for username, password in [("admin", "demo-admin-2026"),
+                               ("focal-justice", "demo-focal-2026"),
+                               ("focal-labour", "demo-focal-2026"),
+                               ("observer", "demo-observer-2026")]:
+        assert f"user name '{username}', password '{password}'" in out
+        assert authenticate(username=username, password=password)
+    assert Membership.objects.get(entity=justice, is_deputy=True).user.username == (
+        "focal-justice")
+    entities, memberships = Entity.objects.count(), Membership.objects.count()
 
     call_command("load_demo")
     again = capsys.readouterr().out
     assert "created: 0, updated: 0" in again and "unchanged: 289" in again
     assert "account already existed; password unchanged" in again
     assert Recommendation.objects.count() == 289 + 473
+    assert (Entity.objects.count(), Membership.objects.count()) == (entities, memberships)
+    assert "Entities: 0 created" in again

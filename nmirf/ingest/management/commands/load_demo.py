@@ -1,5 +1,6 @@
-"""`nmirf load_demo`: import the shipped demo data (real recommendations to Slovenia) and
-create the demo coordinator account. Safe to run again: imports are idempotent."""
+"""`nmirf load_demo`: import the shipped demo data (real recommendations to Slovenia), add
+real Slovenian institutions as entities, and create the demo accounts (a coordinator and
+one per other role). Safe to run again: imports are idempotent, what exists is kept."""
 
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from nmirf.accounts.models import Role, User
 from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
+from nmirf.tracking import demo as tracking_demo
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_USER = "coordinator"
@@ -47,3 +49,10 @@ class Command(BaseCommand):
             f"Demo coordinator: user name '{DEMO_USER}', password '{DEMO_PASSWORD}'"
             + ("" if created else " (account already existed; password unchanged)")
         ))
+        created_entities = tracking_demo.load_entities()
+        self.stdout.write(f"Entities: {created_entities} created "
+                          f"({len(tracking_demo.ENTITIES)} Slovenian institutions).")
+        for username, password, role, created in tracking_demo.load_accounts():
+            self.stdout.write(self.style.SUCCESS(
+                f"Demo {role.lower()}: user name '{username}', password '{password}'"
+                + ("" if created else " (account already existed; password unchanged)")))

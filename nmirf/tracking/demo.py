@@ -1,0 +1,70 @@
+"""The demo's institutions and people (`nmirf load_demo`): real Slovenian institutions as
+entities, and one account per role with a password printed for the person trying the demo.
+Safe to run again: what exists is kept as it is (passwords included)."""
+
+from django.db import transaction
+
+from nmirf.accounts.models import Role, User
+
+from .models import Entity, EntityKind, Membership
+
+# (name, short name, kind, [departments (name, kind)])
+ENTITIES = [
+    ("Ministry of Foreign and European Affairs", "MZEZ", EntityKind.MINISTRY, []),
+    ("Ministry of Justice", "MP", EntityKind.MINISTRY,
+     [("Directorate for Criminal Law", EntityKind.DEPARTMENT)]),
+    ("Ministry of Labour, Family, Social Affairs and Equal Opportunities", "MDDSZ",
+     EntityKind.MINISTRY, []),
+    ("Ministry of the Interior", "MNZ", EntityKind.MINISTRY, [("Police", EntityKind.AGENCY)]),
+    ("National Assembly of the Republic of Slovenia", "DZ", EntityKind.PARLIAMENT, []),
+    ("Supreme Court of the Republic of Slovenia", "", EntityKind.JUDICIARY, []),
+    ("Statistical Office of the Republic of Slovenia", "SURS", EntityKind.AGENCY, []),
+    ("Human Rights Ombudsman of the Republic of Slovenia", "", EntityKind.NHRI, []),
+    ("Amnesty International Slovenia", "", EntityKind.CIVIL_SOCIETY, []),
+]
+
+# (user name, password, role, first name, last name, [(entity name, deputy)])
+ACCOUNTS = [
+    ("admin", "demo-admin-2026", Role.ADMINISTRATOR, "Demo", "Administrator", []),
+    ("focal-justice", "demo-focal-2026", Role.FOCAL_POINT, "Maja", "Kovač",
+     [("Ministry of Justice", True), ("Directorate for Criminal Law", False)]),
+    ("focal-labour", "demo-focal-2026", Role.FOCAL_POINT, "Luka", "Novak",
+     [("Ministry of Labour, Family, Social Affairs and Equal Opportunities", True),
+      ("Ministry of Justice", False)]),
+    ("observer", "demo-observer-2026", Role.OBSERVER, "Ana", "Horvat", []),
+]
+
+
+@transaction.atomic
+def load_entities() -> int:
+    """The institutions, created where missing; returns how many were created."""
+    created = 0
+    for name, short_name, kind, departments in ENTITIES:
+        parent, new = Entity.objects.get_or_create(
+            name=name, parent=None, defaults={"short_name": short_name, "kind": kind})
+        created += new
+        for department, department_kind in departments:
+            created += Entity.objects.get_or_create(
+                name=department, parent=parent, defaults={"kind": department_kind})[1]
+    return created
+
+
+@transaction.atomic
+def load_accounts() -> list[tuple[str, str, str, bool]]:
+    """The accounts and their memberships; [(user name, password, role label, created)]."""
+    result = []
+    for username, password, role, first, last, memberships in ACCOUNTS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"role": role, "first_name": first, "last_name": last})
+        if created:
+            user.set_password(password)
+            user.save()
+        for entity_name, deputy in memberships:
+            entity = Entity.objects.filter(name=entity_name).order_by("pk").first()
+            if entity is None or entity.memberships.filter(user=user, ended=False).exists():
+                continue
+            deputy = deputy and not entity.memberships.filter(is_deputy=True,
+                                                              ended=False).exists()
+            Membership.objects.create(entity=entity, user=user, is_deputy=deputy)
+        result.append((username, password, Role(role).label, created))
+    return result

@@ -1,0 +1,64 @@
+"""Forms for entities and their focal points. What they offer is narrowed to what the person
+may see (visible_to); whether a change makes sense is checked by services.py, whose message
+the form shows."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import Entity
+from .services import check_placement
+
+
+def _styled(form):
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs["class"] = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            widget.attrs["class"] = "form-select"
+        else:
+            widget.attrs["class"] = "form-control"
+
+
+class EntityForm(forms.ModelForm):
+    class Meta:
+        model = Entity
+        fields = ["name", "short_name", "kind", "parent"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Archived entities are offered too (to those who see them) so that choosing one
+        # is refused with a message that says why, not "not one of the choices".
+        self.fields["parent"].queryset = Entity.objects.visible_to(user)
+        self.fields["parent"].empty_label = _("— none (a top-level institution) —")
+        _styled(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        name, parent = cleaned.get("name"), cleaned.get("parent")
+        if name:
+            try:
+                check_placement(self.instance, name, parent)
+            except ValidationError as error:
+                field = "name" if error.code == "duplicate_name" else "parent"
+                self.add_error(field, error)
+        return cleaned
+
+
+class MemberForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=get_user_model().objects.none(),
+                                  label=_("Person"))
+    deputy = forms.BooleanField(required=False, label=_("Deputy of this entity"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every active account, so that choosing someone without the focal-point role is
+        # refused with a message that says so (services.add_member).
+        self.fields["user"].queryset = get_user_model().objects.filter(
+            is_active=True).order_by("last_name", "first_name", "username")
+        self.fields["user"].label_from_instance = lambda u: (
+            f"{u.get_full_name()} ({u.get_username()})" if u.get_full_name()
+            else u.get_username())
+        _styled(self)

@@ -1,0 +1,162 @@
+"""Who implements: public institutions (entities) as a tree, and the focal points who belong
+to them. Later parts of tracking (clusters, assignments, actions, progress) point here.
+
+Nothing here is deleted: an entity is archived, a membership ended, and the audit trail
+keeps every change (nmirf.audit.changes). Who may read and change what is decided in
+nmirf.accounts.permissions; the querysets' `visible_to(user)` call in there.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class EntityKind(models.TextChoices):
+    MINISTRY = "ministry", _("Ministry")
+    DEPARTMENT = "department", _("Department or directorate")
+    PARLIAMENT = "parliament", _("Parliament")
+    JUDICIARY = "judiciary", _("Judiciary")
+    AGENCY = "agency", _("Agency or public body")
+    LOCAL = "local", _("Regional or local government")
+    NHRI = "nhri", _("National human rights institution")
+    CIVIL_SOCIETY = "civil_society", _("Civil-society organisation")
+    OTHER = "other", _("Other")
+
+
+# Institutions that follow the work as observers (consulted, commenting), not as implementers.
+OBSERVER_KINDS = frozenset({EntityKind.NHRI, EntityKind.CIVIL_SOCIETY})
+
+
+class EntityQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived=False)
+
+    def visible_to(self, user):
+        """The entities `user` may read (nmirf.accounts.permissions)."""
+        from nmirf.accounts.permissions import entities_visible_to
+
+        return entities_visible_to(self, user)
+
+
+class Entity(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True,
+                                  help_text=_("An acronym or the name people use, if any."))
+    kind = models.CharField(_("kind"), max_length=20, choices=EntityKind.choices,
+                            default=EntityKind.MINISTRY)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("part of"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="children",
+    )
+    archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EntityQuerySet.as_manager()
+
+    # Labels of the values audit_extra() adds to the entity's history.
+    AUDIT_LABELS = {"focal_points": _("focal points"), "deputy": _("deputy")}
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("entity")
+        verbose_name_plural = _("entities")
+        constraints = [
+            # One name once under one parent (and once among the top-level entities);
+            # the form says so in words before the database has to.
+            models.UniqueConstraint(Lower("name"), "parent", name="entity_unique_name",
+                                    condition=models.Q(parent__isnull=False),
+                                    violation_error_message=_(
+                                        "An entity of this name already exists there.")),
+            models.UniqueConstraint(Lower("name"), name="entity_unique_top_name",
+                                    condition=models.Q(parent__isnull=True),
+                                    violation_error_message=_(
+                                        "An entity of this name already exists there.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracking:entity_detail", args=[self.pk])
+
+    @property
+    def is_observer(self) -> bool:
+        return self.kind in OBSERVER_KINDS
+
+    def ancestors(self) -> list["Entity"]:
+        """From the top of the tree down to this entity's parent (one query per level)."""
+        chain, seen, node = [], {self.pk}, self.parent
+        while node is not None and node.pk not in seen:  # a cycle would never end otherwise
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return list(reversed(chain))
+
+    def would_be_inside_itself(self, parent: "Entity | None") -> bool:
+        """Whether putting this entity under `parent` would make it its own ancestor."""
+        if parent is None or self.pk is None:
+            return False
+        node, seen = parent, set()
+        while node is not None and node.pk not in seen:
+            if node.pk == self.pk:
+                return True
+            seen.add(node.pk)
+            node = node.parent
+        return False
+
+    def current_memberships(self):
+        return self.memberships.filter(ended=False).select_related("user")
+
+    def audit_extra(self) -> dict:
+        """Who belongs to the entity, for its history (audit.changes.snapshot)."""
+        members = list(self.current_memberships())
+        deputy = next((m for m in members if m.is_deputy), None)
+        return {
+            "focal_points": sorted(m.user.get_full_name() or m.user.get_username()
+                                   for m in members),
+            "deputy": (deputy.user.get_full_name() or deputy.user.get_username())
+            if deputy else None,
+        }
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended=False)
+
+    def visible_to(self, user):
+        from nmirf.accounts.permissions import memberships_visible_to
+
+        return memberships_visible_to(self, user)
+
+
+class Membership(models.Model):
+    """A focal point belongs to an entity; one of an entity's focal points is its deputy.
+    Ended rather than deleted, so that who answered for an entity stays known."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="memberships",
+                               verbose_name=_("entity"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="memberships", verbose_name=_("focal point"))
+    is_deputy = models.BooleanField(_("deputy"), default=False)
+    ended = models.BooleanField(_("ended"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_deputy", "user__last_name", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "user"], name="membership_once",
+                                    condition=models.Q(ended=False)),
+            models.UniqueConstraint(fields=["entity"], name="membership_one_deputy",
+                                    condition=models.Q(ended=False, is_deputy=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.entity}"

@@ -1,0 +1,128 @@
+"""The writes on entities and memberships, each all-or-nothing and recorded in the audit
+trail. Views check who may call them (accounts.permissions); these check that the change
+makes sense, and refuse it with a message in the reader's language (ValidationError)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nmirf.accounts import permissions
+from nmirf.audit.changes import tracking
+
+from .models import Entity, Membership
+
+
+def check_placement(entity: Entity, name: str, parent: Entity | None) -> None:
+    """Refuse a parent that is the entity itself or lies below it, an archived parent, and
+    a name that another entity under the same parent already has."""
+    if parent is not None:
+        if entity.pk is not None and (parent.pk == entity.pk
+                                      or entity.would_be_inside_itself(parent)):
+            raise ValidationError(
+                _("%(entity)s cannot be placed under %(parent)s: %(parent)s is part of it.")
+                % {"entity": entity.name, "parent": parent.name}, code="cycle")
+        if parent.archived:
+            raise ValidationError(
+                _("%(parent)s is archived: choose an active entity to place it under.")
+                % {"parent": parent.name}, code="archived_parent")
+    siblings = Entity.objects.filter(parent=parent, name__iexact=name.strip())
+    if entity.pk is not None:
+        siblings = siblings.exclude(pk=entity.pk)
+    if siblings.exists():
+        where = parent.name if parent is not None else _("the top level")
+        raise ValidationError(
+            _("An entity named “%(name)s” already exists under %(where)s.")
+            % {"name": name.strip(), "where": where}, code="duplicate_name")
+
+
+@transaction.atomic
+def save_entity(entity: Entity) -> Entity:
+    """Create or change an entity (name, kind, parent: moving it is changing its parent)."""
+    entity.name = entity.name.strip()
+    check_placement(entity, entity.name, entity.parent)
+    with tracking(entity):
+        entity.save()
+    return entity
+
+
+@transaction.atomic
+def archive(entity: Entity) -> Entity:
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    if entity.archived:
+        return entity
+    active_children = entity.children.filter(archived=False).count()
+    if active_children:
+        raise ValidationError(
+            _("%(entity)s still has %(count)d active sub-entities: archive or move them "
+              "first.") % {"entity": entity.name, "count": active_children},
+            code="active_children")
+    with tracking(entity):
+        entity.archived = True
+        entity.save(update_fields=["archived", "updated_at"])
+    return entity
+
+
+@transaction.atomic
+def restore(entity: Entity) -> Entity:
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    if not entity.archived:
+        return entity
+    if entity.parent is not None and entity.parent.archived:
+        raise ValidationError(
+            _("%(parent)s is archived: restore it first, or move this entity elsewhere.")
+            % {"parent": entity.parent.name}, code="archived_parent")
+    with tracking(entity):
+        entity.archived = False
+        entity.save(update_fields=["archived", "updated_at"])
+    return entity
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def add_member(entity: Entity, user, *, deputy: bool = False) -> Membership:
+    """Make `user` a focal point of `entity` (its deputy if asked: the former deputy stays a
+    focal point). Only people with the focal-point role belong to entities."""
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    if entity.archived:
+        raise ValidationError(_("%(entity)s is archived: restore it before naming its focal "
+                                "points.") % {"entity": entity.name}, code="archived")
+    if not permissions.can_be_focal_point(user):
+        raise ValidationError(
+            _("%(person)s is not a focal point: give them the focal-point role (or choose "
+              "someone who has it) first.") % {"person": _name(user)}, code="not_focal_point")
+    with tracking(entity):
+        membership = entity.memberships.filter(user=user, ended=False).first()
+        if membership is None:
+            membership = Membership(entity=entity, user=user)
+        elif not deputy:
+            raise ValidationError(_("%(person)s is already a focal point of %(entity)s.")
+                                  % {"person": _name(user), "entity": entity.name},
+                                  code="already_member")
+        if deputy:
+            entity.memberships.filter(ended=False, is_deputy=True).exclude(
+                pk=membership.pk).update(is_deputy=False)
+            membership.is_deputy = True
+        membership.save()
+    return membership
+
+
+@transaction.atomic
+def end_membership(membership: Membership) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.ended:
+        return membership
+    with tracking(membership.entity):
+        membership.ended = True
+        membership.is_deputy = False
+        membership.ended_at = timezone.now()
+        membership.save(update_fields=["ended", "is_deputy", "ended_at"])
+    return membership
+
+
+@transaction.atomic
+def make_deputy(membership: Membership) -> Membership:
+    return add_member(membership.entity, membership.user, deputy=True)
