@@ -74,9 +74,8 @@ def _entity_form(request, entity: Entity, template_title: str):
         else:
             messages.success(request, _("Saved %(entity)s.") % {"entity": saved.name})
             return redirect(saved)
-    status = 400 if form.errors else 200
     return render(request, "tracking/entity_form.html",
-                  {"form": form, "entity": entity, "title": template_title}, status=status)
+                  {"form": form, "entity": entity, "title": template_title})
 
 
 @login_required

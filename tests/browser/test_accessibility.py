@@ -2,7 +2,8 @@
 shipped in the axe-playwright-python package) against WCAG 2.1 A and AA and axe's best
 practices, in English and in Arabic (right to left): the login page, the registry with a
 search and a facet, a recommendation, the imports page and the page of a refused import
-with its problems. A violation fails the test with axe's own report: what is wrong, where,
+with its problems, the entities (tree, one entity, the form with an error) and the log of
+changes. A violation fails the test with axe's own report: what is wrong, where,
 and how to fix it."""
 
 import pytest
@@ -41,9 +42,27 @@ def refused_run(registry, tmp_path):
     return run
 
 
+@pytest.fixture
+def entities(focal_point, coordinator):
+    """A ministry with a department and a focal point, changed once (for its history)."""
+    from nmirf.audit.changes import tracking
+    from nmirf.tracking import services
+    from nmirf.tracking.models import Entity
+
+    ministry = services.save_entity(Entity(name="Ministry of Justice", kind="ministry"))
+    services.save_entity(Entity(name="Directorate for Criminal Law", kind="department",
+                                parent=ministry))
+    services.add_member(ministry, focal_point, deputy=True)
+    with tracking(ministry, actor=coordinator):
+        ministry.short_name = "MP"
+        ministry.save()
+    return ministry
+
+
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_every_kind_of_page_meets_wcag_2_1_aa(
-    live_server, registry, refused_run, coordinator, page: Page, browser_problems, language
+    live_server, registry, refused_run, entities, coordinator, page: Page, browser_problems,
+    language
 ):
     prefix = "" if language == "en" else f"/{language}"
     found = []
@@ -56,9 +75,18 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
     for address in ("/recommendations/?q=Roma&position=noted",
                     f"/recommendations/{busiest.pk}/",
                     "/imports/",
-                    refused_run.get_absolute_url().removeprefix(prefix)):
+                    refused_run.get_absolute_url().removeprefix(prefix),
+                    "/entities/",
+                    f"/entities/{entities.pk}/",
+                    "/changes/"):
         page.goto(f"{live_server.url}{prefix}{address}")
         assert page.locator("html").get_attribute("lang") == language
         found += violations(page, address)
+    # The entity form, refused: its error next to the field.
+    page.goto(f"{live_server.url}{prefix}/entities/{entities.pk}/edit/")
+    page.select_option("#id_parent", label="Directorate for Criminal Law")
+    page.locator("main form button[type=submit]").click()
+    assert page.locator(".invalid-feedback").count() == 1
+    found += violations(page, "entity form with an error")
     assert found == [], "\n".join(found)
     assert browser_problems == []
