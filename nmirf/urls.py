@@ -18,7 +18,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("nmirf.accounts.urls")),
     path("recommendations/", include("nmirf.recommendations.urls")),
     path("imports/", include("nmirf.ingest.urls")),
-    path("entities/", include("nmirf.tracking.urls")),
+    path("", include("nmirf.tracking.urls")),  # entities/, clusters/
     path("changes/", include("nmirf.audit.urls")),
     prefix_default_language=False,
 )

@@ -171,3 +171,24 @@ def is_member_of(user, entity) -> bool:
     if role_of(user) is None:
         return False
     return entity.memberships.filter(user=user, ended=False).exists()
+
+
+# ── Tracking: clusters ──────────────────────────────────────────────────────────────────
+
+def can_manage_clusters(user) -> bool:
+    """Grouping recommendations into clusters is the secretariat's."""
+    return is_secretariat(user)
+
+
+def can_view_clusters(user) -> bool:
+    return role_of(user) is not None
+
+
+def clusters_visible_to(queryset, user):
+    """Clusters are shared internally: everyone signed in reads the active ones; the
+    secretariat the archived ones too."""
+    if is_secretariat(user):
+        return queryset
+    if role_of(user) is not None:
+        return queryset.filter(archived=False)
+    return queryset.none()

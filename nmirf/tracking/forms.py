@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Entity
+from .models import Cluster, Entity
 from .services import check_placement
 
 
@@ -62,3 +62,42 @@ class MemberForm(forms.Form):
             f"{u.get_full_name()} ({u.get_username()})" if u.get_full_name()
             else u.get_username())
         _styled(self)
+
+
+class ClusterForm(forms.ModelForm):
+    class Meta:
+        model = Cluster
+        fields = ["title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise ValidationError(_("Give the cluster a title."), code="required")
+        return title
+
+
+class ClusterChoiceForm(forms.Form):
+    """Which cluster receives recommendations: one of the active clusters the person sees,
+    or a new one (its title)."""
+
+    cluster = forms.ModelChoiceField(queryset=Cluster.objects.none(), required=False,
+                                     label=_("Add to the cluster"),
+                                     empty_label=_("— a new cluster —"))
+    new_title = forms.CharField(required=False, max_length=200, label=_("Title of the new cluster"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cluster"].queryset = Cluster.objects.visible_to(user).active()
+        _styled(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("cluster") and not (cleaned.get("new_title") or "").strip():
+            raise ValidationError(_("Choose a cluster, or give the title of a new one."),
+                                  code="no_cluster")
+        return cleaned

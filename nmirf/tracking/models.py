@@ -160,3 +160,79 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.entity}"
+
+
+class ClusterQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived=False)
+
+    def visible_to(self, user):
+        """The clusters `user` may read (nmirf.accounts.permissions)."""
+        from nmirf.accounts.permissions import clusters_visible_to
+
+        return clusters_visible_to(self, user)
+
+
+class Cluster(models.Model):
+    """Recommendations the NMIRF handles together (a theme, an affected group, one law to
+    change), across mechanisms and cycles; a recommendation may sit in several clusters.
+    Assignments and actions will point at clusters as at recommendations."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    recommendations = models.ManyToManyField(
+        "recommendations.Recommendation", through="ClusterRecommendation",
+        related_name="clusters", blank=True, verbose_name=_("recommendations"))
+    archived = models.BooleanField(_("archived"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClusterQuerySet.as_manager()
+
+    AUDIT_LABELS = {"recommendation_count": _("number of recommendations"),
+                    "source": _("added from the list")}
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
+        constraints = [
+            models.UniqueConstraint(Lower("title"), name="cluster_unique_title",
+                                    condition=models.Q(archived=False),
+                                    violation_error_message=_(
+                                        "An active cluster of this title already exists.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracking:cluster_detail", args=[self.pk])
+
+    def audit_extra(self) -> dict:
+        # The count, not every recommendation's text: a cluster may hold thousands. Which
+        # ones were added or removed is in the event of the change itself (services.py).
+        return {"recommendation_count": self.links.count()}
+
+
+class ClusterRecommendation(models.Model):
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="links")
+    # Indexed by the constraint below (recommendation first), for "the clusters of this
+    # recommendation".
+    recommendation = models.ForeignKey("recommendations.Recommendation",
+                                       on_delete=models.CASCADE, related_name="+",
+                                       db_index=False)
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recommendation", "cluster"],
+                                    name="cluster_recommendation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id} ∈ {self.cluster_id}"

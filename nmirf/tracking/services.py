@@ -8,9 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nmirf.accounts import permissions
+from nmirf.audit import record
 from nmirf.audit.changes import tracking
+from nmirf.audit.models import Action
 
-from .models import Entity, Membership
+from .models import Cluster, ClusterRecommendation, Entity, Membership
 
 
 def check_placement(entity: Entity, name: str, parent: Entity | None) -> None:
@@ -126,3 +128,91 @@ def end_membership(membership: Membership) -> Membership:
 @transaction.atomic
 def make_deputy(membership: Membership) -> Membership:
     return add_member(membership.entity, membership.user, deputy=True)
+
+
+# ── Clusters ────────────────────────────────────────────────────────────────────────────
+
+def _check_cluster_title(cluster: Cluster, title: str) -> None:
+    same = Cluster.objects.filter(archived=False, title__iexact=title.strip())
+    if cluster.pk is not None:
+        same = same.exclude(pk=cluster.pk)
+    if same.exists():
+        raise ValidationError(_("A cluster titled “%(title)s” already exists.")
+                              % {"title": title.strip()}, code="duplicate_title")
+
+
+@transaction.atomic
+def save_cluster(cluster: Cluster, user=None) -> Cluster:
+    cluster.title = cluster.title.strip()
+    _check_cluster_title(cluster, cluster.title)
+    if cluster.pk is None and user is not None and user.is_authenticated:
+        cluster.created_by = user
+    with tracking(cluster):
+        cluster.save()
+    return cluster
+
+
+@transaction.atomic
+def set_cluster_archived(cluster: Cluster, archived: bool) -> Cluster:
+    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    if cluster.archived == archived:
+        return cluster
+    if not archived:
+        _check_cluster_title(cluster, cluster.title)
+    with tracking(cluster):
+        cluster.archived = archived
+        cluster.save(update_fields=["archived", "updated_at"])
+    return cluster
+
+
+def _open_cluster(cluster: Cluster) -> Cluster:
+    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    if cluster.archived:
+        raise ValidationError(_("The cluster “%(title)s” is archived: restore it before "
+                                "changing its recommendations.") % {"title": cluster.title},
+                              code="archived")
+    return cluster
+
+
+@transaction.atomic
+def add_to_cluster(cluster: Cluster, recommendation_ids, *, user=None,
+                   source: str = "") -> int:
+    """Put recommendations (an iterable of ids, or a values queryset) into the cluster;
+    those already in it stay as they are. Returns how many were added. One event records
+    the count before and after, and where they came from (`source`: the list's filters)."""
+    cluster = _open_cluster(cluster)
+    before = cluster.links.count()
+    present = set(cluster.links.values_list("recommendation_id", flat=True))
+    added_by = user if user is not None and user.is_authenticated else None
+    new = [ClusterRecommendation(cluster=cluster, recommendation_id=pk, added_by=added_by)
+           for pk in recommendation_ids if pk not in present]
+    ClusterRecommendation.objects.bulk_create(new, batch_size=2000)
+    if new:
+        cluster.save(update_fields=["updated_at"])
+        after = {"recommendation_count": before + len(new)}
+        if len(new) == 1:
+            after["recommendations"] = [_recommendation_label(new[0].recommendation_id)]
+        if source:
+            after["source"] = source
+        record(Action.CHANGED, target=cluster, before={"recommendation_count": before},
+               after=after)
+    return len(new)
+
+
+@transaction.atomic
+def remove_from_cluster(cluster: Cluster, recommendation) -> None:
+    cluster = _open_cluster(cluster)
+    before = cluster.links.count()
+    cluster.links.filter(recommendation=recommendation).delete()
+    cluster.save(update_fields=["updated_at"])
+    record(Action.CHANGED, target=cluster,
+           before={"recommendation_count": before,
+                   "recommendations": [_recommendation_label(recommendation.pk)]},
+           after={"recommendation_count": before - 1, "recommendations": []})
+
+
+def _recommendation_label(pk: int) -> str:
+    from nmirf.recommendations.models import Recommendation
+
+    rec = Recommendation.objects.filter(pk=pk).first()
+    return f"#{pk} {rec}" if rec else f"#{pk}"

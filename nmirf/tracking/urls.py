@@ -1,18 +1,29 @@
 from django.urls import path
 
-from . import views
+from . import cluster_views, views
 
 app_name = "tracking"
 
 urlpatterns = [
-    path("", views.entity_list, name="entity_list"),
-    path("new/", views.entity_create, name="entity_create"),
-    path("<int:pk>/", views.entity_detail, name="entity_detail"),
-    path("<int:pk>/edit/", views.entity_edit, name="entity_edit"),
-    path("<int:pk>/archive/", views.entity_archive, name="entity_archive"),
-    path("<int:pk>/restore/", views.entity_restore, name="entity_restore"),
-    path("<int:pk>/members/", views.member_add, name="member_add"),
-    path("<int:pk>/members/<int:membership_pk>/end/", views.member_end, name="member_end"),
-    path("<int:pk>/members/<int:membership_pk>/deputy/", views.member_deputy,
+    path("entities/", views.entity_list, name="entity_list"),
+    path("entities/new/", views.entity_create, name="entity_create"),
+    path("entities/<int:pk>/", views.entity_detail, name="entity_detail"),
+    path("entities/<int:pk>/edit/", views.entity_edit, name="entity_edit"),
+    path("entities/<int:pk>/archive/", views.entity_archive, name="entity_archive"),
+    path("entities/<int:pk>/restore/", views.entity_restore, name="entity_restore"),
+    path("entities/<int:pk>/members/", views.member_add, name="member_add"),
+    path("entities/<int:pk>/members/<int:membership_pk>/end/", views.member_end,
+         name="member_end"),
+    path("entities/<int:pk>/members/<int:membership_pk>/deputy/", views.member_deputy,
          name="member_deputy"),
+    path("clusters/", cluster_views.cluster_list, name="cluster_list"),
+    path("clusters/new/", cluster_views.cluster_create, name="cluster_create"),
+    path("clusters/from-list/", cluster_views.cluster_from_list, name="cluster_from_list"),
+    path("clusters/<int:pk>/", cluster_views.cluster_detail, name="cluster_detail"),
+    path("clusters/<int:pk>/edit/", cluster_views.cluster_edit, name="cluster_edit"),
+    path("clusters/<int:pk>/archive/", cluster_views.cluster_archive, name="cluster_archive"),
+    path("clusters/<int:pk>/recommendations/<int:recommendation_pk>/remove/",
+         cluster_views.cluster_remove, name="cluster_remove"),
+    path("clusters/add/<int:recommendation_pk>/", cluster_views.cluster_add_one,
+         name="cluster_add_one"),
 ]

@@ -13,6 +13,7 @@ from playwright.sync_api import Page
 
 from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
 from nmirf.recommendations.models import Recommendation
+from nmirf.tracking.models import Cluster
 
 from .helpers import log_in
 
@@ -56,6 +57,8 @@ def entities(focal_point, coordinator):
     with tracking(ministry, actor=coordinator):
         ministry.short_name = "MP"
         ministry.save()
+    cluster = services.save_cluster(Cluster(title="Roma inclusion", description="Schools."))
+    services.add_to_cluster(cluster, Recommendation.objects.values_list("pk", flat=True)[:30])
     return ministry
 
 
@@ -78,7 +81,10 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
                     refused_run.get_absolute_url().removeprefix(prefix),
                     "/entities/",
                     f"/entities/{entities.pk}/",
-                    "/changes/"):
+                    "/changes/",
+                    "/clusters/",
+                    f"/clusters/{Cluster.objects.get().pk}/",
+                    "/clusters/from-list/?position=noted"):
         page.goto(f"{live_server.url}{prefix}{address}")
         assert page.locator("html").get_attribute("lang") == language
         found += violations(page, address)
