@@ -68,3 +68,36 @@ def load_accounts() -> list[tuple[str, str, str, bool]]:
             Membership.objects.create(entity=entity, user=user, is_deputy=deputy)
         result.append((username, password, Role(role).label, created))
     return result
+
+
+# (title, description, the registry list's filters that fill it)
+CLUSTERS = [
+    ("Roma inclusion", "Recommendations on the rights of Roma: education, housing, "
+     "employment and protection from discrimination.", {"q": "Roma"}),
+    ("Violence against women", "Domestic violence, the Istanbul Convention, and support for "
+     "victims.", {"q": "violence women"}),
+    ("Rights of the child", "Recommendations on children's rights, whatever the mechanism "
+     "or cycle.", {"q": "child or children"}),
+]
+
+
+def load_clusters() -> list[tuple[str, int]]:
+    """Clusters filled from the registry's list, as the coordinator would (created where
+    missing); [(title, number of recommendations)]."""
+    from nmirf.recommendations.filters import RecommendationFilter
+    from nmirf.recommendations.models import Recommendation
+
+    from . import services
+    from .models import Cluster
+
+    result = []
+    for title, description, filters in CLUSTERS:
+        cluster = Cluster.objects.filter(title=title, archived=False).first()
+        if cluster is None:
+            cluster = services.save_cluster(Cluster(title=title, description=description))
+            selection = RecommendationFilter(
+                filters, queryset=Recommendation.objects.active()).filtered()
+            services.add_to_cluster(cluster, selection.values_list("pk", flat=True),
+                                    source="&".join(f"{k}={v}" for k, v in filters.items()))
+        result.append((title, cluster.links.count()))
+    return result

@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from nmirf.recommendations.models import Recommendation, SourceRecord
-from nmirf.tracking.models import Entity, Membership
+from nmirf.tracking.models import Cluster, ClusterRecommendation, Entity, Membership
 
 
 def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
@@ -35,6 +35,12 @@ def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
     assert Membership.objects.get(entity=justice, is_deputy=True).user.username == (
         "focal-justice")
     entities, memberships = Entity.objects.count(), Membership.objects.count()
+    roma = Cluster.objects.get(title="Roma inclusion")
+    assert roma.recommendations.count() > 10
+    assert all("roma" in text.lower() for text in roma.recommendations.values_list(
+        "text", flat=True))
+    assert f"Cluster 'Roma inclusion': {roma.recommendations.count()} recommendations." in out
+    links = ClusterRecommendation.objects.count()
 
     call_command("load_demo")
     again = capsys.readouterr().out
@@ -43,3 +49,4 @@ def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
     assert Recommendation.objects.count() == 289 + 473
     assert (Entity.objects.count(), Membership.objects.count()) == (entities, memberships)
     assert "Entities: 0 created" in again
+    assert ClusterRecommendation.objects.count() == links

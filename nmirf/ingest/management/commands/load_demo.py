@@ -52,6 +52,8 @@ class Command(BaseCommand):
         created_entities = tracking_demo.load_entities()
         self.stdout.write(f"Entities: {created_entities} created "
                           f"({len(tracking_demo.ENTITIES)} Slovenian institutions).")
+        for title, count in tracking_demo.load_clusters():
+            self.stdout.write(f"Cluster '{title}': {count} recommendations.")
         for username, password, role, created in tracking_demo.load_accounts():
             self.stdout.write(self.style.SUCCESS(
                 f"Demo {role.lower()}: user name '{username}', password '{password}'"
