@@ -41,10 +41,6 @@ class RuledAdmin(admin.ModelAdmin):
         return queryset
 
 
-# Reference data (mechanisms, states, taxonomies …).
-ReferenceDataAdmin = RuledAdmin
-
-
 class RecordAdmin(RuledAdmin):
     """What people and imports wrote: never deleted here (archive instead)."""
 
