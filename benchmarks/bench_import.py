@@ -248,35 +248,34 @@ def markdown(r: dict) -> str:
         "django setup (imports, settings, apps)",
         "connect + record the run",
         "pipeline (total)",
+        "stream (read, check, write)",
         "read: decode + csv + adapter",
         "check: load reference data",
         "check: normalise + validate rows",
-        "commit (total)",
         "commit: reviews, documents, new terms",
         "commit: look up existing source records",
         "commit: look up cross-source matches",
-        "commit: executemany (rows + links + sources)",
-        "commit: full-text index fill",
+        "commit: plan (the per-row loop)",
+        "commit: inserts (rows + links + sources)",
+        "commit: updates",
         "commit: add links on update",
-        "commit: Python loop and the rest",
+        "commit: full-text index fill",
+        "commit: finish (references, version, statistics)",
+        "stream: the rest",
         "total in process",
     ]
     phases = r["phases"]
-    accounted = sum(phases.get(k, 0) for k in ("read: decode + csv + adapter",
-                                               "check: load reference data",
-                                               "check: normalise + validate rows",
-                                               "commit (total)"))
-    if "pipeline (total)" in phases:
+    if "pipeline (total)" in phases and "stream (read, check, write)" in phases:
         phases = {**phases, "pipeline: run bookkeeping and the rest":
-                  phases["pipeline (total)"] - accounted}
+                  phases["pipeline (total)"] - phases["stream (read, check, write)"]}
         order.insert(order.index("total in process"), "pipeline: run bookkeeping and the rest")
     for key in order + [k for k in phases if k not in order]:
         if key not in phases:
             continue
         indent = ""
-        if key.startswith(("read:", "check:", "pipeline:")) or key == "commit (total)":
+        if key.startswith("pipeline:") or key == "stream (read, check, write)":
             indent = "&nbsp;&nbsp;"
-        elif key.startswith("commit: "):
+        elif key.startswith(("read:", "check:", "commit: ", "stream:")):
             indent = "&nbsp;&nbsp;&nbsp;&nbsp;"
         lines.append(f"| {indent}{key} | {phases[key]:.3f} |")
     return "\n".join(lines) + "\n"
