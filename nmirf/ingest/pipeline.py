@@ -4,17 +4,24 @@
 - normalise and validate: ingest/normalise.py, against the reference data;
 - commit: ingest/commit.py, all-or-nothing in one transaction.
 
-An import with any problem writes nothing to the registry: the run is recorded as failed
-with every row error, so the user can fix the file and try again. A dry run goes through
-the same commit inside a transaction that is then rolled back, so what it reports is
-exactly what a real run would do.
+The files are processed as a stream, in chunks of commit.CHUNK records: read, check and
+write a chunk, then the next, all inside the import's one transaction. Memory stays that of
+a chunk, whatever the size of the file; what spans the file is small (a digest of each key,
+to refuse a record met twice; the first MAX_STORED_ERRORS problems; the commit's own, see
+commit.py).
+
+An import with any problem writes nothing to the registry: from the first problem on,
+nothing more is written, the rest of the files is still checked (so the user can fix every
+row in one go), and the transaction is rolled back; the run is recorded as failed with its
+row errors. A dry run goes through the same stream and is rolled back at its end, so what
+it reports is exactly what a real run would do.
 
 Under faults (docs/admin-guide.md, "When things go wrong"):
 - a process killed half-way writes nothing (the transaction is rolled back by the
   database); its run records the process holding it, and is marked interrupted by whoever
   next looks (liveness.py);
 - two imports never write at once: the second waits for the first (the registry's write
-  lock, taken before anything is read for the commit) and then finds what the first wrote,
+  lock, taken before anything is read) and then finds what the first wrote,
   so the same file imported twice at once ends with one copy and a second run that reports
   everything unchanged; after NMIRF_IMPORT_WAIT_SECONDS (600) of waiting it gives up with one
   clear line instead;
