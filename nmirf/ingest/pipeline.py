@@ -29,7 +29,6 @@ Under faults (docs/admin-guide.md, "When things go wrong"):
 """
 
 import gc
-import hashlib
 import logging
 import time
 import uuid
@@ -45,6 +44,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from nmirf.core.problems import Message, Number, message_data, message_of
+from nmirf.recommendations.models import SourceRecord
 
 from . import liveness
 from . import progress as live_progress
@@ -185,7 +185,7 @@ def _check_and_commit(run: ImportRun, adapter, files: list[InputFile], options: 
     deadline = time.monotonic() + wait
     while True:
         locked = False
-        tally = _Tally()
+        tally = _Tally(run.source, run.pk)
         try:
             with write_session(expected), transaction.atomic():
                 # First the registry's write lock (SQLite: BEGIN IMMEDIATE, on entering the
@@ -220,18 +220,21 @@ def _check_and_commit(run: ImportRun, adapter, files: list[InputFile], options: 
 
 class _Tally:
     """What the stream keeps across the whole import, bounded whatever the file's size:
-    counts, the first problems (those a run stores), and a digest of each key met."""
+    counts, the first problems (those a run stores), and a hash of each key met."""
 
-    def __init__(self):
+    def __init__(self, source: str, run_id: int):
+        self.source, self.run_id = source, run_id
         self.records = 0  # records checked and found good
         self.rows = 0  # rows of the files that brought a record or a problem
         self.rejected = 0  # rows with a problem
         self.problem_count = 0
         self.problems: list[RowProblem] = []  # the first MAX_STORED_ERRORS
         self._last_row = self._last_rejected = None
-        # 16-byte digests rather than the keys themselves: a million keys in tens of
-        # megabytes, and no two keys ever taken for one.
-        self._keys: set[bytes] = set()
+        # hash() of each key met, not the keys: a million of them in tens of megabytes. A
+        # hash met again is only a sign: the key itself is then looked for among the
+        # chunk's own keys and the source records this import wrote.
+        self._hashes: set[int] = set()
+        self.chunk_keys: set[str] = set()
 
     @property
     def refused(self) -> bool:
@@ -252,12 +255,20 @@ class _Tally:
             self._last_rejected = (problem.file, problem.row)
             self.rejected += 1
 
-    def first_time(self, key: str) -> bool:
-        digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        if digest in self._keys:
+    def met_before(self, key: str) -> bool:
+        """Whether this import met the key already (among the records it has written or
+        is about to write; once a problem stops the writing, only those)."""
+        digest = hash(key)
+        first = digest not in self._hashes
+        if key in self.chunk_keys:
+            return True
+        if not self.refused:  # the chunk being gathered (none once the writing stopped)
+            self.chunk_keys.add(key)
+        if first:
+            self._hashes.add(digest)
             return False
-        self._keys.add(digest)
-        return True
+        return SourceRecord.objects.filter(source=self.source, key=key,
+                                           import_run_id=self.run_id).exists()
 
 
 def _stream(run: ImportRun, adapter, files: list[InputFile], options: dict, report,
@@ -277,7 +288,7 @@ def _stream(run: ImportRun, adapter, files: list[InputFile], options: dict, repo
                     tally.problem(problem)
                 continue
             tally.row(record.file, record.row)
-            if not tally.first_time(record.key):
+            if tally.met_before(record.key):
                 tally.problem(RowProblem(record.file, record.row, Message(gettext_noop(
                     "repeats a record met earlier in this import (the same key %(key)s)"),
                     key=repr(record.key[:60]))))
@@ -289,6 +300,7 @@ def _stream(run: ImportRun, adapter, files: list[InputFile], options: dict, repo
             if len(chunk) >= CHUNK:
                 writer.add(chunk)
                 chunk = []
+                tally.chunk_keys.clear()
                 report("writing", tally.records, max(expected, tally.records))
         if tally.refused or not tally.records:
             raise _Rollback
