@@ -375,7 +375,9 @@ class Commit:
         self.term_ids: set[int] = set()
         self._stack = ExitStack()
         self._stack.enter_context(search.bulk_insert_into_index(first_id=self.first_new_id))
-        self._stack.enter_context(_deferred_indexes(self.expected_rows, self.first_new_id - 1))
+        self._stack.enter_context(_deferred_indexes(
+            self.expected_rows, self.first_new_id - 1,
+            reading=not self.candidates.none_at_all))
         return self
 
     def __exit__(self, exc_type, exc, traceback):
@@ -582,31 +584,38 @@ def _source_key(source_row: tuple) -> str:
     return source_row[2]
 
 
-# Secondary indexes of the tables a large import fills, that the import itself does not
-# read (the candidates are found through rec_review_listing and the source records' index
-# by recommendation, which stay). Unique constraints stay too: they keep the data right.
-SECONDARY_INDEXES = {REC, REC_STATE, REC_TERM}
-READ_BY_IMPORTS = {"rec_review_listing"}
+# Secondary indexes of the tables a large import fills. Unique constraints stay: they are
+# what keeps the data right.
+SECONDARY_INDEXES = {REC, REC_STATE, REC_TERM, SOURCE}
+
+
+def _read_by_imports(name: str, table: str) -> bool:
+    """The indexes through which the match step finds other sources' candidates (by
+    review; the source records of a recommendation)."""
+    return name == "rec_review_listing" or table == SOURCE
 
 
 @contextmanager
-def _deferred_indexes(new_rows: int, existing_rows: int):
+def _deferred_indexes(new_rows: int, existing_rows: int, *, reading: bool):
     """On SQLite, when an import brings more rows than the registry holds, drop the
     secondary indexes of the tables it fills and build them again afterwards: one sort is
     cheaper than tens of thousands of random inserts into each B-tree. Inside the import's
-    transaction, so readers keep seeing the old snapshot and a failure restores them."""
+    transaction, so readers keep seeing the old snapshot and a failure restores them.
+    `reading`: the import reads candidates chunk after chunk, and keeps the indexes it
+    reads them through."""
     if connection.vendor != "sqlite" or new_rows < BULK_ROWS or new_rows < existing_rows:
         yield
         return
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(SECONDARY_INDEXES))
         cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({placeholders}) AND sql NOT LIKE 'CREATE UNIQUE%%'",
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+            f"AND sql IS NOT NULL AND tbl_name IN ({placeholders}) "
+            "AND sql NOT LIKE 'CREATE UNIQUE%%'",
             sorted(SECONDARY_INDEXES),
         )
-        indexes = [(name, sql) for name, sql in cursor.fetchall()
-                   if name not in READ_BY_IMPORTS]
+        indexes = [(name, sql) for name, table, sql in cursor.fetchall()
+                   if not (reading and _read_by_imports(name, table))]
         for name, _sql in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
     yield

@@ -30,8 +30,8 @@ def small_chunks(monkeypatch):
     return sizes
 
 
-def texts(count: int) -> list[str]:
-    return [row(f"Recommendation number {n} on the rights of the child.") for n in range(count)]
+def texts(count: int, subject: str = "the rights of the child") -> list[str]:
+    return [row(f"Recommendation number {n} on {subject}.") for n in range(count)]
 
 
 def test_the_commit_is_handed_one_chunk_at_a_time(db, tmp_path, small_chunks):
@@ -114,6 +114,25 @@ def test_candidates_of_other_sources_are_found_in_every_chunk(db, tmp_path, smal
     assert (run.created, run.updated) == (0, 6)  # six links, no copy
     assert Recommendation.objects.count() == 3
     assert SourceRecord.objects.filter(source="upr_info").count() == 6
+
+
+def test_a_bulk_load_finds_candidates_in_every_chunk_and_puts_every_index_back(
+        db, tmp_path, small_chunks, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(commit_module, "BULK_ROWS", 1)  # indexes dropped, rebuilt at the end
+
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
+                           if connection.vendor == "sqlite" else
+                           "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+            return sorted(name for (name,) in cursor.fetchall())
+
+    test_candidates_of_other_sources_are_found_in_every_chunk(db, tmp_path, small_chunks)
+    before = indexes()
+    run = import_file(csv_file(tmp_path, *texts(4, "water"), name="more.csv"))
+    assert run.created == 4 and indexes() == before
 
 
 def test_only_the_first_problems_are_kept_in_memory(db, tmp_path, monkeypatch):
