@@ -270,8 +270,10 @@ def markdown(r: dict) -> str:
         f"{lite['max_rss_mb']:.0f} MB for 40,814 — "
         f"{large['slope_kb_per_row'] * 1024:.0f} bytes per extra row "
         f"({large['slope_kb_per_row'] * 1e6 / 1024:.0f} MB per million; what spans the "
-        "file: a 16-byte digest per key, a hash per created recommendation, the adapter's "
-        f"count of each identity); target ≤ {MEMORY_TARGET_MB} MB for 1,000,000 rows"
+        "import: a hash of each key (the pipeline's check for a key met twice), an 8-byte "
+        "digest of each key (the UPR Info adapter's count of repeated rows), a hash per "
+        "created recommendation (exact repeats), and SQLite's page cache filling up to its "
+        f"64 MiB); target ≤ {MEMORY_TARGET_MB} MB for 1,000,000 rows"
         + (f": **{_verdict(large['max_rss_mb'], MEMORY_TARGET_MB)}**."
            if large["rows"] >= 1_000_000 else
            f" (extrapolated to 1,000,000 at that slope: {_at_a_million(large):.0f} MB)."),
