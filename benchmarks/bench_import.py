@@ -145,6 +145,7 @@ def run(quick: bool = False, cprofile: bool = False) -> dict:
 
     walls: dict[str, list[float]] = {side: [] for side in SIDES}
     cpus: dict[str, list[float]] = {side: [] for side in SIDES}
+    rss: dict[str, list[float]] = {side: [] for side in SIDES}
     for i in range(repeats):
         # Alternate the order, so no side always runs just after another.
         order = SIDES if i % 2 == 0 else SIDES[::-1]
@@ -154,6 +155,7 @@ def run(quick: bool = False, cprofile: bool = False) -> dict:
         for side, run_ in timed.items():
             walls[side].append(run_.wall)
             cpus[side].append(run_.cpu)
+            rss[side].append(run_.max_rss_mb)
         log(f"import: repetition {i + 1}/{repeats}: " + ", ".join(
             f"{side} {timed[side].wall:.2f} s" for side in SIDES) + "; ratios " + ", ".join(
             f"{timed['nmirf'].wall / timed[side].wall:.1f}× ({side})" for side in BASELINES))
@@ -174,6 +176,8 @@ def run(quick: bool = False, cprofile: bool = False) -> dict:
         "repeats": repeats,
         "nmirf": summary(walls["nmirf"]),
         "nmirf_cpu": summary(cpus["nmirf"]),
+        # Each command's own peak resident memory (wait4), the largest of its runs.
+        "max_rss_mb": {side: max(values) for side, values in rss.items()},
         "baselines": {side: _against(walls, cpus, side) for side in BASELINES},
         "nmirf_startup": summary(nmirf_startup),
         "python_startup": summary(python_startup),
@@ -212,15 +216,17 @@ def markdown(r: dict) -> str:
         "with the csv module and `executemany` them in one transaction into a fresh SQLite "
         "file; they differ in the table they write (benchmarks/README.md).",
         "",
-        "| | wall median (s) | wall min (s) | wall max (s) | CPU median (s) |",
-        "|---|---:|---:|---:|---:|",
+        "| | wall median (s) | wall min (s) | wall max (s) | CPU median (s) | "
+        "peak memory (MB) |",
+        "|---|---:|---:|---:|---:|---:|",
         f"| `nmirf import upr-info` into a fresh migrated+seeded SQLite copy | "
         f"{r['nmirf']['median']:.2f} | {r['nmirf']['min']:.2f} | {r['nmirf']['max']:.2f} | "
-        f"{r['nmirf_cpu']['median']:.2f} |",
+        f"{r['nmirf_cpu']['median']:.2f} | {r['max_rss_mb']['nmirf']:.0f} |",
         *(f"| {BASELINE_LABELS[side]} | {r['baselines'][side]['wall']['median']:.2f} | "
           f"{r['baselines'][side]['wall']['min']:.2f} | "
           f"{r['baselines'][side]['wall']['max']:.2f} | "
-          f"{r['baselines'][side]['cpu']['median']:.2f} |" for side in BASELINES),
+          f"{r['baselines'][side]['cpu']['median']:.2f} | "
+          f"{r['max_rss_mb'][side]:.0f} |" for side in BASELINES),
         "",
         f"**Verdict — ratio to the plain csv + `executemany` script (CSV-shaped table; "
         f"median / median): {ratio:.1f}×** — the target (issue 7) is ≤ {TARGET_RATIO:.0f}×, "
@@ -248,35 +254,34 @@ def markdown(r: dict) -> str:
         "django setup (imports, settings, apps)",
         "connect + record the run",
         "pipeline (total)",
+        "stream (read, check, write)",
         "read: decode + csv + adapter",
         "check: load reference data",
         "check: normalise + validate rows",
-        "commit (total)",
         "commit: reviews, documents, new terms",
         "commit: look up existing source records",
         "commit: look up cross-source matches",
-        "commit: executemany (rows + links + sources)",
-        "commit: full-text index fill",
+        "commit: plan (the per-row loop)",
+        "commit: inserts (rows + links + sources)",
+        "commit: updates",
         "commit: add links on update",
-        "commit: Python loop and the rest",
+        "commit: full-text index fill",
+        "commit: finish (references, version, statistics)",
+        "stream: the rest",
         "total in process",
     ]
     phases = r["phases"]
-    accounted = sum(phases.get(k, 0) for k in ("read: decode + csv + adapter",
-                                               "check: load reference data",
-                                               "check: normalise + validate rows",
-                                               "commit (total)"))
-    if "pipeline (total)" in phases:
+    if "pipeline (total)" in phases and "stream (read, check, write)" in phases:
         phases = {**phases, "pipeline: run bookkeeping and the rest":
-                  phases["pipeline (total)"] - accounted}
+                  phases["pipeline (total)"] - phases["stream (read, check, write)"]}
         order.insert(order.index("total in process"), "pipeline: run bookkeeping and the rest")
     for key in order + [k for k in phases if k not in order]:
         if key not in phases:
             continue
         indent = ""
-        if key.startswith(("read:", "check:", "pipeline:")) or key == "commit (total)":
+        if key.startswith("pipeline:") or key == "stream (read, check, write)":
             indent = "&nbsp;&nbsp;"
-        elif key.startswith("commit: "):
+        elif key.startswith(("read:", "check:", "commit: ", "stream:")):
             indent = "&nbsp;&nbsp;&nbsp;&nbsp;"
         lines.append(f"| {indent}{key} | {phases[key]:.3f} |")
     return "\n".join(lines) + "\n"

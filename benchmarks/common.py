@@ -12,13 +12,13 @@ import http.cookiejar
 import os
 import platform
 import re
-import resource
 import shutil
 import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -82,28 +82,34 @@ class Timed(NamedTuple):
     cpu: float  # seconds of user + system CPU time the child used (less noisy on a busy box)
     stdout: str
     returncode: int
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    max_rss_mb: float = 0.0  # the child's peak resident memory (its own, from wait4)
 
 
 def timed_run(argv: list, env: dict | None = None, cwd: Path = REPO,
               expect: int = 0) -> Timed:
-    """Run a command to completion and time it. Raise unless it exits with `expect`."""
-    cpu_before = _children_cpu()
-    start = time.perf_counter()
-    proc = subprocess.run([str(a) for a in argv], env=env, cwd=cwd, capture_output=True,
-                          text=True)
-    elapsed = time.perf_counter() - start
-    cpu = _children_cpu() - cpu_before
+    """Run a command to completion and time it. Raise unless it exits with `expect`.
+    Its output goes through temporary files, so that the child can be reaped with wait4,
+    which gives its own resource usage (peak memory included) rather than the sum or the
+    maximum over every child this process ever had."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen([str(a) for a in argv], env=env, cwd=cwd, stdout=out,
+                                stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
     if proc.returncode != expect:
         raise RuntimeError(
             f"{' '.join(map(str, argv[:3]))} … exited {proc.returncode}: "
-            f"{(proc.stderr or proc.stdout).strip()[-2000:]}"
+            f"{(stderr or stdout).strip()[-2000:]}"
         )
-    return Timed(elapsed, cpu, proc.stdout, proc.returncode)
+    # ru_maxrss is in kilobytes on Linux.
+    return Timed(elapsed, usage.ru_utime + usage.ru_stime, stdout, proc.returncode,
+                 usage.ru_maxrss / 1024)
 
 
 def nmirf_env(database_url: str, **extra) -> dict:

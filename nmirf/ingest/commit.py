@@ -1,4 +1,4 @@
-"""Write validated records to the registry, inside the caller's transaction.
+"""Write validated records to the registry, chunk by chunk, inside the caller's transaction.
 
 A record is found again by its source record (source, key): then it is unchanged (same
 content hash) or updated. A record seen for the first time is matched against the
@@ -11,13 +11,27 @@ duplicate of it, for a person to decide (recommendations/duplicates.py). Links
 (recommending states, terms) are only ever added on update, never removed: a person may
 have added some, and nothing a person wrote is lost.
 
-Rows are written with executemany and ids chosen here (under a table lock), because a
-40,000-row import through the ORM's bulk_create costs several times more.
+The pipeline hands the records over in chunks (`Commit.add`) as it reads them, so that an
+import holds one chunk at a time whatever the size of its file; each chunk goes through
+three steps:
+
+- match: what each record is in the registry (reference rows it needs, the source record
+  it was before, the recommendations of other sources it may join), read with a few
+  queries per chunk that touch only the rows of the chunk's own keys and reviews — never
+  the whole registry, so an import takes as long into a million recommendations as into
+  none;
+- plan: per record, created / updated / unchanged / linked, as rows to write;
+- write: those rows, with the statements of ingest/tables.py (column lists from the models;
+  executemany on SQLite, COPY on PostgreSQL), ids chosen here under the registry's lock,
+  because a 40,000-row import through the ORM's bulk_create costs several times more.
+
+What must span the whole file is kept small: a hash per created recommendation (exact
+repeats within the source), and the ids of reviews, documents and new terms met.
 """
 
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection
@@ -40,8 +54,13 @@ from nmirf.recommendations.models import (
 
 from .models import ImportRun
 from .normalise import Prepared, ReviewSpec
+from .tables import Table, execute_many
 
+# Records the pipeline reads, checks and writes at a time: large enough that each query of
+# the match step serves many rows, small enough that a chunk holds a few megabytes.
 CHUNK = 2000
+# Ids per IN (…) list.
+IDS = 900
 # From this many rows an import is written as a bulk load on SQLite: foreign keys checked
 # once at the end (write_session), secondary indexes rebuilt (_deferred_indexes).
 BULK_ROWS = 10_000
@@ -49,6 +68,17 @@ REC = Recommendation._meta.db_table
 REC_STATE = RecommendingState._meta.db_table
 REC_TERM = RecommendationTerm._meta.db_table
 SOURCE = SourceRecord._meta.db_table
+
+# What an import writes into each table, in the order of the row tuples built below; the
+# other columns are read from the models (tables.Table).
+RECOMMENDATIONS = Table(Recommendation, (
+    "id", "review_id", "document_id", "paragraph", "text", "search_text", "language",
+    "position", "action_category", "external_key", "possible_duplicate_of_id", "created_at",
+    "updated_at"))
+RECOMMENDING_STATES = Table(RecommendingState, ("recommendation_id", "state_id"))
+RECOMMENDATION_TERMS = Table(RecommendationTerm, ("recommendation_id", "term_id"))
+SOURCE_RECORDS = Table(SourceRecord, (
+    "recommendation_id", "source", "key", "location", "import_run_id", "content_hash"))
 
 Progress = Callable[[int, int], None]
 # A text inside another (one recommendation of a clustered paragraph) is a near match when
@@ -73,76 +103,9 @@ def match_key(search_text: str) -> str:
     return "".join(WORD.findall(search_text))
 
 
-def _source_key(source_row: tuple) -> str:
-    return source_row[2]
-
-
-def _chunks(items: list, size: int = CHUNK):
+def _chunks(items: list, size: int = IDS):
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def _executemany(sql: str, rows: list) -> None:
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows, 20000):
-            cursor.executemany(sql, chunk)
-
-
-def _ensure_reviews(specs: dict[str, ReviewSpec]) -> dict[str, int]:
-    existing = dict(Review.objects.filter(key__in=list(specs)).values_list("key", "id"))
-    missing = [
-        Review(key=s.key, mechanism_id=s.mechanism_id, state_id=s.state_id, cycle=s.cycle,
-               session=s.session, mandate_id=s.mandate_id, label=s.label, date=s.date)
-        for key, s in specs.items() if key not in existing
-    ]
-    for review in Review.objects.bulk_create(missing):
-        existing[review.key] = review.pk
-    if len(existing) < len(specs):  # backends that do not return ids from bulk_create
-        existing = dict(Review.objects.filter(key__in=list(specs)).values_list("key", "id"))
-    return existing
-
-
-def _ensure_documents(records: list[Prepared], review_ids: dict[str, int]) -> dict[str, int]:
-    symbols = {r.row.document_symbol.strip(): r.review_key for r in records
-               if r.row.document_symbol.strip()}
-    documents = dict(Document.objects.filter(symbol__in=list(symbols)).values_list("symbol", "id"))
-    for symbol, review_key in symbols.items():
-        if symbol not in documents:
-            documents[symbol] = Document.objects.create(
-                symbol=symbol, review_id=review_ids[review_key]
-            ).pk
-    return documents
-
-
-def _ensure_new_terms(records: list[Prepared]) -> None:
-    """Open taxonomies grow with the terms an import brings; the ids join each record."""
-    wanted = {pair for record in records for pair in record.new_terms}
-    created: dict[tuple[int, str], int] = {}
-    for taxonomy_id, name in sorted(wanted):
-        term, _ = Term.objects.get_or_create(
-            taxonomy_id=taxonomy_id, code=name, defaults={"name": name}
-        )
-        created[(taxonomy_id, name)] = term.pk
-    for record in records:
-        for pair in record.new_terms:
-            if created[pair] not in record.term_ids:
-                record.term_ids.append(created[pair])
-
-
-def _existing_sources(source: str, keys: list[str]) -> dict[str, tuple[int, str, str]]:
-    """key -> (recommendation id, content hash, the recommendation's own external key)."""
-    found: dict[str, tuple[int, str, str]] = {}
-    if not SourceRecord.objects.filter(source=source).exists():  # a first import
-        return found
-    for chunk in _chunks(keys):
-        for key, rec_id, content_hash, external_key in SourceRecord.objects.filter(
-            source=source, key__in=chunk
-        ).values_list("key", "recommendation_id", "content_hash",
-                      "recommendation__external_key"):
-            found[key] = (rec_id, content_hash, external_key)
-    return found
 
 
 def _last_id_given() -> int:
@@ -166,44 +129,41 @@ def _last_id_given() -> int:
 
 @dataclass
 class Candidates:
-    """Recommendations of the reviews an import touches that other sources brought, by
-    their words; and, where several share the same words (UPR Info has one per recommending
-    state), who recommended each, read once for all of them."""
+    """The recommendations of one review that other sources brought (those a record of
+    this source may join), by their words; and, where several share the same words (UPR
+    Info has one per recommending state), who recommended each."""
 
-    by_words: dict[tuple[int, str], list[int]]
-    states_of: dict[int, set[int]]
-    # review id -> [(recommendation id, its set of words)], for near matches
-    texts: dict[int, list[tuple[int, set[str]]]] = field(default_factory=dict)
-    # review id -> {distinctive word: [positions in texts[review id]]}, built on first use
-    _by_word: dict[int, dict[str, list[int]]] = field(default_factory=dict)
+    by_words: dict[str, list[int]] = field(default_factory=dict)
+    states_of: dict[int, set[int]] = field(default_factory=dict)
+    # [(recommendation id, its set of words)], for near matches
+    texts: list[tuple[int, set[str]]] = field(default_factory=list)
+    # {distinctive word: [positions in texts]}, built on first use
+    _by_word: dict[str, list[int]] | None = None
 
-    def near(self, review_id: int, search_text: str) -> int | None:
-        """The recommendation another source brought for this review whose text is most
-        nearly this one (see nearly_the_same); None where none is. Only those sharing one
-        of the text's most distinctive words are compared."""
-        texts = self.texts.get(review_id)
-        if not texts:
+    def near(self, search_text: str) -> int | None:
+        """The recommendation whose text is most nearly this one (see nearly_the_same);
+        None where none is. Only those sharing one of the text's most distinctive words
+        are compared."""
+        if not self.texts:
             return None
-        by_word = self._by_word.get(review_id)
-        if by_word is None:
-            by_word = self._by_word[review_id] = defaultdict(list)
-            for position, (_rec_id, other) in enumerate(texts):
+        if self._by_word is None:
+            self._by_word = defaultdict(list)
+            for position, (_rec_id, other) in enumerate(self.texts):
                 for word in similar.distinctive_words(other, count=6):
-                    by_word[word].append(position)
+                    self._by_word[word].append(position)
         mine = similar.words(search_text)
         positions = {position for word in similar.distinctive_words(mine)
-                     for position in by_word.get(word, ())}
+                     for position in self._by_word.get(word, ())}
         best, best_score = None, 0.0
         for position in sorted(positions):
-            rec_id, other = texts[position]
+            rec_id, other = self.texts[position]
             score = nearly_the_same(mine, other)
             if score > best_score:
                 best, best_score = rec_id, score
         return best
 
-    def match(self, review_id: int, search_text: str, state_ids: list[int]) -> int | None:
-        found = self.by_words.get((review_id, match_key(search_text))) if self.by_words \
-            else None
+    def match(self, search_text: str, state_ids: list[int]) -> int | None:
+        found = self.by_words.get(match_key(search_text)) if self.by_words else None
         if not found:
             return None
         wanted = set(state_ids)
@@ -211,6 +171,9 @@ class Candidates:
             if self.states_of.get(rec_id, set()) & wanted:
                 return rec_id
         return found[0]
+
+
+NO_CANDIDATES = Candidates()
 
 
 def nearly_the_same(first: set[str], second: set[str]) -> float:
@@ -230,32 +193,71 @@ def nearly_the_same(first: set[str], second: set[str]) -> float:
     return 0.0
 
 
-def _candidates(review_ids: list[int], source: str) -> Candidates:
-    by_words: dict[tuple[int, str], list[int]] = defaultdict(list)
-    rows = list(Recommendation.objects.filter(review_id__in=review_ids)
-                .values_list("id", "review_id", "search_text")) if review_ids else []
-    ids = [row[0] for row in rows]
-    same_source = set()
-    for chunk in _chunks(ids):
-        # By recommendation only (its index), the source checked here: a condition on the
-        # source too can lead the planner to the (source, key) index, a hundred times slower.
-        same_source.update(
-            rec_id for rec_id, rec_source in SourceRecord.objects.filter(
-                recommendation_id__in=chunk).values_list("recommendation_id", "source")
-            if rec_source == source
-        )
-    texts: dict[int, list[tuple[int, set[str]]]] = defaultdict(list)
-    for rec_id, review_id, text in rows:
-        if rec_id not in same_source:
-            by_words[(review_id, match_key(text))].append(rec_id)
-            texts[review_id].append((rec_id, similar.words(text)))
-    shared = [rec_id for group in by_words.values() if len(group) > 1 for rec_id in group]
-    states_of: dict[int, set[int]] = defaultdict(set)
-    for chunk in _chunks(shared):
-        for rec_id, state_id in RecommendingState.objects.filter(
-                recommendation_id__in=chunk).values_list("recommendation_id", "state_id"):
-            states_of[rec_id].add(state_id)
-    return Candidates(by_words=dict(by_words), states_of=states_of, texts=dict(texts))
+class CandidateCache:
+    """Candidates of the reviews the chunks touch, read once per review and kept while the
+    chunks go on touching it (reviews without any, by far the most, are remembered as such
+    for the whole import: a set of ids).
+
+    Only what existed before this import counts, as if all were read before the first
+    write: recommendations this import created (ids from `first_new_id`) are excluded, and
+    so are those this source brought in an earlier import — but not those it joined in
+    this one (their source record names this run)."""
+
+    def __init__(self, source: str, run_id: int, first_new_id: int):
+        self.source, self.run_id, self.first_new_id = source, run_id, first_new_id
+        # None of another source in the registry (a first import, a registry of one
+        # source): no review has any, and nothing needs reading.
+        self.none_at_all = first_new_id == 1 or not SourceRecord.objects.exclude(
+            source=source).exists()
+        self._empty: set[int] = set()
+        self._loaded: dict[int, Candidates] = {}
+
+    def of(self, review_id: int) -> Candidates:
+        return self._loaded.get(review_id, NO_CANDIDATES)
+
+    def prepare(self, review_ids: set[int]) -> None:
+        """Read the candidates of these reviews (those of the previous chunk that these
+        do not need are let go)."""
+        if self.none_at_all:
+            return
+        self._loaded = {review_id: candidates for review_id, candidates
+                        in self._loaded.items() if review_id in review_ids}
+        wanted = sorted(review_ids - self._empty - self._loaded.keys())
+        for chunk in _chunks(wanted):
+            self._load(chunk)
+
+    def _load(self, review_ids: list[int]) -> None:
+        # Unary + keeps SQLite's planner on the source records' index by recommendation
+        # (a condition on the source can lead it to the (source, key) index, a hundred
+        # times slower); PostgreSQL's needs no such hint (and has no unary + for text).
+        source_column = "+s.source" if connection.vendor == "sqlite" else "s.source"
+        placeholders = ", ".join(["%s"] * len(review_ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r.id, r.review_id, r.search_text FROM {REC} r "
+                f"WHERE r.review_id IN ({placeholders}) AND r.id < %s AND NOT EXISTS ("
+                f"SELECT 1 FROM {SOURCE} s WHERE s.recommendation_id = r.id "
+                f"AND {source_column} = %s "
+                "AND (s.import_run_id IS NULL OR s.import_run_id <> %s))",
+                [*review_ids, self.first_new_id, self.source, self.run_id or 0])
+            rows = cursor.fetchall()
+        self._empty.update(review_ids)
+        by_review: dict[int, Candidates] = {}
+        for rec_id, review_id, text in rows:
+            candidates = by_review.get(review_id)
+            if candidates is None:
+                candidates = by_review[review_id] = Candidates(by_words=defaultdict(list))
+                self._empty.discard(review_id)
+            candidates.by_words[match_key(text)].append(rec_id)
+            candidates.texts.append((rec_id, similar.words(text)))
+        shared = {rec_id: candidates for candidates in by_review.values()
+                  for group in candidates.by_words.values() if len(group) > 1
+                  for rec_id in group}
+        for chunk in _chunks(sorted(shared)):
+            for rec_id, state_id in RecommendingState.objects.filter(
+                    recommendation_id__in=chunk).values_list("recommendation_id", "state_id"):
+                shared[rec_id].states_of.setdefault(rec_id, set()).add(state_id)
+        self._loaded.update(by_review)
 
 
 # How long one attempt waits for the registry's write lock (PostgreSQL; on SQLite, the
@@ -280,10 +282,10 @@ def lock_registry() -> None:
 
 @contextmanager
 def write_session(rows: int):
-    """Around the transaction of an import of `rows` records. On SQLite a large import is
-    written with foreign-key enforcement off (it can only be switched outside a
+    """Around the transaction of an import of about `rows` records. On SQLite a large
+    import is written with foreign-key enforcement off (it can only be switched outside a
     transaction): enforcing looks up the parent of every link written, a tenth of the
-    writing time. commit() then checks the few distinct ids the rows refer to instead
+    writing time. Commit then checks the few distinct ids the rows refer to instead
     (_check_references), so a dangling reference still refuses the import."""
     if connection.vendor == "sqlite" and rows >= BULK_ROWS:
         with connection.constraint_checks_disabled():
@@ -306,144 +308,280 @@ def _check_references(state_ids: set[int], term_ids: set[int], run_id: int) -> N
     were written or read in this transaction."""
     missing = []
     for model, ids in ((State, state_ids), (Term, term_ids), (ImportRun, {run_id})):
-        found = set(model.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+        found = set()
+        for chunk in _chunks(sorted(ids)):
+            found.update(model.objects.filter(pk__in=chunk).values_list("pk", flat=True))
         missing += [f"{model._meta.verbose_name} {pk}" for pk in sorted(ids - found)]
     if missing:
         raise IntegrityError(f"the import refers to rows that no longer exist: "
                              f"{', '.join(missing[:5])}")
 
 
-def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec], run_id: int,
-           progress: Progress | None = None) -> Counts:
-    counts = Counts()
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    review_ids = _ensure_reviews({r.review_key: reviews[r.review_key] for r in records})
-    documents = _ensure_documents(records, review_ids)
-    _ensure_new_terms(records)
-    for record in records:
-        record.compute_hash()
+def registry_changed() -> None:
+    """The one place an import tells the rest of the product that the registry changed
+    (the registry index of every process rebuilds on it)."""
+    RegistryVersion.bump()
 
-    existing = _existing_sources(source, [r.row.key for r in records])
-    fresh = [r for r in records if r.row.key not in existing]
-    candidates = _candidates(sorted({review_ids[r.review_key] for r in fresh}), source)
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {REC} IN EXCLUSIVE MODE")
-    next_id = first_new_id = _last_id_given() + 1
+@dataclass
+class Plan:
+    """The rows one chunk writes."""
 
-    new_recs, new_states, new_terms, new_sources = [], [], [], []
-    updates, update_hashes, added_states, added_terms = [], [], [], []
-    first_of: dict[tuple, int] = {}
-    done = 0
-    # This loop runs once per row (40,000 times for the shared UPR Info files): look-ups
-    # that a first import cannot need (documents, known records, other sources) are skipped.
-    for record in records:
-        row = record.row
-        review_id = review_ids[record.review_key]
-        document_id = documents.get(row.document_symbol.strip()) if documents else None
-        known = existing.get(row.key) if existing else None
-        state_ids, term_ids = record.recommending_state_ids, record.term_ids
-        if known is not None:
-            rec_id, old_hash, owner_key = known
-            if old_hash == record.content_hash:
-                counts.unchanged += 1
-            elif old_hash == record.legacy_hash():  # stored by an older version, unchanged
-                counts.unchanged += 1
-                update_hashes.append((record.content_hash, source, row.key))
-            else:
+    new_recs: list[tuple] = field(default_factory=list)
+    new_states: list[tuple] = field(default_factory=list)
+    new_terms: list[tuple] = field(default_factory=list)
+    new_sources: list[tuple] = field(default_factory=list)
+    updates: list[tuple] = field(default_factory=list)
+    update_hashes: list[tuple] = field(default_factory=list)
+    added_states: list[tuple] = field(default_factory=list)
+    added_terms: list[tuple] = field(default_factory=list)
+
+
+class Commit:
+    """The writes of one import, in the caller's transaction, once the registry's write
+    lock is held (lock_registry):
+
+        with Commit(source, reviews, run_id, expected_rows=…) as writer:
+            for chunk in …:
+                writer.add(chunk)
+        writer.counts
+
+    `reviews` is the normaliser's own map of review keys (it grows as rows are checked).
+    `expected_rows`, an estimate of the import's size, decides whether SQLite's secondary
+    indexes are dropped and built again at the end (_deferred_indexes). Leaving the block
+    by an exception writes nothing more; the caller's transaction rolls back the rest."""
+
+    def __init__(self, source: str, reviews: dict[str, ReviewSpec], run_id: int, *,
+                 expected_rows: int = 0):
+        self.source, self.reviews, self.run_id = source, reviews, run_id
+        self.expected_rows = expected_rows
+        self.counts = Counts()
+
+    def __enter__(self):
+        self.now = connection.ops.adapt_datetimefield_value(timezone.now())
+        self.first_new_id = self.next_id = _last_id_given() + 1
+        # A first import of this source finds no record of it before: no look-up needed.
+        self.source_known = SourceRecord.objects.filter(source=self.source).exists()
+        self.candidates = CandidateCache(self.source, self.run_id, self.first_new_id)
+        self.review_ids: dict[str, int] = {}
+        self.documents: dict[str, int] = {}
+        self.new_term_ids: dict[tuple[int, str], int] = {}
+        # hash((review, recommending states, text)) -> the first recommendation created
+        # with them in this import: a later one is an exact repeat, flagged. A hash, not
+        # the text: this spans the file. Two different texts with the same hash (one
+        # chance in billions) would only flag a recommendation for a person to look at.
+        self.first_of: dict[int, int] = {}
+        self.state_ids: set[int] = set()
+        self.term_ids: set[int] = set()
+        self._stack = ExitStack()
+        self._stack.enter_context(search.bulk_insert_into_index(first_id=self.first_new_id))
+        self._stack.enter_context(_deferred_indexes(
+            self.expected_rows, self.first_new_id - 1,
+            reading=not self.candidates.none_at_all))
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc_type is not None:
+            return self._stack.__exit__(exc_type, exc, traceback)
+        self._stack.close()  # the full-text rows and the secondary indexes written
+        self._finish()
+        return False
+
+    def add(self, records: list[Prepared]) -> None:
+        if not records:
+            return
+        existing = self._match(records)
+        self._write(self._plan(records, existing))
+
+    # --- match ------------------------------------------------------------------------
+
+    def _match(self, records: list[Prepared]) -> dict[str, tuple[int, str, str]]:
+        """Reference rows the chunk needs (reviews, documents, new terms), its content
+        hashes, what its keys were before, and the candidates of its new records."""
+        self._ensure_reviews({r.review_key for r in records})
+        self._ensure_documents(records)
+        self._ensure_new_terms(records)
+        for record in records:
+            record.compute_hash()
+        existing = self._existing_sources([r.row.key for r in records])
+        self.candidates.prepare({self.review_ids[r.review_key] for r in records
+                                 if r.row.key not in existing})
+        return existing
+
+    def _ensure_reviews(self, keys: set[str]) -> None:
+        wanted = [key for key in keys if key not in self.review_ids]
+        if not wanted:
+            return
+        found = dict(Review.objects.filter(key__in=wanted).values_list("key", "id"))
+        missing = []
+        for key in wanted:
+            if key not in found:
+                s = self.reviews[key]
+                missing.append(Review(key=s.key, mechanism_id=s.mechanism_id,
+                                      state_id=s.state_id, cycle=s.cycle, session=s.session,
+                                      mandate_id=s.mandate_id, label=s.label, date=s.date))
+        for review in Review.objects.bulk_create(missing):
+            found[review.key] = review.pk
+        if len(found) < len(wanted):  # backends that do not return ids from bulk_create
+            found = dict(Review.objects.filter(key__in=wanted).values_list("key", "id"))
+        self.review_ids.update(found)
+
+    def _ensure_documents(self, records: list[Prepared]) -> None:
+        symbols = {}
+        for r in records:
+            symbol = r.row.document_symbol.strip()
+            if symbol and symbol not in self.documents:
+                symbols[symbol] = r.review_key
+        if not symbols:
+            return
+        self.documents.update(
+            Document.objects.filter(symbol__in=list(symbols)).values_list("symbol", "id"))
+        for symbol, review_key in symbols.items():
+            if symbol not in self.documents:
+                self.documents[symbol] = Document.objects.create(
+                    symbol=symbol, review_id=self.review_ids[review_key]).pk
+
+    def _ensure_new_terms(self, records: list[Prepared]) -> None:
+        """Open taxonomies grow with the terms an import brings; the ids join each record."""
+        for pair in sorted({pair for record in records for pair in record.new_terms
+                            if pair not in self.new_term_ids}):
+            taxonomy_id, name = pair
+            term, _ = Term.objects.get_or_create(
+                taxonomy_id=taxonomy_id, code=name, defaults={"name": name})
+            self.new_term_ids[pair] = term.pk
+        for record in records:
+            for pair in record.new_terms:
+                if self.new_term_ids[pair] not in record.term_ids:
+                    record.term_ids.append(self.new_term_ids[pair])
+
+    def _existing_sources(self, keys: list[str]) -> dict[str, tuple[int, str, str]]:
+        """key -> (recommendation id, content hash, the recommendation's own external
+        key), for the keys this source brought before this import (the pipeline refuses a
+        key met twice in one import, so none of this import's own rows is found here)."""
+        found: dict[str, tuple[int, str, str]] = {}
+        if not self.source_known:
+            return found
+        for chunk in _chunks(keys):
+            for key, rec_id, content_hash, external_key in SourceRecord.objects.filter(
+                source=self.source, key__in=chunk
+            ).values_list("key", "recommendation_id", "content_hash",
+                          "recommendation__external_key"):
+                found[key] = (rec_id, content_hash, external_key)
+        return found
+
+    # --- plan -------------------------------------------------------------------------
+
+    def _plan(self, records: list[Prepared], existing: dict) -> Plan:
+        # This loop runs once per row (40,000 times for the shared UPR Info files): look-ups
+        # that a first import cannot need (documents, known records, other sources) are
+        # skipped.
+        plan, counts, now, source = Plan(), self.counts, self.now, self.source
+        documents, candidates = self.documents, self.candidates
+        for record in records:
+            row = record.row
+            review_id = self.review_ids[record.review_key]
+            document_id = documents.get(row.document_symbol.strip()) if documents else None
+            known = existing.get(row.key) if existing else None
+            state_ids, term_ids = record.recommending_state_ids, record.term_ids
+            if known is not None:
+                rec_id, old_hash, owner_key = known
+                if old_hash == record.content_hash:
+                    counts.unchanged += 1
+                    continue
+                plan.update_hashes.append((record.content_hash, source, row.key))
+                if old_hash == record.legacy_hash():  # stored by an older version
+                    counts.unchanged += 1
+                    continue
                 counts.updated += 1
-                update_hashes.append((record.content_hash, source, row.key))
                 # The source that created a recommendation owns its fields; a source that
                 # was matched to it later only adds links.
                 if owner_key == record.external_key:
-                    updates.append((row.paragraph, row.text, record.search_text, row.language,
-                                    record.position, record.action_category, document_id, now,
-                                    rec_id))
-                added_states += [(rec_id, s) for s in state_ids]
-                added_terms += [(rec_id, t) for t in term_ids]
-        else:
-            match = (candidates.match(review_id, record.search_text, state_ids)
-                     if candidates.by_words else None)
+                    plan.updates.append((row.paragraph, row.text, record.search_text,
+                                         row.language, record.position,
+                                         record.action_category, document_id, now, rec_id))
+                plan.added_states += [(rec_id, s) for s in state_ids]
+                plan.added_terms += [(rec_id, t) for t in term_ids]
+                continue
+            others = candidates.of(review_id)
+            match = others.match(record.search_text, state_ids) if others.by_words else None
             if match is not None:
                 counts.linked += 1
                 rec_id = match
-                added_states += [(rec_id, s) for s in state_ids]
-                added_terms += [(rec_id, t) for t in term_ids]
+                plan.added_states += [(rec_id, s) for s in state_ids]
+                plan.added_terms += [(rec_id, t) for t in term_ids]
             else:
                 counts.created += 1
-                rec_id = next_id
-                next_id += 1
-                identity = (review_id, tuple(sorted(state_ids)), record.search_text)
-                duplicate_of = first_of.setdefault(identity, rec_id)
-                if duplicate_of == rec_id:  # not a repeat within this source: nearly
-                    # the text another source brought for this review?
-                    duplicate_of = (candidates.near(review_id, record.search_text)
-                                    if candidates.texts else None)
+                rec_id = self.next_id
+                self.next_id += 1
+                identity = hash((review_id, tuple(sorted(state_ids)), record.search_text))
+                duplicate_of = self.first_of.setdefault(identity, rec_id)
+                if duplicate_of == rec_id:  # not a repeat within this source: nearly the
+                    # text another source brought for this review?
+                    duplicate_of = others.near(record.search_text) if others.texts else None
                 if duplicate_of is not None:
                     counts.possible_duplicates += 1
-                new_recs.append((rec_id, review_id, document_id, row.paragraph, row.text,
-                                 record.search_text, row.language, record.position,
-                                 record.action_category, record.external_key, duplicate_of,
-                                 False, now, now))
-                new_states += [(rec_id, s) for s in state_ids]
-                new_terms += [(rec_id, t) for t in term_ids]
-            new_sources.append((rec_id, source, row.key, row.location[:300], run_id,
-                                record.content_hash))
-        done += 1
-        if progress and done % 5000 == 0:
-            progress(done, len(records))
-    # In the order of the (source, key) unique index, which then grows at its end.
-    new_sources.sort(key=_source_key)
+                plan.new_recs.append((
+                    rec_id, review_id, document_id, row.paragraph, row.text,
+                    record.search_text, row.language, record.position, record.action_category,
+                    record.external_key, duplicate_of, now, now))
+                plan.new_states += [(rec_id, s) for s in state_ids]
+                plan.new_terms += [(rec_id, t) for t in term_ids]
+            plan.new_sources.append((rec_id, source, row.key, row.location[:300], self.run_id,
+                                     record.content_hash))
+        return plan
 
-    with search.bulk_insert_into_index(first_id=first_new_id), \
-            _deferred_indexes(len(new_recs), first_new_id - 1):
-        _executemany(
-            f"INSERT INTO {REC} (id, review_id, document_id, paragraph, text, search_text, "
-            "language, position, action_category, external_key, possible_duplicate_of_id, "
-            "archived, created_at, updated_at) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            new_recs,
-        )
-        _executemany(f"INSERT INTO {REC_STATE} (recommendation_id, state_id) VALUES (%s, %s)",
-                     new_states)
-        _executemany(f"INSERT INTO {REC_TERM} (recommendation_id, term_id) VALUES (%s, %s)",
-                     new_terms)
-        _executemany(
-            f"INSERT INTO {SOURCE} (recommendation_id, source, key, location, import_run_id, "
-            "content_hash) VALUES (%s, %s, %s, %s, %s, %s)",
-            new_sources,
-        )
-    _executemany(
-        f"UPDATE {REC} SET paragraph = %s, text = %s, search_text = %s, language = %s, "
-        "position = %s, action_category = %s, document_id = %s, updated_at = %s WHERE id = %s",
-        updates,
-    )
-    _executemany(f"UPDATE {SOURCE} SET content_hash = %s WHERE source = %s AND key = %s",
-                 update_hashes)
-    _add_links(REC_STATE, "state_id", added_states)
-    _add_links(REC_TERM, "term_id", added_terms)
-    if not _foreign_keys_enforced():
-        _check_references({state for _rec, state in new_states + added_states},
-                          {term for _rec, term in new_terms + added_terms}, run_id)
-    if new_recs and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{REC}', 'id'), "
-                f"GREATEST((SELECT MAX(id) FROM {REC}), %s))", [next_id - 1]
-            )
-    if counts.created or counts.updated or counts.linked:
-        RegistryVersion.bump()
-        if connection.vendor == "sqlite":
-            # SQLite plans with the statistics ANALYZE leaves; refreshed after each import
-            # that changed the registry; cheap: it analyses only what needs it, from a
-            # sample of each index (the limit SQLite's documentation recommends).
+    # --- write ------------------------------------------------------------------------
+
+    def _write(self, plan: Plan) -> None:
+        # In the order of the (source, key) unique index, where it can: fewer pages
+        # touched.
+        plan.new_sources.sort(key=_source_key)
+        RECOMMENDATIONS.insert(plan.new_recs)
+        RECOMMENDING_STATES.insert(plan.new_states)
+        RECOMMENDATION_TERMS.insert(plan.new_terms)
+        SOURCE_RECORDS.insert(plan.new_sources)
+        execute_many(
+            f"UPDATE {REC} SET paragraph = %s, text = %s, search_text = %s, language = %s, "
+            "position = %s, action_category = %s, document_id = %s, updated_at = %s "
+            "WHERE id = %s", plan.updates)
+        execute_many(f"UPDATE {SOURCE} SET content_hash = %s WHERE source = %s AND key = %s",
+                     plan.update_hashes)
+        _add_links(RECOMMENDING_STATES, "state_id", plan.added_states)
+        _add_links(RECOMMENDATION_TERMS, "term_id", plan.added_terms)
+        self.state_ids.update(state for _rec, state in plan.new_states + plan.added_states)
+        self.term_ids.update(term for _rec, term in plan.new_terms + plan.added_terms)
+
+    def _finish(self) -> None:
+        if not _foreign_keys_enforced():
+            _check_references(self.state_ids, self.term_ids, self.run_id)
+        counts = self.counts
+        if counts.created and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("PRAGMA analysis_limit = 400")
-                cursor.execute("PRAGMA optimize")
-    if progress:
-        progress(len(records), len(records))
-    return counts
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{REC}', 'id'), "
+                    f"GREATEST((SELECT MAX(id) FROM {REC}), %s))", [self.next_id - 1])
+        if counts.created or counts.updated or counts.linked:
+            registry_changed()
+            if connection.vendor == "sqlite":
+                # SQLite plans with the statistics ANALYZE leaves; refreshed after each
+                # import that changed the registry; cheap: it analyses only what needs it,
+                # from a sample of each index (the limit SQLite's documentation recommends).
+                with connection.cursor() as cursor:
+                    cursor.execute("PRAGMA analysis_limit = 400")
+                    cursor.execute("PRAGMA optimize")
+
+
+def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
+           run_id: int | None) -> Counts:
+    """Write one list of records at once (the pipeline streams chunks through Commit)."""
+    with Commit(source, reviews, run_id, expected_rows=len(records)) as writer:
+        for start in range(0, len(records), CHUNK):
+            writer.add(records[start:start + CHUNK])
+    return writer.counts
+
+
+def _source_key(source_row: tuple) -> str:
+    return source_row[2]
 
 
 # Secondary indexes of the tables a large import fills. Unique constraints stay: they are
@@ -451,23 +589,33 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
 SECONDARY_INDEXES = {REC, REC_STATE, REC_TERM, SOURCE}
 
 
+def _read_by_imports(name: str, table: str) -> bool:
+    """The indexes through which the match step finds other sources' candidates (by
+    review; the source records of a recommendation)."""
+    return name == "rec_review_listing" or table == SOURCE
+
+
 @contextmanager
-def _deferred_indexes(new_rows: int, existing_rows: int):
+def _deferred_indexes(new_rows: int, existing_rows: int, *, reading: bool):
     """On SQLite, when an import brings more rows than the registry holds, drop the
     secondary indexes of the tables it fills and build them again afterwards: one sort is
     cheaper than tens of thousands of random inserts into each B-tree. Inside the import's
-    transaction, so readers keep seeing the old snapshot and a failure restores them."""
+    transaction, so readers keep seeing the old snapshot and a failure restores them.
+    `reading`: the import reads candidates chunk after chunk, and keeps the indexes it
+    reads them through."""
     if connection.vendor != "sqlite" or new_rows < BULK_ROWS or new_rows < existing_rows:
         yield
         return
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(SECONDARY_INDEXES))
         cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({placeholders}) AND sql NOT LIKE 'CREATE UNIQUE%%'",
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+            f"AND sql IS NOT NULL AND tbl_name IN ({placeholders}) "
+            "AND sql NOT LIKE 'CREATE UNIQUE%%'",
             sorted(SECONDARY_INDEXES),
         )
-        indexes = cursor.fetchall()
+        indexes = [(name, sql) for name, table, sql in cursor.fetchall()
+                   if not (reading and _read_by_imports(name, table))]
         for name, _sql in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
     yield
@@ -476,7 +624,7 @@ def _deferred_indexes(new_rows: int, existing_rows: int):
             cursor.execute(sql)
 
 
-def _add_links(table: str, column: str, pairs: list[tuple[int, int]]) -> None:
+def _add_links(table: Table, column: str, pairs: list[tuple[int, int]]) -> None:
     """Insert (recommendation, other) pairs that are not there yet."""
     if not pairs:
         return
@@ -484,11 +632,10 @@ def _add_links(table: str, column: str, pairs: list[tuple[int, int]]) -> None:
     present = set()
     rec_ids = sorted({rec_id for rec_id, _ in pairs})
     with connection.cursor() as cursor:
-        for chunk in _chunks(rec_ids, 900):
+        for chunk in _chunks(rec_ids):
             placeholders = ", ".join(["%s"] * len(chunk))
             cursor.execute(
-                f"SELECT recommendation_id, {column} FROM {table} "
+                f"SELECT recommendation_id, {column} FROM {table.name} "
                 f"WHERE recommendation_id IN ({placeholders})", chunk)
             present.update(cursor.fetchall())
-    _executemany(f"INSERT INTO {table} (recommendation_id, {column}) VALUES (%s, %s)",
-                 [pair for pair in pairs if pair not in present])
+    table.insert([pair for pair in pairs if pair not in present])

@@ -68,7 +68,7 @@ def test_database_and_python_error_texts_go_to_the_log_not_to_the_reader(
     def broken_commit(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr("nmirf.ingest.pipeline.commit", broken_commit)
+    monkeypatch.setattr("nmirf.ingest.pipeline.Commit.add", broken_commit)
     before = registry_snapshot()
     path = upr_info_csv(tmp_path / "export.csv", 2)
     run = start_run("upr_info", [InputFile(path, "export.csv")])
@@ -215,7 +215,7 @@ def test_an_upload_is_kept_after_an_unexpected_error_so_that_it_can_be_retried(
     def broken_commit(*args, **kwargs):
         raise IntegrityError("boom")
 
-    monkeypatch.setattr("nmirf.ingest.pipeline.commit", broken_commit)
+    monkeypatch.setattr("nmirf.ingest.pipeline.Commit.add", broken_commit)
     with django_capture_on_commit_callbacks(execute=True):
         coordinator_client.post(URL, {"source": "upr_info", "files": SimpleUploadedFile(
             "export.csv", upr_info_csv(tmp_path / "x.csv", 2)

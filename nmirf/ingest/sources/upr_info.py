@@ -66,7 +66,7 @@ def read(path: Path, *, display_name: str | None = None, **_options) -> Iterator
     columns = tuple(header.index(column) for column in
                     ("To", "Text", "From", "Response", "Action", "Issue", "Session"))
     width = len(header)
-    seen: dict[str, int] = {}
+    seen = Occurrences()
     for sheet_row in rows:
         cells, row_number = sheet_row.cells, sheet_row.number
         if len(cells) < width:
@@ -79,11 +79,39 @@ def read(path: Path, *, display_name: str | None = None, **_options) -> Iterator
         if isinstance(record, RowProblem):
             yield record
             continue
-        occurrence = seen[record.key] = seen.get(record.key, 0) + 1
+        occurrence = seen.count(record.key)
         if occurrence > 1:
             record.occurrence = occurrence
             record.key = f"{record.key}#{occurrence}"
         yield record
+
+
+class Occurrences:
+    """How many times each key has been met in a file, in bounded memory: an 8-byte digest
+    of each key met once (a file of a million rows in tens of megabytes), the keys
+    themselves only for those met again (a few). The digest is a stable one, not hash():
+    a key's occurrence number is part of its record's key, which must be the same at every
+    import of the file."""
+
+    def __init__(self):
+        self._once: set[int] = set()
+        self._counts: dict[str, int] = {}
+
+    def count(self, key: str) -> int:
+        """Note one more occurrence of `key`; return how many there have been."""
+        if key in self._counts:
+            self._counts[key] += 1
+            return self._counts[key]
+        digest = int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"),
+                                                digest_size=8).digest())
+        if digest not in self._once:
+            self._once.add(digest)
+            return 1
+        # The digest was met: most likely this very key (a row repeated word for word). Two
+        # keys sharing a digest (one chance in 10^19 per pair) would number the second
+        # one's record "#2": still a key of its own, and the same at every import.
+        self._counts[key] = 2
+        return 2
 
 
 def _row(cells: list[str], columns: tuple[int, ...], name: str, row_number: int):
