@@ -101,3 +101,68 @@ def load_clusters() -> list[tuple[str, int]]:
                                     source="&".join(f"{k}={v}" for k, v in filters.items()))
         result.append((title, cluster.links.count()))
     return result
+
+
+# Who does what in the demo, written as the coordinator would: a cluster's assignments
+# (cluster title, entity name, role), and whole filtered lists of the registry assigned
+# in one step (the list's filters, entity name, role).
+CLUSTER_ASSIGNMENTS = [
+    ("Roma inclusion", "Ministry of Labour, Family, Social Affairs and Equal Opportunities",
+     "lead"),
+    ("Roma inclusion", "Ministry of Justice", "supporting"),
+    ("Violence against women",
+     "Ministry of Labour, Family, Social Affairs and Equal Opportunities", "lead"),
+    ("Violence against women", "Police", "supporting"),
+    ("Rights of the child", "Ministry of Labour, Family, Social Affairs and Equal Opportunities",
+     "lead"),
+]
+LIST_ASSIGNMENTS = [
+    ({"q": "ratify"}, "Ministry of Foreign and European Affairs", "lead"),
+    ({"q": "torture or judicial or judiciary or courts"}, "Ministry of Justice", "lead"),
+    ({"q": "torture"}, "Police", "supporting"),
+    ({"q": "trafficking"}, "Ministry of the Interior", "lead"),
+    ({"q": "trafficking"}, "Ministry of Justice", "supporting"),
+]
+# Statuses set on the first recommendations the Ministry of Justice leads, in turn.
+STATUSES = [
+    ("implemented", "The Criminal Code was amended accordingly (Official Gazette, 2021)."),
+    ("partially_implemented", "The act is adopted; its implementing regulations are still "
+     "being drafted."),
+    ("in_progress", "An inter-ministerial working group was set up and meets monthly."),
+    ("not_implemented", "The Government decided not to pursue this measure for now; the "
+     "position will be reviewed before the next cycle."),
+]
+
+
+def load_tracking() -> None:
+    """Assignments (through the demo's clusters and filtered lists, as the coordinator
+    would in bulk) and implementation statuses with reasons; only on the first run (when
+    nothing is assigned yet), so that a second `load_demo` changes nothing."""
+    from nmirf.recommendations.filters import RecommendationFilter
+    from nmirf.recommendations.models import Recommendation
+
+    from . import assigning, statuses
+    from .models import Assignment, Cluster, RecommendationStatus
+
+    if Assignment.objects.exists():
+        return
+    entity = {e.name: e for e in Entity.objects.filter(archived=False)}
+    for title, name, role in CLUSTER_ASSIGNMENTS:
+        cluster = Cluster.objects.filter(title=title, archived=False).first()
+        if cluster is not None and name in entity:
+            assigning.assign_cluster(entity[name], role, cluster)
+    for filters, name, role in LIST_ASSIGNMENTS:
+        selection = RecommendationFilter(filters, queryset=Recommendation.objects.active()
+                                         ).filtered()
+        if name in entity and selection.exists():
+            assigning.assign_recommendations(
+                entity[name], role, selection,
+                source="&".join(f"{k}={v}" for k, v in filters.items()))
+    coordinator = User.objects.filter(role=Role.COORDINATOR).order_by("pk").first()
+    led = Assignment.objects.current().filter(
+        entity__name="Ministry of Justice", role="lead", recommendation__isnull=False
+    ).order_by("recommendation_id").values_list("recommendation_id", flat=True)
+    for rec_id, (status, reason) in zip(led, STATUSES, strict=False):
+        rec = Recommendation.objects.get(pk=rec_id)
+        if not RecommendationStatus.objects.filter(recommendation=rec).exists():
+            statuses.set_status(rec, status, reason, read_version=0, user=coordinator)
