@@ -1,6 +1,6 @@
 """Run the benchmarks and write their figures to benchmarks/RESULTS.md (`make bench`).
 
-    python benchmarks/run.py [--only import|list|list1m|load] [--quick] [--rebuild]
+    python benchmarks/run.py [--only import|list|list1m|load|assign] [--quick] [--rebuild]
                              [--drop-postgres]
 
 --only     run one benchmark; the others' sections of RESULTS.md are kept as they were
@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_assign  # noqa: E402
 import bench_import  # noqa: E402
 import bench_import_load  # noqa: E402
 import bench_list  # noqa: E402
@@ -45,7 +46,8 @@ never requested before in the run, with the bare SQL of the same query as the fl
 and p99 are nearest-rank. Targets (issue 7): import ≤ 4× the plain script (whole commands,
 SQLite); at 250,000 recommendations every query kind p95 ≤ 100 ms at one client on SQLite
 and on PostgreSQL and ≤ 2× the bare statement, ≥ 60 requests/s at 8 clients; at 1,000,000,
-p95 ≤ 250 ms.
+p95 ≤ 250 ms. Bulk assignment (issue 8): 10,000 rows ≤ 5 s, one POST through the whole
+view.
 """
 
 SECTIONS = {
@@ -53,6 +55,7 @@ SECTIONS = {
     "list": "## List: fresh list pages on 250,000 recommendations, over HTTP",
     "list1m": "## List: fresh list pages on 1,000,000 recommendations, over HTTP",
     "load": "## List under load: fresh list pages while a 40,814-row import runs (gunicorn)",
+    "assign": "## Bulk assignment: 10,000 recommendations of a filtered list in one POST",
 }
 
 
@@ -99,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         common.log(f"== {name} benchmark ({machine['date']}, load {machine['load']})")
         if name == "import":
             result = bench_import.run(quick=args.quick, cprofile=args.cprofile)
+        elif name == "assign":
+            result = bench_assign.run(quick=args.quick)
         elif name == "load":
             result = bench_import_load.run(quick=args.quick)
         elif name == "list1m":

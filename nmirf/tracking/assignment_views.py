@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -159,7 +160,8 @@ def my_recommendations(request):
         role = ""
     recommendations = (Recommendation.objects.visible_to(request.user).active().with_related()
                        .filter(queries.assigned_to(entity_ids, role or None))
-                       .order_by("review__state__name", "-review__session", "pk"))
+                       .order_by("review__state__name",
+                                 F("review__session").desc(nulls_last=True), "pk"))
     page = Paginator(recommendations, PAGE_SIZE).get_page(request.GET.get("page"))
     parts = queries.parts_on_page([rec.pk for rec in page], entity_ids)
     rows = [(rec, [dict(part, role=AssignmentRole(part["role"]).label)

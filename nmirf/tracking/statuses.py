@@ -56,7 +56,7 @@ def set_status(recommendation, status: str, reason: str, *, read_version: int,
     # Lock the row (or, for the first status, the recommendation) so that two saves at
     # the same moment are taken one after the other and the second sees the first.
     type(recommendation).objects.select_for_update().filter(pk=recommendation.pk).first()
-    row = RecommendationStatus.objects.select_for_update().select_related(
+    row = RecommendationStatus.objects.select_for_update(of=("self",)).select_related(
         "changed_by").filter(recommendation=recommendation).first()
     version = row.version if row else 0
     if read_version != version:

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from nmirf.audit.models import Action, AuditEvent
 from nmirf.recommendations.filters import RecommendationFilter
@@ -49,7 +50,7 @@ def current(rec) -> set:
 
 
 def test_a_whole_filtered_list_is_assigned_in_one_step_and_one_event(coordinator_client, r,
-                                                                      entity):
+                                                                      entity, coordinator):
     expected = set(RecommendationFilter({"position": ["noted"]}).qs.values_list("pk", flat=True))
     assert len(expected) == 2
     preview = coordinator_client.get(FROM_LIST, {"position": "noted", "page": "2"})
@@ -69,6 +70,9 @@ def test_a_whole_filtered_list_is_assigned_in_one_step_and_one_event(coordinator
     assert event.after["source"] == "position=noted"
     assert set(Assignment.objects.filter(event=event).values_list(
         "recommendation", flat=True)) == expected
+    for row in Assignment.objects.filter(event=event):  # written by one INSERT … SELECT
+        assert row.created_by == coordinator and row.role == "lead" and not row.ended
+        assert abs((timezone.now() - row.created_at).total_seconds()) < 60
     # Each recommendation's page shows the one event, through its assignment rows.
     page = coordinator_client.get(reverse("recommendations:detail", args=[r.roma.pk]))
     assert [entry.event for entry in page.context["assignment_history"]] == [event]
