@@ -231,3 +231,44 @@ def can_set_status(user, recommendation) -> bool:
     leads = recommendation.assignments.model.objects.lead_entity_ids(recommendation)
     return bool(leads) and user.memberships.filter(
         ended=False, entity_id__in=leads, entity__archived=False).exists()
+
+
+# ── Tracking: actions (the implementation plan) ─────────────────────────────────────────
+
+def can_view_actions(user) -> bool:
+    """The plan is shared internally: everyone signed in reads it."""
+    return role_of(user) is not None
+
+
+def actions_visible_to(queryset, user):
+    """Everyone signed in reads the active actions; the secretariat the archived ones too."""
+    if is_secretariat(user):
+        return queryset
+    if role_of(user) is not None:
+        return queryset.filter(archived=False)
+    return queryset.none()
+
+
+def can_plan_actions(user) -> bool:
+    """The secretariat, and focal points (for the entities they belong to: see
+    `entities_for_actions`)."""
+    return is_secretariat(user) or is_focal_point(user)
+
+
+def entities_for_actions(queryset, user):
+    """The entities `user` may make responsible for an action: any active one for the
+    secretariat, the focal point's own (current membership) for a focal point."""
+    if is_secretariat(user):
+        return queryset.filter(archived=False)
+    if is_focal_point(user):
+        return queryset.filter(archived=False, memberships__user=user,
+                               memberships__ended=False).distinct()
+    return queryset.none()
+
+
+def can_edit_action(user, action) -> bool:
+    """The secretariat, and the focal points of the action's responsible entity."""
+    if is_secretariat(user):
+        return True
+    return is_focal_point(user) and not action.responsible_entity.archived and \
+        action.responsible_entity.memberships.filter(user=user, ended=False).exists()

@@ -134,6 +134,45 @@ STATUSES = [
 ]
 
 
+# (title, responsible entity, start, target, budget, currency, status, cluster title or
+# None, search words of the recommendations it implements)
+ACTIONS = [
+    ("Amend the Criminal Code to define torture in line with the Convention",
+     "Ministry of Justice", "2025-03-01", "2026-06-30", None, "", "in_progress", None,
+     "torture"),
+    ("Training for police officers on the prohibition of ill-treatment", "Police",
+     "2025-09-01", "2026-03-31", 48000, "EUR", "completed", None, "torture"),
+    ("Scholarships and Roma teaching assistants in primary schools",
+     "Ministry of Labour, Family, Social Affairs and Equal Opportunities", "2025-01-15",
+     "2027-12-31", 1200000, "EUR", "delayed", "Roma inclusion", ""),
+    ("National programme for the prevention of domestic violence 2025–2030",
+     "Ministry of Labour, Family, Social Affairs and Equal Opportunities", "2025-06-01",
+     "2030-12-31", None, "", "planned", "Violence against women", ""),
+]
+
+
+def load_actions() -> None:
+    from nmirf.recommendations.filters import RecommendationFilter
+    from nmirf.recommendations.models import Recommendation
+
+    from . import action_services
+    from .models import Action, Cluster
+
+    for title, entity_name, start, target, budget, currency, status, cluster_title, words \
+            in ACTIONS:
+        entity = Entity.objects.filter(name=entity_name, archived=False).first()
+        if entity is None or Action.objects.filter(title=title).exists():
+            continue
+        recommendations = list(RecommendationFilter(
+            {"q": words}, queryset=Recommendation.objects.active()).filtered()[:3]) \
+            if words else []
+        clusters = list(Cluster.objects.filter(title=cluster_title, archived=False))
+        action_services.save_action(
+            Action(title=title, responsible_entity=entity, start_date=start, target_date=target,
+                   budget=budget, currency=currency, status=status),
+            recommendations=recommendations, clusters=clusters)
+
+
 def load_tracking() -> None:
     """Assignments (through the demo's clusters and filtered lists, as the coordinator
     would in bulk) and implementation statuses with reasons; only on the first run (when
@@ -146,6 +185,7 @@ def load_tracking() -> None:
 
     if Assignment.objects.exists():
         return
+    load_actions()
     entity = {e.name: e for e in Entity.objects.filter(archived=False)}
     for title, name, role in CLUSTER_ASSIGNMENTS:
         cluster = Cluster.objects.filter(title=title, archived=False).first()

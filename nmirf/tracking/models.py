@@ -428,3 +428,79 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.recommendation_id} v{self.version}: {self.get_status_display()}"
+
+
+# ── Actions (the implementation plan) ───────────────────────────────────────────────────
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    DELAYED = "delayed", _("Delayed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ActionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived=False)
+
+    def visible_to(self, user):
+        from nmirf.accounts.permissions import actions_visible_to
+
+        return actions_visible_to(self, user)
+
+
+class Action(models.Model):
+    """A measure an entity plans to implement recommendations (or whole clusters): who,
+    from when to when, at what cost, how far along. `version` counts the saves: a form
+    carries the version it was read at, and a save based on an older one is refused
+    (action_services.save_action). Archived rather than deleted."""
+
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    responsible_entity = models.ForeignKey(Entity, on_delete=models.PROTECT,
+                                           related_name="actions",
+                                           verbose_name=_("responsible entity"))
+    start_date = models.DateField(_("start date"))
+    target_date = models.DateField(_("target date"))
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, null=True,
+                                 blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True,
+                                help_text=_("The ISO 4217 code, such as EUR or USD."))
+    status = models.CharField(_("status"), max_length=12, choices=ActionStatus.choices,
+                              default=ActionStatus.PLANNED)
+    recommendations = models.ManyToManyField("recommendations.Recommendation",
+                                             related_name="actions", blank=True,
+                                             verbose_name=_("recommendations"))
+    clusters = models.ManyToManyField(Cluster, related_name="actions", blank=True,
+                                      verbose_name=_("clusters"))
+    archived = models.BooleanField(_("archived"), default=False)
+    version = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["target_date", "title"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(target_date__gte=models.F("start_date")),
+                                   name="action_target_after_start",
+                                   violation_error_message=_(
+                                       "The target date cannot be before the start date.")),
+            models.CheckConstraint(condition=models.Q(budget__isnull=True)
+                                   | ~models.Q(currency=""),
+                                   name="action_budget_has_currency",
+                                   violation_error_message=_(
+                                       "Give the currency of the budget.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracking:action_detail", args=[self.pk])

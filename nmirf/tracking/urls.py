@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import assignment_views, cluster_views, status_views, views
+from . import action_views, assignment_views, cluster_views, status_views, views
 
 app_name = "tracking"
 
@@ -37,4 +37,9 @@ urlpatterns += [
     path("assignments/<int:pk>/end/", assignment_views.assignment_end, name="assignment_end"),
     path("my/", assignment_views.my_recommendations, name="my_recommendations"),
     path("status/<int:recommendation_pk>/", status_views.status_edit, name="status_edit"),
+    path("actions/", action_views.action_list, name="action_list"),
+    path("actions/new/", action_views.action_create, name="action_create"),
+    path("actions/<int:pk>/", action_views.action_detail, name="action_detail"),
+    path("actions/<int:pk>/edit/", action_views.action_edit, name="action_edit"),
+    path("actions/<int:pk>/archive/", action_views.action_archive, name="action_archive"),
 ]

@@ -11,7 +11,14 @@ from nmirf.audit.history import entries
 from nmirf.audit.models import AuditEvent
 
 from ..forms import AssignForm, ClusterChoiceForm
-from ..models import Assignment, Cluster, ImplementationStatus, RecommendationStatus, leads_among
+from ..models import (
+    Action,
+    Assignment,
+    Cluster,
+    ImplementationStatus,
+    RecommendationStatus,
+    leads_among,
+)
 from ..statuses import current_status
 
 register = template.Library()
@@ -85,6 +92,9 @@ def implementation_of(context, recommendation):
         "form": AssignForm(user=user, auto_id="id_assign_%s") if can_assign else None,
         "assignment_history": _assignment_history(recommendation)
         if permissions.can_view_assignments(user) else [],
+        "can_plan": permissions.can_plan_actions(user),
+        "actions": list(Action.objects.visible_to(user).active().filter(
+            recommendations=recommendation).select_related("responsible_entity")),
         "csrf_token": context.get("csrf_token"),
         "next": context["request"].get_full_path() if "request" in context else "",
     }
