@@ -247,3 +247,12 @@ def test_a_focal_point_without_an_entity_is_told_why_the_page_is_empty(db, focal
     client.force_login(focal_point)
     html = client.get(reverse("tracking:my_recommendations")).content.decode()
     assert "You belong to no entity, so nothing is assigned to you." in html
+
+
+def test_access_the_list_offers_to_assign_itself_to_the_coordinator_only(
+        coordinator_client, focal_point_client, r):
+    link = 'href="/assign/from-list/?position=noted"'
+    url = reverse("recommendations:list")
+    assert link in coordinator_client.get(url, {"position": "noted"}).content.decode()
+    assert "/assign/from-list/" not in focal_point_client.get(
+        url, {"position": "noted"}).content.decode()
