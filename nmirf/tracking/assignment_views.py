@@ -69,7 +69,7 @@ def assign_from_list(request):
                     form.cleaned_data["entity"], form.cleaned_data["role"], selection,
                     user=request.user, source=query.urlencode())
             except ValidationError as error:
-                form.add_error("entity" if error.code.endswith("entity") else None, error)
+                form.add_error("entity" if (error.code or "").endswith("entity") else None, error)
             else:
                 messages.success(request, _outcome(result))
                 return redirect(list_url(query))

@@ -43,8 +43,9 @@ def status_edit(request, recommendation_pk):
                 form.add_error(None, error)
                 current = conflict
             except ValidationError as error:
-                form.add_error("reason" if error.code in {"reason_required", "unchanged"}
-                               else "status", error)
+                field = {"reason_required": "reason", "unchanged": "reason",
+                         "status": "status"}.get(error.code)
+                form.add_error(field, error)
             else:
                 messages.success(request, _("The implementation status is saved."))
                 return redirect("recommendations:detail", pk=rec.pk)

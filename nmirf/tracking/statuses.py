@@ -60,6 +60,9 @@ def set_status(recommendation, status: str, reason: str, *, read_version: int,
         "changed_by").filter(recommendation=recommendation).first()
     version = row.version if row else 0
     if read_version != version:
+        if row is None:  # a version that never was: the form was tampered with
+            raise ValidationError(_("This form was altered or is incomplete: open the page "
+                                    "again and retry."), code="version")
         raise StatusConflict(row)
     previous = row.status if row else ImplementationStatus.NOT_STARTED
     previous_reason = row.reason if row else ""

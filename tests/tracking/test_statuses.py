@@ -97,6 +97,8 @@ def test_a_second_save_based_on_an_older_version_is_refused_and_nothing_is_lost(
      "This form was altered or is incomplete: open the page again and retry."),
     ({"status": "not_started", "version": 0, "reason": ""},
      "Say why: the reason is kept with the status."),
+    ({"status": "implemented", "version": 7, "reason": "x"},
+     "This form was altered or is incomplete: open the page again and retry."),
 ])
 def test_bad_status_input_is_refused_with_a_message_and_nothing_written(
         coordinator_client, r, data, message):
