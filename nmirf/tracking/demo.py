@@ -125,7 +125,8 @@ LIST_ASSIGNMENTS = [
 ]
 # Statuses set on the first recommendations the Ministry of Justice leads, in turn.
 STATUSES = [
-    ("implemented", "The Criminal Code was amended accordingly (Official Gazette, 2021)."),
+    ("implemented", "The measures were adopted and are in force, as the Government's "
+     "mid-term report sets out."),
     ("partially_implemented", "The act is adopted; its implementing regulations are still "
      "being drafted."),
     ("in_progress", "An inter-ministerial working group was set up and meets monthly."),
