@@ -223,3 +223,16 @@ def test_access_tampered_action_ids_answer_404(request, action, observer_client,
         before = state()
         assert observer_client.get(action.get_absolute_url()).status_code == 404
     assert state() == before
+
+
+def test_an_action_is_planned_from_a_cluster_and_listed_on_its_page(coordinator_client, r,
+                                                                     entity):
+    cluster = Cluster.objects.create(title="Torture")
+    page = coordinator_client.get(cluster.get_absolute_url()).content.decode()
+    assert f'href="/actions/new/?cluster={cluster.pk}"' in page
+    form = coordinator_client.get(CREATE, {"cluster": cluster.pk}).context["form"]
+    assert form.initial["clusters"] == [cluster.pk]
+    coordinator_client.post(f"{CREATE}?cluster={cluster.pk}",
+                            {**data(entity), "clusters": [cluster.pk]})
+    assert "Amend the Criminal Code" in coordinator_client.get(
+        cluster.get_absolute_url()).content.decode()

@@ -110,5 +110,8 @@ def cluster_assignments(context, cluster):
             cluster=cluster).select_related("entity").order_by("role", "entity__name")),
         "can_assign": can_assign,
         "form": AssignForm(user=user, auto_id="id_assign_%s") if can_assign else None,
+        "can_plan": permissions.can_plan_actions(user) and not cluster.archived,
+        "actions": list(Action.objects.visible_to(user).active().filter(
+            clusters=cluster).select_related("responsible_entity")),
         "csrf_token": context.get("csrf_token"),
     }
