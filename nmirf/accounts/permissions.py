@@ -192,3 +192,83 @@ def clusters_visible_to(queryset, user):
     if role_of(user) is not None:
         return queryset.filter(archived=False)
     return queryset.none()
+
+
+# ── Tracking: assignments and implementation status ─────────────────────────────────────
+
+def can_assign(user) -> bool:
+    """Naming the lead and supporting entities (one by one or in bulk) is the secretariat's."""
+    return is_secretariat(user)
+
+
+def can_view_assignments(user) -> bool:
+    """Who does what is shared internally: everyone signed in reads it."""
+    return role_of(user) is not None
+
+
+def assignments_visible_to(queryset, user):
+    return queryset if can_view_assignments(user) else queryset.none()
+
+
+def statuses_visible_to(queryset, user):
+    return queryset if can_view_registry(user) else queryset.none()
+
+
+def can_view_my_recommendations(user) -> bool:
+    """The page of what one's entities must do: the focal points' (others belong to none)."""
+    return role_of(user) is not None
+
+
+def can_set_status(user, recommendation) -> bool:
+    """The secretariat, and the focal points of the recommendation's lead entity (its own
+    lead, or without one the leads of its clusters: tracking's
+    `Assignment.objects.lead_entity_ids`, reached through the related manager so that
+    this module imports no app)."""
+    if is_secretariat(user):
+        return True
+    if not is_focal_point(user):
+        return False
+    leads = recommendation.assignments.model.objects.lead_entity_ids(recommendation)
+    return bool(leads) and user.memberships.filter(
+        ended=False, entity_id__in=leads, entity__archived=False).exists()
+
+
+# ── Tracking: actions (the implementation plan) ─────────────────────────────────────────
+
+def can_view_actions(user) -> bool:
+    """The plan is shared internally: everyone signed in reads it."""
+    return role_of(user) is not None
+
+
+def actions_visible_to(queryset, user):
+    """Everyone signed in reads the active actions; the secretariat the archived ones too."""
+    if is_secretariat(user):
+        return queryset
+    if role_of(user) is not None:
+        return queryset.filter(archived=False)
+    return queryset.none()
+
+
+def can_plan_actions(user) -> bool:
+    """The secretariat, and focal points (for the entities they belong to: see
+    `entities_for_actions`)."""
+    return is_secretariat(user) or is_focal_point(user)
+
+
+def entities_for_actions(queryset, user):
+    """The entities `user` may make responsible for an action: any active one for the
+    secretariat, the focal point's own (current membership) for a focal point."""
+    if is_secretariat(user):
+        return queryset.filter(archived=False)
+    if is_focal_point(user):
+        return queryset.filter(archived=False, memberships__user=user,
+                               memberships__ended=False).distinct()
+    return queryset.none()
+
+
+def can_edit_action(user, action) -> bool:
+    """The secretariat, and the focal points of the action's responsible entity."""
+    if is_secretariat(user):
+        return True
+    return is_focal_point(user) and not action.responsible_entity.archived and \
+        action.responsible_entity.memberships.filter(user=user, ended=False).exists()

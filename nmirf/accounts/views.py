@@ -22,27 +22,38 @@ from django_otp import login as otp_login
 from nmirf import audit
 from nmirf.audit.models import Action
 
-from . import twofactor
+from . import permissions, twofactor
 from .forms import CodeForm, PasswordConfirmForm, ResetSetPasswordForm
+
+
+def landing_page(user) -> str:
+    """Where a person lands after signing in (without a `next` address): a focal point on
+    the recommendations assigned to their entities, everyone else on the registry."""
+    if permissions.is_focal_point(user):
+        return reverse("tracking:my_recommendations")
+    return reverse("recommendations:list")
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
-    # A signed-in person who opens the login page goes on to the registry.
+    # A signed-in person who opens the login page goes on to where they land.
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return landing_page(self.request.user)
 
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django 5): the navbar carries a small form."""
 
 
-def _next_url(request, default="recommendations:list") -> str:
+def _next_url(request, default=None) -> str:
     candidate = request.POST.get("next") or request.GET.get("next")
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return reverse(default)
+    return reverse(default) if default else landing_page(request.user)
 
 
 @method_decorator(login_required, name="dispatch")

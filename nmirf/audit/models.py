@@ -42,12 +42,18 @@ class Action(models.TextChoices):
     DELETED = "deleted", _("Deleted")
     DUPLICATE_CONFIRMED = "duplicate_confirmed", _("Confirmed as a duplicate")
     DUPLICATE_CLEARED = "duplicate_cleared", _("Kept apart from a possible duplicate")
+    # Tracking: an entity's part in recommendations and clusters (one event for a bulk
+    # assignment, whatever its size), and a recommendation's implementation status.
+    ASSIGNED = "assigned", _("Assigned")
+    UNASSIGNED = "unassigned", _("Assignment ended")
+    STATUS_SET = "status_set", _("Implementation status set")
 
 
 # The events that make up the log of changes a coordinator reads (no sign-ins, no accounts).
 CHANGE_ACTIONS = (
     Action.CREATED, Action.CHANGED, Action.ARCHIVED, Action.RESTORED, Action.DELETED,
     Action.DUPLICATE_CONFIRMED, Action.DUPLICATE_CLEARED,
+    Action.ASSIGNED, Action.UNASSIGNED, Action.STATUS_SET,
 )
 
 

@@ -327,6 +327,11 @@ class Recommendation(models.Model):
 
     objects = RecommendationQuerySet.as_manager()
 
+    # Labels of values that tracking records in a recommendation's history (its
+    # implementation status), so that the history reads in words.
+    AUDIT_LABELS = {"implementation_status": _("implementation status"),
+                    "status_reason": _("reason")}
+
     class Meta:
         ordering = ["review__state__name", "-review__session", "id"]
         indexes = [

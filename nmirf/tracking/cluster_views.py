@@ -10,21 +10,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nmirf.accounts import permissions
 from nmirf.audit.history import history_of
-from nmirf.recommendations.filters import RecommendationFilter
 from nmirf.recommendations.models import Recommendation
 
 from . import services
 from .forms import ClusterChoiceForm, ClusterForm
 from .models import Cluster, ClusterRecommendation
+from .selection import list_query, list_url, registry_selection
 
 PAGE_SIZE = 25
 
@@ -161,31 +159,18 @@ def cluster_add_one(request, recommendation_pk):
     return redirect("recommendations:detail", pk=rec.pk)
 
 
-def _selection(request, query: QueryDict):
-    """The recommendations the registry list shows for `query`: the list's own filters,
-    over what the person may read (active recommendations), unordered."""
-    filterset = RecommendationFilter(
-        query, queryset=Recommendation.objects.visible_to(request.user).active())
-    return filterset, filterset.filtered()
-
-
 @login_required
 def cluster_from_list(request):
     """Put every recommendation of a filtered list into a cluster, in one step: the page
     says how many the list holds (and how many each cluster already has), the person
     chooses the cluster, and one POST adds them all."""
     _require(permissions.can_manage_clusters(request.user))
-    if request.method == "POST":
-        query = QueryDict(request.POST.get("query", ""), mutable=True)
-    else:
-        query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("sort", None)
-    filterset, selection = _selection(request, query)
+    query = list_query(request)
+    filterset, selection = registry_selection(request.user, query)
     if filterset.is_bound and filterset.errors:
         messages.error(request, _("The list's filters are not valid: correct them on the "
                                   "list first."))
-        return redirect(f"{_list_url()}?{query.urlencode()}")
+        return redirect(list_url(query))
     form = ClusterChoiceForm(request.POST or None, user=request.user)
     count = selection.count()
     if request.method == "POST" and form.is_valid():
@@ -213,11 +198,8 @@ def cluster_from_list(request):
             .values_list("cluster").annotate(n=Count("pk")).values_list("cluster", "n"))
     return render(request, "tracking/cluster_from_list.html", {
         "form": form, "count": count, "query": query.urlencode(),
-        "list_url": f"{_list_url()}?{query.urlencode()}",
+        "list_url": list_url(query),
         "already": [(cluster, already.get(cluster.pk, 0))
                     for cluster in form.fields["cluster"].queryset],
     })
 
-
-def _list_url() -> str:
-    return reverse("recommendations:list")

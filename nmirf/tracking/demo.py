@@ -101,3 +101,109 @@ def load_clusters() -> list[tuple[str, int]]:
                                     source="&".join(f"{k}={v}" for k, v in filters.items()))
         result.append((title, cluster.links.count()))
     return result
+
+
+# Who does what in the demo, written as the coordinator would: a cluster's assignments
+# (cluster title, entity name, role), and whole filtered lists of the registry assigned
+# in one step (the list's filters, entity name, role).
+CLUSTER_ASSIGNMENTS = [
+    ("Roma inclusion", "Ministry of Labour, Family, Social Affairs and Equal Opportunities",
+     "lead"),
+    ("Roma inclusion", "Ministry of Justice", "supporting"),
+    ("Violence against women",
+     "Ministry of Labour, Family, Social Affairs and Equal Opportunities", "lead"),
+    ("Violence against women", "Police", "supporting"),
+    ("Rights of the child", "Ministry of Labour, Family, Social Affairs and Equal Opportunities",
+     "lead"),
+]
+LIST_ASSIGNMENTS = [
+    ({"q": "ratify"}, "Ministry of Foreign and European Affairs", "lead"),
+    ({"q": "torture or judicial or judiciary or courts"}, "Ministry of Justice", "lead"),
+    ({"q": "torture"}, "Police", "supporting"),
+    ({"q": "trafficking"}, "Ministry of the Interior", "lead"),
+    ({"q": "trafficking"}, "Ministry of Justice", "supporting"),
+]
+# Statuses set on the first recommendations the Ministry of Justice leads, in turn.
+STATUSES = [
+    ("implemented", "The measures were adopted and are in force, as the Government's "
+     "mid-term report sets out."),
+    ("partially_implemented", "The act is adopted; its implementing regulations are still "
+     "being drafted."),
+    ("in_progress", "An inter-ministerial working group was set up and meets monthly."),
+    ("not_implemented", "The Government decided not to pursue this measure for now; the "
+     "position will be reviewed before the next cycle."),
+]
+
+
+# (title, responsible entity, start, target, budget, currency, status, cluster title or
+# None, search words of the recommendations it implements)
+ACTIONS = [
+    ("Amend the Criminal Code to define torture in line with the Convention",
+     "Ministry of Justice", "2025-03-01", "2026-06-30", None, "", "in_progress", None,
+     "torture"),
+    ("Training for police officers on the prohibition of ill-treatment", "Police",
+     "2025-09-01", "2026-03-31", 48000, "EUR", "completed", None, "torture"),
+    ("Scholarships and Roma teaching assistants in primary schools",
+     "Ministry of Labour, Family, Social Affairs and Equal Opportunities", "2025-01-15",
+     "2027-12-31", 1200000, "EUR", "delayed", "Roma inclusion", ""),
+    ("National programme for the prevention of domestic violence 2025–2030",
+     "Ministry of Labour, Family, Social Affairs and Equal Opportunities", "2025-06-01",
+     "2030-12-31", None, "", "planned", "Violence against women", ""),
+]
+
+
+def load_actions() -> None:
+    from nmirf.recommendations.filters import RecommendationFilter
+    from nmirf.recommendations.models import Recommendation
+
+    from . import action_services
+    from .models import Action, Cluster
+
+    for title, entity_name, start, target, budget, currency, status, cluster_title, words \
+            in ACTIONS:
+        entity = Entity.objects.filter(name=entity_name, archived=False).first()
+        if entity is None or Action.objects.filter(title=title).exists():
+            continue
+        recommendations = list(RecommendationFilter(
+            {"q": words}, queryset=Recommendation.objects.active()).filtered()[:3]) \
+            if words else []
+        clusters = list(Cluster.objects.filter(title=cluster_title, archived=False))
+        action_services.save_action(
+            Action(title=title, responsible_entity=entity, start_date=start, target_date=target,
+                   budget=budget, currency=currency, status=status),
+            recommendations=recommendations, clusters=clusters)
+
+
+def load_tracking() -> None:
+    """Assignments (through the demo's clusters and filtered lists, as the coordinator
+    would in bulk) and implementation statuses with reasons; only on the first run (when
+    nothing is assigned yet), so that a second `load_demo` changes nothing."""
+    from nmirf.recommendations.filters import RecommendationFilter
+    from nmirf.recommendations.models import Recommendation
+
+    from . import assigning, statuses
+    from .models import Assignment, Cluster, RecommendationStatus
+
+    if Assignment.objects.exists():
+        return
+    load_actions()
+    entity = {e.name: e for e in Entity.objects.filter(archived=False)}
+    for title, name, role in CLUSTER_ASSIGNMENTS:
+        cluster = Cluster.objects.filter(title=title, archived=False).first()
+        if cluster is not None and name in entity:
+            assigning.assign_cluster(entity[name], role, cluster)
+    for filters, name, role in LIST_ASSIGNMENTS:
+        selection = RecommendationFilter(filters, queryset=Recommendation.objects.active()
+                                         ).filtered()
+        if name in entity and selection.exists():
+            assigning.assign_recommendations(
+                entity[name], role, selection,
+                source="&".join(f"{k}={v}" for k, v in filters.items()))
+    coordinator = User.objects.filter(role=Role.COORDINATOR).order_by("pk").first()
+    led = Assignment.objects.current().filter(
+        entity__name="Ministry of Justice", role="lead", recommendation__isnull=False
+    ).order_by("recommendation_id").values_list("recommendation_id", flat=True)
+    for rec_id, (status, reason) in zip(led, STATUSES, strict=False):
+        rec = Recommendation.objects.get(pk=rec_id)
+        if not RecommendationStatus.objects.filter(recommendation=rec).exists():
+            statuses.set_status(rec, status, reason, read_version=0, user=coordinator)

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Cluster, Entity
+from .models import AssignmentRole, Cluster, Entity, ImplementationStatus
 from .services import check_placement
 
 
@@ -101,3 +101,35 @@ class ClusterChoiceForm(forms.Form):
             raise ValidationError(_("Choose a cluster, or give the title of a new one."),
                                   code="no_cluster")
         return cleaned
+
+
+class AssignForm(forms.Form):
+    """Which entity takes which part. Every active entity the person sees is offered, so
+    that choosing an observer is refused with a message that says why (assigning.py)."""
+
+    entity = forms.ModelChoiceField(queryset=Entity.objects.none(), label=_("Entity"))
+    role = forms.ChoiceField(choices=AssignmentRole.choices, label=_("Role"),
+                             initial=AssignmentRole.LEAD)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entity"].queryset = Entity.objects.visible_to(user).active()
+        _styled(self)
+
+
+class StatusForm(forms.Form):
+    """A recommendation's implementation status and why. `version` is the version the
+    page was read at: statuses.set_status refuses a save based on an older one."""
+
+    status = forms.ChoiceField(choices=ImplementationStatus.choices,
+                               label=_("Implementation status"))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"),
+                             max_length=4000, error_messages={
+                                 "required": _("Say why: the reason is kept with the status.")})
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, error_messages={
+        key: _("This form was altered or is incomplete: open the page again and retry.")
+        for key in ("required", "invalid", "min_value")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _styled(self)

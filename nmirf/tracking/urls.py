@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import cluster_views, views
+from . import action_views, assignment_views, cluster_views, status_views, views
 
 app_name = "tracking"
 
@@ -26,4 +26,20 @@ urlpatterns = [
          cluster_views.cluster_remove, name="cluster_remove"),
     path("clusters/add/<int:recommendation_pk>/", cluster_views.cluster_add_one,
          name="cluster_add_one"),
+]
+
+# Assignments, "My recommendations", implementation status.
+urlpatterns += [
+    path("assign/from-list/", assignment_views.assign_from_list, name="assign_from_list"),
+    path("assign/recommendation/<int:recommendation_pk>/", assignment_views.assign_one,
+         name="assign_one"),
+    path("clusters/<int:pk>/assign/", assignment_views.assign_cluster, name="assign_cluster"),
+    path("assignments/<int:pk>/end/", assignment_views.assignment_end, name="assignment_end"),
+    path("my/", assignment_views.my_recommendations, name="my_recommendations"),
+    path("status/<int:recommendation_pk>/", status_views.status_edit, name="status_edit"),
+    path("actions/", action_views.action_list, name="action_list"),
+    path("actions/new/", action_views.action_create, name="action_create"),
+    path("actions/<int:pk>/", action_views.action_detail, name="action_detail"),
+    path("actions/<int:pk>/edit/", action_views.action_edit, name="action_edit"),
+    path("actions/<int:pk>/archive/", action_views.action_archive, name="action_archive"),
 ]

@@ -34,6 +34,10 @@ PREDICATES = {
     "can_view_entities": {"administrator", "coordinator", "focal_point", "observer"},
     "can_manage_entities": {"administrator", "coordinator"},
     "can_be_focal_point": {"focal_point"},
+    "can_assign": {"administrator", "coordinator"},
+    "can_view_assignments": {"administrator", "coordinator", "focal_point", "observer"},
+    "can_view_my_recommendations": {"administrator", "coordinator", "focal_point",
+                                    "observer"},
 }
 
 

@@ -2,9 +2,11 @@
 shipped in the axe-playwright-python package) against WCAG 2.1 A and AA and axe's best
 practices, in English and in Arabic (right to left): the login page, the registry with a
 search and a facet, a recommendation, the imports page and the page of a refused import
-with its problems, the entities (tree, one entity, the form with an error) and the log of
-changes. A violation fails the test with axe's own report: what is wrong, where,
-and how to fix it."""
+with its problems, the entities (tree, one entity, the form with an error), the log of
+changes, clusters, assigning a list, the implementation status (its form, and the answer
+to a save based on an older version), actions (list, one, the form with an error) and a
+focal point's "My recommendations". A violation fails the test with axe's own report: what
+is wrong, where, and how to fix it."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -13,7 +15,7 @@ from playwright.sync_api import Page
 
 from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
 from nmirf.recommendations.models import Recommendation
-from nmirf.tracking.models import Cluster
+from nmirf.tracking.models import Action, Cluster
 
 from .helpers import log_in
 
@@ -59,13 +61,27 @@ def entities(focal_point, coordinator):
         ministry.save()
     cluster = services.save_cluster(Cluster(title="Roma inclusion", description="Schools."))
     services.add_to_cluster(cluster, Recommendation.objects.values_list("pk", flat=True)[:30])
+    from nmirf.tracking import assigning, statuses
+
+    assigning.assign_cluster(ministry, "lead", cluster)
+    assigning.assign_recommendations(ministry, "supporting",
+                                     Recommendation.objects.filter(position="noted"))
+    first = Recommendation.objects.order_by("pk").first()
+    statuses.set_status(first, "in_progress", "A working group meets monthly.",
+                        read_version=0, user=coordinator)
+    from nmirf.tracking import action_services
+
+    action_services.save_action(
+        Action(title="Train the police", responsible_entity=ministry, start_date="2026-02-01",
+               target_date="2026-06-30", budget=12000, currency="EUR"),
+        recommendations=[first], clusters=[cluster])
     return ministry
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_every_kind_of_page_meets_wcag_2_1_aa(
-    live_server, registry, refused_run, entities, coordinator, page: Page, browser_problems,
-    language
+    live_server, registry, refused_run, entities, coordinator, focal_point, page: Page,
+    browser_problems, language
 ):
     prefix = "" if language == "en" else f"/{language}"
     found = []
@@ -84,7 +100,12 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
                     "/changes/",
                     "/clusters/",
                     f"/clusters/{Cluster.objects.get().pk}/",
-                    "/clusters/from-list/?position=noted"):
+                    "/clusters/from-list/?position=noted",
+                    "/assign/from-list/?position=noted",
+                    f"/status/{busiest.pk}/",
+                    "/actions/",
+                    f"/actions/{Action.objects.get().pk}/",
+                    f"/actions/new/?recommendation={busiest.pk}"):
         page.goto(f"{live_server.url}{prefix}{address}")
         assert page.locator("html").get_attribute("lang") == language
         found += violations(page, address)
@@ -94,5 +115,27 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
     page.locator("main form button[type=submit]").click()
     assert page.locator(".invalid-feedback").count() == 1
     found += violations(page, "entity form with an error")
+    # The action form, refused: a target date before the start.
+    page.goto(f"{live_server.url}{prefix}/actions/{Action.objects.get().pk}/edit/")
+    page.locator("#id_target_date").fill("2025-01-01")
+    page.locator("main form button[type=submit]").click()
+    assert page.locator(".invalid-feedback").count() == 1
+    found += violations(page, "action form with an error")
+    # A status saved over someone else's newer one: the conflict, what changed, the form.
+    from nmirf.tracking import statuses
+
+    page.goto(f"{live_server.url}{prefix}/status/{busiest.pk}/")
+    page.locator("#id_reason").fill("Our reason.")
+    statuses.set_status(busiest, "implemented", "Done meanwhile.", read_version=0,
+                        user=coordinator)
+    page.locator("main form button[type=submit]").click()
+    assert page.locator(".alert-warning").count() == 1
+    found += violations(page, "status conflict")
+    # A focal point's landing page, with the recommendations of their entity.
+    page.context.clear_cookies()
+    log_in(page, live_server, focal_point, then="/my/")
+    page.goto(f"{live_server.url}{prefix}/my/")
+    assert page.locator("main li.border-bottom").count() > 0
+    found += violations(page, "my recommendations")
     assert found == [], "\n".join(found)
     assert browser_problems == []

@@ -5,8 +5,19 @@ again."""
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from nmirf.audit.models import Action as AuditAction
+from nmirf.audit.models import AuditEvent
 from nmirf.recommendations.models import Recommendation, SourceRecord
-from nmirf.tracking.models import Cluster, ClusterRecommendation, Entity, Membership
+from nmirf.tracking.models import (
+    Action,
+    Assignment,
+    Cluster,
+    ClusterRecommendation,
+    Entity,
+    Membership,
+    RecommendationStatus,
+    StatusChange,
+)
 
 
 def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
@@ -41,6 +52,19 @@ def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
         "text", flat=True))
     assert f"Cluster 'Roma inclusion': {roma.recommendations.count()} recommendations." in out
     links = ClusterRecommendation.objects.count()
+    # Who does what: the clusters' leads, whole lists assigned in bulk (one event each),
+    # and statuses with reasons in several states.
+    labour = Entity.objects.get(short_name="MDDSZ")
+    assert Assignment.objects.current().get(cluster=roma, role="lead").entity == labour
+    assert Assignment.objects.current().filter(entity=justice, role="lead").count() >= 4
+    assert AuditEvent.objects.filter(action=AuditAction.ASSIGNED).count() == 10
+    assert set(RecommendationStatus.objects.values_list("status", flat=True)) == {
+        "implemented", "partially_implemented", "in_progress", "not_implemented"}
+    assert all(RecommendationStatus.objects.values_list("reason", flat=True))
+    assert set(Action.objects.values_list("status", flat=True)) == {
+        "in_progress", "completed", "delayed", "planned"}
+    assert Action.objects.get(title__startswith="Amend the Criminal Code").recommendations.exists()
+    tracked = (Assignment.objects.count(), StatusChange.objects.count(), Action.objects.count())
 
     call_command("load_demo")
     again = capsys.readouterr().out
@@ -50,3 +74,5 @@ def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
     assert (Entity.objects.count(), Membership.objects.count()) == (entities, memberships)
     assert "Entities: 0 created" in again
     assert ClusterRecommendation.objects.count() == links
+    assert (Assignment.objects.count(), StatusChange.objects.count(),
+            Action.objects.count()) == tracked

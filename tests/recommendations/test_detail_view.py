@@ -135,6 +135,8 @@ def test_an_unknown_language_code_is_shown_as_it_is():
 def test_it_takes_a_bounded_number_of_queries(observer_client, r, django_assert_max_num_queries):
     page(observer_client, r.roma)
     # 10 for the recommendation, its labels, sources, duplicates and repeats; 1 for its
-    # history (however many changes it has), 1 for its clusters (however many).
-    with django_assert_max_num_queries(12):
+    # history (however many changes it has), 1 for its clusters (however many); 3 for its
+    # implementation: the status, the assignments (its own and its clusters'), and the
+    # events that made them.
+    with django_assert_max_num_queries(15):
         page(observer_client, r.roma)

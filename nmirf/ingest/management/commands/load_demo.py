@@ -58,3 +58,4 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(
                 f"Demo {role.lower()}: user name '{username}', password '{password}'"
                 + ("" if created else " (account already existed; password unchanged)")))
+        tracking_demo.load_tracking()

@@ -1,0 +1,41 @@
+"""Conditions on the recommendation queryset that tracking's pages (and, after the merge
+with the one filter table, the registry's filters) share. Each is one EXISTS subquery, so
+it combines with any other filter and needs no DISTINCT."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from .models import Assignment, ClusterRecommendation
+
+
+def assigned_to(entity_ids, role: str | None = None) -> Q:
+    """Recommendations in which one of `entity_ids` has a part (`role`: only that part),
+    given on the recommendation itself or through an active cluster it sits in."""
+    own = Assignment.objects.current().filter(recommendation=OuterRef("pk"),
+                                              entity_id__in=entity_ids)
+    through_cluster = ClusterRecommendation.objects.filter(
+        recommendation=OuterRef("pk"), cluster__archived=False,
+        cluster__assignments__ended=False, cluster__assignments__entity_id__in=entity_ids)
+    if role:
+        own = own.filter(role=role)
+        through_cluster = through_cluster.filter(cluster__assignments__role=role)
+    return Q(Exists(own)) | Q(Exists(through_cluster))
+
+
+def parts_on_page(recommendation_ids, entity_ids) -> dict[int, list[dict]]:
+    """For the recommendations shown on one page: the parts `entity_ids` have in each
+    ({"entity", "role", "cluster"}; cluster None when given directly). Two queries
+    whatever the page's length."""
+    parts: dict[int, list[dict]] = {}
+    for rec_id, entity, role in Assignment.objects.current().filter(
+            recommendation_id__in=recommendation_ids, entity_id__in=entity_ids).values_list(
+            "recommendation_id", "entity__name", "role"):
+        parts.setdefault(rec_id, []).append({"entity": entity, "role": role, "cluster": None})
+    for rec_id, entity, role, cluster in ClusterRecommendation.objects.filter(
+            recommendation_id__in=recommendation_ids, cluster__archived=False,
+            cluster__assignments__ended=False,
+            cluster__assignments__entity_id__in=entity_ids).values_list(
+            "recommendation_id", "cluster__assignments__entity__name",
+            "cluster__assignments__role", "cluster__title"):
+        parts.setdefault(rec_id, []).append({"entity": entity, "role": role,
+                                             "cluster": cluster})
+    return parts
