@@ -25,13 +25,12 @@ from django.utils import timezone
 
 from nmirf.core import search
 from nmirf.core.text import WORD
-from nmirf.recommendations import similar
+from nmirf.recommendations import registry_changes, similar
 from nmirf.recommendations.models import (
     Document,
     Recommendation,
     RecommendationTerm,
     RecommendingState,
-    RegistryVersion,
     Review,
     SourceRecord,
     State,
@@ -397,6 +396,7 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
     new_sources.sort(key=_source_key)
 
     with search.bulk_insert_into_index(first_id=first_new_id), \
+            registry_changes.bulk_insert(first_id=first_new_id), \
             _deferred_indexes(len(new_recs), first_new_id - 1):
         _executemany(
             f"INSERT INTO {REC} (id, review_id, document_id, paragraph, text, search_text, "
@@ -432,8 +432,9 @@ def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
                 f"SELECT setval(pg_get_serial_sequence('{REC}', 'id'), "
                 f"GREATEST((SELECT MAX(id) FROM {REC}), %s))", [next_id - 1]
             )
+    # Every change above is in the registry's change log (registry_changes.py): the
+    # triggers log the updates and links, bulk_insert the new rows.
     if counts.created or counts.updated or counts.linked:
-        RegistryVersion.bump()
         if connection.vendor == "sqlite":
             # SQLite plans with the statistics ANALYZE leaves; refreshed after each import
             # that changed the registry; cheap: it analyses only what needs it, from a
