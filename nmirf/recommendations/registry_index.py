@@ -39,7 +39,15 @@ from django.utils import translation
 from nmirf.core.search import ranked_matches
 
 from . import registry_changes
-from .filters import AFFECTED_TAXONOMY, REVIEW_ORDERINGS, SDG_TAXONOMY, THEME_TAXONOMIES, Sort
+from .filters import (
+    DEFINITIONS,
+    REVIEW_ORDERINGS,
+    SDG_TAXONOMY,
+    Column,
+    FilterDefinition,
+    Link,
+    Sort,
+)
 from .models import (
     Mechanism,
     Position,
@@ -177,7 +185,7 @@ def _reference() -> dict:
         state_names=state_names,
         mechanism_of_code=dict(Mechanism.objects.values_list("code", "id")),
         taxonomy_of_term=taxonomy_of_term, sdg_terms_of_code=sdg_terms_of_code,
-        goal_of_term=goal_of_term, localized_ranks={},
+        goal_of_term=goal_of_term, localized_ranks={}, resolved={},
     )
 
 
@@ -213,6 +221,9 @@ class RegistryIndex:
     # (sort, language) -> review ranks, where the order depends on the reader's language
     # (by state name); made when first asked for.
     localized_ranks: dict = field(default_factory=dict)
+    # (filter, values) -> the stored ids they stand for (filter_mask); emptied with the
+    # reference data it was read from.
+    resolved: dict = field(default_factory=dict)
 
     @classmethod
     def build(cls, clock: Clock | None = None) -> "RegistryIndex":
@@ -320,51 +331,46 @@ class RegistryIndex:
         return mask & self.active
 
     def filter_mask(self, name: str, values: list) -> np.ndarray | None:
-        """bool[size]: the recommendations that the filter `name` of filters.py keeps with
-        these (cleaned) values — the same meaning, answered from memory; None for a filter
-        this index cannot answer (the caller asks the database). Archived ones are not
-        removed here: `active` does that. tests/recommendations/test_registry_index.py
-        checks every filter against the SQL one."""
-        if name == "mechanism":
-            ids = [self.mechanism_of_code[code] for code in values
-                   if code in self.mechanism_of_code]
-            return np.isin(self.mechanism, ids)
-        if name == "review":
-            return np.isin(self.review, values)
-        if name == "position":
-            codes = [POSITIONS.index(value) for value in values if value in POSITIONS]
-            return np.isin(self.position, codes)
-        if name == "action_category":
-            return np.isin(self.action, [int(value) for value in values])
-        if name == "flagged":
-            return self.flagged == 1 if "duplicate" in values else np.ones(self.size, dtype=bool)
-        if name in ("state", "session", "cycle"):
-            per_review = {"state": self.review_state, "session": self.review_session,
-                          "cycle": self.review_cycle}[name]
-            if name == "state":
-                values = [self.state_of_iso3[iso3] for iso3 in values
-                          if iso3 in self.state_of_iso3]
-            return np.isin(per_review, values)[self.review]
-        if name == "recommending":
-            ids = [self.state_of_iso3[iso3] for iso3 in values if iso3 in self.state_of_iso3]
-            return self._having(self.state_rec, self.state_id, ids)
-        if name in ("theme", "affected", "term", "sdg"):
-            mask = np.ones(self.size, dtype=bool)
-            for value in values:  # all of them: each one narrows
-                mask &= self._having(self.term_rec, self.term_id, self._terms_meant(name, value))
-            return mask
-        return None
+        """bool[size]: the recommendations that the filter `name` keeps with these (cleaned)
+        values, derived from its one definition in filters.py (FILTERS): the column or
+        link it reads is an array here, and a value's look-up is asked of the database once
+        (a small reference table) and kept until that table changes. None for a filter
+        whose column the index does not keep (the caller asks the database). Archived ones
+        are not removed here: `active` does that. tests/recommendations/test_filter_parity.py
+        checks every filter against its SQL."""
+        definition = DEFINITIONS.get(name)
+        if definition is None or (isinstance(definition.reads, Column)
+                                  and definition.reads.array is None):
+            return None
+        mask = np.ones(self.size, dtype=bool)
+        for group in definition.groups(definition.cleaned(values)):
+            mask &= self._keeps(definition.reads, self._stored_ids(definition, group))
+        return mask
 
-    def _terms_meant(self, name: str, value) -> list[int]:
-        """The term ids one value of a term filter stands for (filters._theme and others)."""
-        if name == "sdg":
-            return self.sdg_terms_of_code.get(value, [])
-        taxonomy = self.taxonomy_of_term.get(value)
-        if name == "theme":
-            return [value] if taxonomy in THEME_TAXONOMIES else []
-        if name == "affected":
-            return [value] if taxonomy == AFFECTED_TAXONOMY else []
-        return [value] if taxonomy is not None else []
+    def _stored_ids(self, definition: FilterDefinition, values: list) -> list[int]:
+        """What these values of a filter stand for, as this index stores it."""
+        if definition.lookup is not None:
+            key = (definition.param, tuple(values))
+            ids = self.resolved.get(key)
+            if ids is None:
+                ids = [row["pk"] for row in definition.lookup.ids(values)]
+                self.resolved[key] = ids
+            return ids
+        stored = [definition.stored(value) for value in values]
+        codes = getattr(definition.reads, "codes", None)
+        if codes is not None:
+            return [codes.index(value) for value in stored if value in codes]
+        return stored
+
+    def _keeps(self, reads: Column | Link, ids: list[int]) -> np.ndarray:
+        """bool[size]: the recommendations whose column or links hold any of `ids`."""
+        if isinstance(reads, Link):
+            return self._having(getattr(self, reads.rec_array), getattr(self, reads.value_array),
+                                ids)
+        column = getattr(self, reads.array)
+        if reads.per_review:
+            return _gather(np.isin(column, ids), self.review, False)
+        return np.isin(column, ids)
 
     def _having(self, link_rec: np.ndarray, link_value: np.ndarray, values) -> np.ndarray:
         """bool[size]: the recommendations linked to any of `values`."""
