@@ -1,6 +1,6 @@
 """Run the benchmarks and write their figures to benchmarks/RESULTS.md (`make bench`).
 
-    python benchmarks/run.py [--only import|list|list1m|load] [--quick] [--rebuild]
+    python benchmarks/run.py [--only import|list|list1m|load|edit|edit1m] [--quick] [--rebuild]
                              [--drop-postgres]
 
 --only     run one benchmark; the others' sections of RESULTS.md are kept as they were
@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_edits  # noqa: E402
 import bench_import  # noqa: E402
 import bench_import_load  # noqa: E402
 import bench_list  # noqa: E402
@@ -53,6 +54,10 @@ SECTIONS = {
     "list": "## List: fresh list pages on 250,000 recommendations, over HTTP",
     "list1m": "## List: fresh list pages on 1,000,000 recommendations, over HTTP",
     "load": "## List under load: fresh list pages while a 40,814-row import runs (gunicorn)",
+    "edit": "## Edits before reads: the next request of every server process after one edit, "
+            "250,000 recommendations",
+    "edit1m": "## Edits before reads: the next request of every server process after one "
+              "edit, 1,000,000 recommendations",
 }
 
 
@@ -101,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             result = bench_import.run(quick=args.quick, cprofile=args.cprofile)
         elif name == "load":
             result = bench_import_load.run(quick=args.quick)
+        elif name in ("edit", "edit1m"):
+            result = bench_edits.run(quick=args.quick, rebuild=args.rebuild,
+                                     rows=1_000_000 if name == "edit1m" else bench_list.ROWS)
         elif name == "list1m":
             result = bench_list.run(quick=args.quick, rebuild=args.rebuild, rows=1_000_000,
                                     drop_pg=args.drop_postgres)
