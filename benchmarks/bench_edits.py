@@ -69,6 +69,7 @@ class Connection:
     def __init__(self, port: int, cookie: str):
         self.port, self.cookie = port, cookie
         self.http = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.http.connect()
         self.pid = None
 
     def get(self, path: str) -> float:
@@ -84,6 +85,40 @@ class Connection:
 
     def owner(self) -> int | None:
         return _owner_pids(self.port).get(self.http.sock.getsockname()[1])
+
+
+class Pool:
+    """A keep-alive connection to each worker process. The server closes a connection
+    idle for a few seconds (gunicorn's keepalive); a new one is then opened, and
+    identified with a request that does not touch the registry (/health/), until one
+    reaches the process wanted — so that reconnecting never absorbs a patch."""
+
+    def __init__(self, port: int, cookie: str):
+        self.port, self.cookie = port, cookie
+        self.by_pid: dict[int, Connection] = {}
+
+    def open_one(self) -> Connection:
+        conn = Connection(self.port, self.cookie)
+        conn.get("/health/")
+        conn.pid = conn.owner()
+        if conn.pid is not None:
+            old = self.by_pid.get(conn.pid)
+            if old is not None:
+                old.http.close()
+            self.by_pid[conn.pid] = conn
+        return conn
+
+    def timed(self, pid: int, path: str) -> float:
+        for _ in range(64):
+            conn = self.by_pid.get(pid)
+            if conn is not None:
+                try:
+                    return conn.get(path)
+                except (OSError, http.client.HTTPException):
+                    conn.http.close()
+                    del self.by_pid[pid]
+            self.open_one()
+        raise RuntimeError(f"no connection reaches worker process {pid}")
 
 
 def measure(database_url: str, rounds: int) -> dict:
@@ -119,44 +154,40 @@ def measure(database_url: str, rounds: int) -> dict:
     server = common.serve(dict(os.environ), port, server_log,
                           extra_args=["--workers", str(WORKERS)])
     samples, build_seconds, edits = [], [], []
+    originals: dict[int, str] = {}  # put back afterwards: the list benchmark's data
     try:
-        cookie = bench_list._login(port)
-        by_worker: dict[int, Connection] = {}
-        spare = []
+        pool = Pool(port, bench_list._login(port))
         for _ in range(64):  # until every process holds a connection
-            conn = Connection(port, cookie)
-            seconds = conn.get(PAGE)
-            conn.pid = conn.owner()
-            if conn.pid is not None and conn.pid not in by_worker:
-                by_worker[conn.pid] = conn
-                build_seconds.append(seconds)  # this process's first request: its build
-            else:
-                spare.append(conn)  # kept open, so that new ones go elsewhere
-            if len(by_worker) == WORKERS:
+            pool.open_one()
+            if len(pool.by_pid) == WORKERS:
                 break
-        log(f"edits: {len(by_worker)} worker process(es) reached; {rounds} rounds…")
+        pids = sorted(pool.by_pid)
+        log(f"edits: {len(pids)} worker process(es) reached; {rounds} rounds…")
+        for pid in pids:  # each process's first list request: it builds its index
+            build_seconds.append(pool.timed(pid, PAGE))
+        for pid in pids:  # one more undisturbed request each, not counted
+            pool.timed(pid, PAGE)
         chance = random.Random(5)
         positions = list(Position.values)
-        conns = list(by_worker.values())
-        for conn in conns:  # one more undisturbed request each, not counted
-            conn.get(PAGE)
         for number in range(rounds):
-            undisturbed = [conn.get(PAGE) for conn in conns]
+            undisturbed = [pool.timed(pid, PAGE) for pid in pids]
             pk = chance.randint(1, largest)
+            originals.setdefault(pk, Recommendation.objects.filter(pk=pk)
+                                 .values_list("position", flat=True).first())
             start = time.perf_counter()
             Recommendation.objects.filter(pk=pk).update(position=positions[number % 5])
             edits.append(time.perf_counter() - start)
-            after = [conn.get(PAGE) for conn in conns]
-            for conn, quiet, next_ in zip(conns, undisturbed, after, strict=True):
-                samples.append({"round": number, "pid": conn.pid, "undisturbed": quiet,
+            after = [pool.timed(pid, PAGE) for pid in pids]
+            for pid, quiet, next_ in zip(pids, undisturbed, after, strict=True):
+                samples.append({"round": number, "pid": pid, "undisturbed": quiet,
                                 "after": next_, "extra": next_ - quiet})
-            moved = [conn for conn in conns if conn.owner() != conn.pid]
-            if moved:
-                raise RuntimeError("a connection was closed and reopened elsewhere")
-        for conn in [*conns, *spare]:
+        for conn in pool.by_pid.values():
             conn.http.close()
     finally:
         common.stop_server(server)
+        for pk, position in originals.items():
+            if position is not None:
+                Recommendation.objects.filter(pk=pk).update(position=position)
         connection.close()
     return {"vendor": connection.vendor, "recommendations": total,
             "workers": len({sample["pid"] for sample in samples}), "rounds": rounds,

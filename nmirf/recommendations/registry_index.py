@@ -141,6 +141,41 @@ def _goal_pairs(term_rec: np.ndarray, term_id: np.ndarray, goal_of_term: np.ndar
     return (pairs // width).astype(np.int32), (pairs % width).astype(np.int32)
 
 
+def _sorted_links(links: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(recommendation, value) link arrays from fetched rows, ordered by recommendation:
+    the order `_replace_links` relies on (the database usually gives it already, from the
+    link table's unique index)."""
+    rec, value = links[:, 0].astype(np.int32), links[:, 1].astype(np.int32)
+    if rec.size > 1 and not (rec[1:] >= rec[:-1]).all():
+        order = np.argsort(rec, kind="stable")
+        rec, value = rec[order], value[order]
+    return rec, value
+
+
+def _replace_links(rec: np.ndarray, value: np.ndarray, ids: np.ndarray,
+                   fresh_rec: np.ndarray, fresh_value: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """New link arrays: those of `rec`/`value` (ordered by recommendation) with the links
+    of the recommendations `ids` (sorted) replaced by the fresh ones (ordered too). Each
+    recommendation's links are one slice, found by binary search, so a patch copies the
+    arrays once rather than testing every link."""
+    start = np.searchsorted(rec, ids, "left")
+    end = np.searchsorted(rec, ids, "right")
+    fresh_start = np.searchsorted(fresh_rec, ids, "left")
+    fresh_end = np.searchsorted(fresh_rec, ids, "right")
+    rec_parts, value_parts = [], []
+    kept_from = 0
+    for number in range(ids.size):
+        rec_parts += [rec[kept_from:start[number]],
+                      fresh_rec[fresh_start[number]:fresh_end[number]]]
+        value_parts += [value[kept_from:start[number]],
+                        fresh_value[fresh_start[number]:fresh_end[number]]]
+        kept_from = end[number]
+    rec_parts.append(rec[kept_from:])
+    value_parts.append(value[kept_from:])
+    return np.concatenate(rec_parts), np.concatenate(value_parts)
+
+
 def _reference() -> dict:
     """Everything the index takes from the small reference tables — reviews (their
     mechanism, state, session, cycle and rank in each order), terms, states, mechanisms —
@@ -199,7 +234,7 @@ class RegistryIndex:
     position: np.ndarray  # int8[size]: index in POSITIONS (-1 where none)
     action: np.ndarray  # int8[size]: action category 1-5 (0 where none)
     flagged: np.ndarray  # int8[size]: 1 for a possible duplicate waiting for a decision
-    term_rec: np.ndarray  # int32[links], in no particular order
+    term_rec: np.ndarray  # int32[links], in the order of the recommendations (patched)
     term_id: np.ndarray  # int32[links]
     goal_rec: np.ndarray  # int32[pairs]: (recommendation, SDG goal), each pair once
     goal_id: np.ndarray  # int32[pairs]
@@ -245,16 +280,16 @@ class RegistryIndex:
         flagged = np.zeros(size, dtype=np.int8)
         flagged[list(Recommendation.objects.filter(possible_duplicate_of__isnull=False)
                      .values_list("id", flat=True))] = 1  # a few rows: one small query
-        terms = _fetch(REC_TERM, ["recommendation_id", "term_id"])
-        states = _fetch(REC_STATE, ["recommendation_id", "state_id"])
-        term_rec, term_id = terms[:, 0].astype(np.int32), terms[:, 1].astype(np.int32)
+        term_rec, term_id = _sorted_links(_fetch(REC_TERM, ["recommendation_id", "term_id"]))
+        state_rec, state_id = _sorted_links(_fetch(REC_STATE, ["recommendation_id",
+                                                               "state_id"]))
         goal_rec, goal_id = _goal_pairs(term_rec, term_id, reference["goal_of_term"])
         return cls(
             version=_version(clock), clock=clock, size=size, active=active, review=review,
             mechanism=_gather(reference["mechanism_of_review"], review),
             position=position, action=action, flagged=flagged,
             term_rec=term_rec, term_id=term_id, goal_rec=goal_rec, goal_id=goal_id,
-            state_rec=states[:, 0].astype(np.int32), state_id=states[:, 1].astype(np.int32),
+            state_rec=state_rec, state_id=state_id,
             **reference,
         )
 
@@ -291,29 +326,27 @@ class RegistryIndex:
             position[found] = rows[:, 2]
             action[found] = rows[:, 3]
             flagged[found] = rows[:, 5]
-            changed = np.zeros(size, dtype=bool)
-            changed[ids] = True
             for prefix, table, column in (("term", REC_TERM, "term_id"),
                                           ("state", REC_STATE, "state_id")):
-                kept = ~changed[links[f"{prefix}_rec"]]
-                fresh = _fetch_for(table, "recommendation_id", ids,
-                                   ["recommendation_id", column])
-                links[f"{prefix}_rec"] = np.concatenate(
-                    [links[f"{prefix}_rec"][kept], fresh[:, 0].astype(np.int32)])
-                links[f"{prefix}_id"] = np.concatenate(
-                    [links[f"{prefix}_id"][kept], fresh[:, 1].astype(np.int32)])
+                fresh = _sorted_links(_fetch_for(table, "recommendation_id", ids,
+                                                 ["recommendation_id", column]))
+                links[f"{prefix}_rec"], links[f"{prefix}_id"] = _replace_links(
+                    links[f"{prefix}_rec"], links[f"{prefix}_id"], ids, *fresh)
         if reference and not np.array_equal(goal_of_term, self.goal_of_term):
             links["goal_rec"], links["goal_id"] = _goal_pairs(
                 links["term_rec"], links["term_id"], goal_of_term)
         elif ids.size:
-            kept = ~changed[links["goal_rec"]]
-            fresh = changed[links["term_rec"]]
-            goal_rec, goal_id = _goal_pairs(links["term_rec"][fresh], links["term_id"][fresh],
-                                            goal_of_term)
-            links["goal_rec"] = np.concatenate([links["goal_rec"][kept], goal_rec])
-            links["goal_id"] = np.concatenate([links["goal_id"][kept], goal_id])
-        if reference or ids.size:
+            start = np.searchsorted(links["term_rec"], ids, "left")
+            end = np.searchsorted(links["term_rec"], ids, "right")
+            fresh = np.concatenate([np.arange(a, b) for a, b in zip(start, end, strict=True)])
+            links["goal_rec"], links["goal_id"] = _replace_links(
+                links["goal_rec"], links["goal_id"], ids,
+                *_goal_pairs(links["term_rec"][fresh], links["term_id"][fresh], goal_of_term))
+        if reference:
             mechanism = _gather(mechanism_of_review, review)
+        elif ids.size:
+            mechanism = _grown(self.mechanism, size, 0)
+            mechanism[ids] = _gather(mechanism_of_review, review[ids])
         else:
             mechanism = self.mechanism
         return replace(self, version=_version(changes.clock), clock=changes.clock,

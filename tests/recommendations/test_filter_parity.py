@@ -10,7 +10,7 @@ import pytest
 from django.http import QueryDict
 
 from nmirf.recommendations.facets import ROW_FACETS, selection_base
-from nmirf.recommendations.filters import FILTERS, RecommendationFilter
+from nmirf.recommendations.filters import FILTERS, Column, RecommendationFilter
 from nmirf.recommendations.models import (
     ActionCategory,
     Mechanism,
@@ -108,7 +108,9 @@ def test_sql_and_memory_keep_the_same_recommendations(registry, definition):
         cleaned = definition.cleaned(values)
         in_sql = set(definition.filter(everything, cleaned).values_list("pk", flat=True))
         mask = index.filter_mask(definition.param, values)
-        assert mask is not None, definition.param
+        if mask is None:  # kept out of the index on purpose: answered by the database
+            assert isinstance(definition.reads, Column) and definition.reads.array is None
+            continue
         in_memory = set(np.flatnonzero(mask).tolist()) & set(
             everything.values_list("pk", flat=True))
         assert in_memory == in_sql, (definition.param, values)
