@@ -44,7 +44,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 CLOCK = "recommendations_registryclock"
 LOG = "recommendations_registrychange"
@@ -155,7 +155,8 @@ _SQLITE_TICK = (
     f"INSERT INTO {CLOCK} (id, tick, token, horizon) VALUES (1, 1, random(), 0) "
     "ON CONFLICT(id) DO UPDATE SET tick = tick + 1, token = excluded.token;"
 )
-_SQLITE_EPOCH = "CAST(strftime('%s', 'now') AS INTEGER)"
+# Seconds since 1970, without strftime('%s'): Django's SQLite cursor turns "%s" into "?".
+_SQLITE_EPOCH = "CAST((julianday('now') - 2440587.5) * 86400 AS INTEGER)"
 
 
 def _sqlite_log(value: str, condition: str = "") -> str:
@@ -188,32 +189,29 @@ def _sqlite_reference_triggers(table: str) -> list[str]:
     ]
 
 
-def install_sql(vendor: str) -> list[str]:
-    """The statements that create the log's triggers (migration 0007)."""
+def install_sql(vendor: str, tables: dict[str, str], reference: tuple = ()) -> list[str]:
+    """The statements that create the log's triggers on `tables` ({table: the column that
+    names the recommendation}) and on the `reference` tables. A migration names its own
+    tables (0007: those of today), so that adding one later changes no past migration:
+    the later migration installs the triggers of its table alone."""
     if vendor == "postgresql":
         return [_PG_TICK, _PG_REFERENCE_FUNCTION,
-                *(_pg_row_function(table, column)
-                  for table, column in RECOMMENDATION_TABLES.items()),
-                *(_pg_reference_trigger(table) for table in REFERENCE_TABLES)]
-    return [*(sql for table, column in RECOMMENDATION_TABLES.items()
+                *(_pg_row_function(table, column) for table, column in tables.items()),
+                *(_pg_reference_trigger(table) for table in reference)]
+    return [*(sql for table, column in tables.items()
               for sql in _sqlite_triggers(table, column).values()),
-            *(sql for table in REFERENCE_TABLES for sql in _sqlite_reference_triggers(table))]
+            *(sql for table in reference for sql in _sqlite_reference_triggers(table))]
 
 
-def uninstall_sql(vendor: str) -> list[str]:
+def uninstall_sql(vendor: str, tables: dict[str, str], reference: tuple = ()) -> list[str]:
     if vendor == "postgresql":
         return [*(f"DROP TRIGGER IF EXISTS nmirf_log_{event} ON {table};"
-                  for table in RECOMMENDATION_TABLES
-                  for event in ("insert", "update", "delete")),
-                *(f"DROP FUNCTION IF EXISTS nmirf_log_{table}();"
-                  for table in RECOMMENDATION_TABLES),
+                  for table in tables for event in ("insert", "update", "delete")),
+                *(f"DROP FUNCTION IF EXISTS nmirf_log_{table}();" for table in tables),
                 *(f"DROP TRIGGER IF EXISTS nmirf_log_reference ON {table};"
-                  for table in REFERENCE_TABLES),
-                "DROP FUNCTION IF EXISTS nmirf_log_reference();",
-                "DROP FUNCTION IF EXISTS nmirf_registry_tick();"]
+                  for table in reference)]
     return [f"DROP TRIGGER IF EXISTS nmirf_log_{event}_{table};"
-            for table in (*RECOMMENDATION_TABLES, *REFERENCE_TABLES)
-            for event in ("insert", "update", "delete")]
+            for table in (*tables, *reference) for event in ("insert", "update", "delete")]
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -276,7 +274,11 @@ def bulk_insert(first_id: int):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config(%s, 'off', true)", [BULK_SETTING])
-        yield
+        try:
+            yield
+        except BaseException:
+            _quietly("SELECT set_config(%s, '', true)", [BULK_SETTING])
+            raise
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config(%s, '', true)", [BULK_SETTING])
             cursor.execute(
@@ -294,7 +296,12 @@ def bulk_insert(first_id: int):
         saved = cursor.fetchall()
         for name, _sql in saved:
             cursor.execute(f"DROP TRIGGER {name}")
-    yield
+    try:
+        yield
+    except BaseException:
+        for _name, sql in saved:
+            _quietly(sql)
+        raise
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {REC} WHERE id >= %s LIMIT 1", [first_id])
         if cursor.fetchone():
@@ -307,6 +314,18 @@ def bulk_insert(first_id: int):
             )
         for _name, sql in saved:
             cursor.execute(sql)
+
+
+def _quietly(sql: str, params=()) -> None:
+    """Put back what bulk_insert set aside after the insertion failed, for whatever the
+    caller does next in the transaction (a savepoint rolled back); where the transaction
+    itself is broken, its rollback puts everything back, and the failure that matters is
+    the one being raised."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    except DatabaseError:
+        pass
 
 
 def prune(keep_seconds: int = KEEP_SECONDS) -> int:

@@ -9,9 +9,10 @@ position, action category and possible-duplicate flag; every (recommendation, te
 (recommendation, recommending state) link — and counting is a `bincount` over the selected
 ids.
 
-filters.py stays the one read path: what each filter means is written there, in SQL, and
-`filter_mask` answers the same filters from these arrays (a test holds the two together;
-a filter the index does not know goes to the database). The search is answered by the
+filters.py stays the one read path: each filter is declared there once (FILTERS), and
+both its SQL and `filter_mask`, its answer from these arrays, are derived from that
+declaration (tests/recommendations/test_filter_parity.py holds the two together; a filter
+whose column the index does not keep goes to the database). The search is answered by the
 full-text index. This index answers "which ids", "how many of them under each value" and
 "which 25 come first".
 Every order of the list is an order of reviews, then of ids (filters.REVIEW_ORDERINGS): the

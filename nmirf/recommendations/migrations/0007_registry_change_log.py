@@ -6,14 +6,29 @@ from django.db import migrations, models
 
 from nmirf.recommendations import registry_changes
 
+# The tables logged as of this migration (a later one installs the triggers of its own).
+TABLES = {
+    "recommendations_recommendation": "id",
+    "recommendations_recommendationterm": "recommendation_id",
+    "recommendations_recommendingstate": "recommendation_id",
+}
+REFERENCE = ("recommendations_review", "recommendations_term", "recommendations_state",
+             "recommendations_mechanism", "recommendations_taxonomy")
+
 
 def install(apps, schema_editor):
-    for statement in registry_changes.install_sql(schema_editor.connection.vendor):
+    vendor = schema_editor.connection.vendor
+    for statement in registry_changes.install_sql(vendor, TABLES, REFERENCE):
         schema_editor.execute(statement)
 
 
 def uninstall(apps, schema_editor):
-    for statement in registry_changes.uninstall_sql(schema_editor.connection.vendor):
+    vendor = schema_editor.connection.vendor
+    statements = registry_changes.uninstall_sql(vendor, TABLES, REFERENCE)
+    if vendor == "postgresql":
+        statements += ["DROP FUNCTION IF EXISTS nmirf_log_reference();",
+                       "DROP FUNCTION IF EXISTS nmirf_registry_tick();"]
+    for statement in statements:
         schema_editor.execute(statement)
 
 
