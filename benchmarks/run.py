@@ -9,6 +9,7 @@
 --rebuild  rebuild the cached databases of the list benchmark (250,000 and 1,000,000)
 --drop-postgres  drop the scratch PostgreSQL database when done (the next run rebuilds it)
 --output   write somewhere other than benchmarks/RESULTS.md
+--backend  sqlite or postgresql: the edit benchmarks on that database only
 
 Each section of RESULTS.md carries the machine it was measured on. The raw figures of the
 last run are also kept as JSON under benchmarks/out/ (gitignored).
@@ -94,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write a cProfile of one in-process import to "
                              "benchmarks/out/import/import.prof")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append",
+                        help="the edit benchmarks on this database only (repeatable)")
     args = parser.parse_args(argv)
 
     common.OUT.mkdir(parents=True, exist_ok=True)
@@ -108,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             result = bench_import_load.run(quick=args.quick)
         elif name in ("edit", "edit1m"):
             result = bench_edits.run(quick=args.quick, rebuild=args.rebuild,
-                                     rows=1_000_000 if name == "edit1m" else bench_list.ROWS)
+                                     rows=1_000_000 if name == "edit1m" else bench_list.ROWS,
+                                     backends=tuple(args.backend or ("sqlite", "postgresql")))
         elif name == "list1m":
             result = bench_list.run(quick=args.quick, rebuild=args.rebuild, rows=1_000_000,
                                     drop_pg=args.drop_postgres)
