@@ -69,3 +69,23 @@ def test_pruning_keeps_what_is_recent_and_raises_the_horizon(r):
     assert registry_changes.prune(keep_seconds=-10) > 0
     assert not RegistryChange.objects.exists()
     assert registry_changes.changes_since(clock, clock) is None  # at the horizon: rebuild
+
+
+def test_every_logged_table_has_its_triggers(db):
+    """Migration 0007 installs them; on SQLite a migration that remakes a table (Django
+    does to alter a column) drops its triggers with it: install them again after it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT c.relname, count(*) FROM pg_trigger t JOIN pg_class c "
+                           "ON c.oid = t.tgrelid WHERE t.tgname LIKE 'nmirf_log_%%' "
+                           "GROUP BY c.relname")
+        else:
+            cursor.execute("SELECT tbl_name, count(*) FROM sqlite_master WHERE type = "
+                           "'trigger' AND name LIKE 'nmirf_log_%' GROUP BY tbl_name")
+        triggers = dict(cursor.fetchall())
+    for table in registry_changes.RECOMMENDATION_TABLES:
+        assert triggers.get(table) == 3, table  # insert, update, delete
+    for table in registry_changes.REFERENCE_TABLES:
+        assert triggers.get(table, 0) >= 1, table
