@@ -37,7 +37,9 @@ tick is at or below the horizon can no longer know what changed, and rebuilds fu
 Imports insert tens of thousands of rows: `bulk_insert` sets the insert triggers aside for
 that insertion (on SQLite they are dropped and re-created inside the import's transaction,
 as core/search.py does for the full-text index; on PostgreSQL a transaction-local setting
-makes them return at once) and logs the new ids in one set-based statement with one tick.
+turns them off in their WHEN clause: ALTER TABLE ... DISABLE TRIGGER is refused while the
+transaction has deferred foreign-key checks pending) and logs the new ids in one
+set-based statement with one tick.
 """
 
 import time
@@ -96,8 +98,7 @@ DECLARE
     now_token bigint;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        IF current_setting('{BULK_SETTING}', true) = 'off'
-           OR NOT EXISTS (SELECT 1 FROM new_rows) THEN
+        IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
             RETURN NULL;
         END IF;
         SELECT out_tick, out_token INTO now_tick, now_token FROM nmirf_registry_tick();
@@ -123,8 +124,11 @@ BEGIN
     RETURN NULL;
 END $$;
 CREATE TRIGGER nmirf_log_insert AFTER INSERT ON {table}
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION nmirf_log_{table}();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    -- An import inserting in bulk logs its rows itself (bulk_insert): in a WHEN clause,
+    -- so that its statements are not each a function call.
+    WHEN (current_setting('{BULK_SETTING}', true) IS DISTINCT FROM 'off')
+    EXECUTE FUNCTION nmirf_log_{table}();
 CREATE TRIGGER nmirf_log_update AFTER UPDATE ON {table}
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION nmirf_log_{table}();
