@@ -191,11 +191,13 @@ def _die_with_parent() -> None:
         pass
 
 
-def serve(env: dict, port: int, log_file: Path) -> subprocess.Popen:
+def serve(env: dict, port: int, log_file: Path, extra_args=()) -> subprocess.Popen:
     """Serve the product as in production (`nmirf serve --no-worker`: gunicorn with
-    nmirf/operations/gunicorn_config.py) on 127.0.0.1:port; return once it answers the
-    login page. Its stderr goes to log_file, its stdout beside it (.out)."""
-    argv = [str(NMIRF), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)]
+    nmirf/operations/gunicorn_config.py; `extra_args` such as ["--workers", "4"]) on
+    127.0.0.1:port; return once it answers the login page. Its stderr goes to log_file,
+    its stdout beside it (.out)."""
+    argv = [str(NMIRF), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
+            *extra_args]
     log(f"serving on 127.0.0.1:{port} ({' '.join(argv[1:])})…")
     server = subprocess.Popen(
         argv, env=env, cwd=REPO, stdout=log_file.with_suffix(".out").open("w"),

@@ -1,7 +1,8 @@
 """Run the benchmarks and write their figures to benchmarks/RESULTS.md (`make bench`).
 
-    python benchmarks/run.py [--only import|import-scale|list|list1m|load|assign] [--quick]
-                             [--rebuild] [--drop-postgres] [--large-file N] [--registry N]
+    python benchmarks/run.py [--only import|import-scale|list|list1m|load|edit|edit1m|assign]
+                             [--quick] [--rebuild] [--drop-postgres] [--large-file N]
+                             [--registry N] [--backend sqlite|postgresql]
 
 --only     run one benchmark; the others' sections of RESULTS.md are kept as they were
 --quick    fewer repetitions (import: 3 instead of 7; list: 4/3/3 fresh queries per kind
@@ -9,6 +10,7 @@
 --rebuild  rebuild the cached databases of the list benchmark (250,000 and 1,000,000)
 --drop-postgres  drop the scratch PostgreSQL database when done (the next run rebuilds it)
 --output   write somewhere other than benchmarks/RESULTS.md
+--backend  sqlite or postgresql: the edit benchmarks on that database only
 
 Each section of RESULTS.md carries the machine it was measured on. The raw figures of the
 last run are also kept as JSON under benchmarks/out/ (gitignored).
@@ -23,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_assign  # noqa: E402
+import bench_edits  # noqa: E402
 import bench_import  # noqa: E402
 import bench_import_load  # noqa: E402
 import bench_import_scale  # noqa: E402
@@ -60,6 +63,10 @@ SECTIONS = {
     "list1m": "## List: fresh list pages on 1,000,000 recommendations, over HTTP",
     "load": "## List under load: fresh list pages while a 40,814-row import runs (gunicorn)",
     "assign": "## Bulk assignment: 10,000 recommendations of a filtered list in one POST",
+    "edit": "## Edits before reads: the next request of every server process after one edit, "
+            "250,000 recommendations",
+    "edit1m": "## Edits before reads: the next request of every server process after one "
+              "edit, 1,000,000 recommendations",
 }
 
 
@@ -100,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="import-scale: rows of the large synthetic file (peak memory)")
     parser.add_argument("--registry", type=int, default=1_000_000,
                         help="import-scale: recommendations of the large registry")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append",
+                        help="the edit benchmarks on this database only (repeatable)")
     args = parser.parse_args(argv)
 
     common.OUT.mkdir(parents=True, exist_ok=True)
@@ -117,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
             result = bench_assign.run(quick=args.quick)
         elif name == "load":
             result = bench_import_load.run(quick=args.quick)
+        elif name in ("edit", "edit1m"):
+            result = bench_edits.run(quick=args.quick, rebuild=args.rebuild,
+                                     rows=1_000_000 if name == "edit1m" else bench_list.ROWS,
+                                     backends=tuple(args.backend or ("sqlite", "postgresql")))
         elif name == "list1m":
             result = bench_list.run(quick=args.quick, rebuild=args.rebuild, rows=1_000_000,
                                     drop_pg=args.drop_postgres)

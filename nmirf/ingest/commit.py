@@ -39,13 +39,12 @@ from django.utils import timezone
 
 from nmirf.core import search
 from nmirf.core.text import WORD
-from nmirf.recommendations import similar
+from nmirf.recommendations import registry_changes, similar
 from nmirf.recommendations.models import (
     Document,
     Recommendation,
     RecommendationTerm,
     RecommendingState,
-    RegistryVersion,
     Review,
     SourceRecord,
     State,
@@ -317,12 +316,6 @@ def _check_references(state_ids: set[int], term_ids: set[int], run_id: int) -> N
                              f"{', '.join(missing[:5])}")
 
 
-def registry_changed() -> None:
-    """The one place an import tells the rest of the product that the registry changed
-    (the registry index of every process rebuilds on it)."""
-    RegistryVersion.bump()
-
-
 @dataclass
 class Plan:
     """The rows one chunk writes."""
@@ -375,6 +368,9 @@ class Commit:
         self.term_ids: set[int] = set()
         self._stack = ExitStack()
         self._stack.enter_context(search.bulk_insert_into_index(first_id=self.first_new_id))
+        # The registry's change log (registry_changes.py): the new rows logged set-based
+        # when the block ends; the triggers log the updates and links as they happen.
+        self._stack.enter_context(registry_changes.bulk_insert(first_id=self.first_new_id))
         self._stack.enter_context(_deferred_indexes(
             self.expected_rows, self.first_new_id - 1,
             reading=not self.candidates.none_at_all))
@@ -561,7 +557,6 @@ class Commit:
                     f"SELECT setval(pg_get_serial_sequence('{REC}', 'id'), "
                     f"GREATEST((SELECT MAX(id) FROM {REC}), %s))", [self.next_id - 1])
         if counts.created or counts.updated or counts.linked:
-            registry_changed()
             if connection.vendor == "sqlite":
                 # SQLite plans with the statistics ANALYZE leaves; refreshed after each
                 # import that changed the registry; cheap: it analyses only what needs it,

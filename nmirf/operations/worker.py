@@ -5,7 +5,8 @@ locked or unreachable database (`nmirf db_worker` runs it, with a heartbeat).
 busy timeout (a long import from the command line, a backup), and web imports then wait
 for ever. Here the worker logs one line, waits and goes on. It also does the imports'
 housekeeping: at its start and after each job it marks runs whose process died as
-interrupted (liveness.py) and prunes uploads nothing will use (uploads.py).
+interrupted (liveness.py), prunes uploads nothing will use (uploads.py) and the registry's
+change log past the hour that processes need of it (recommendations/registry_changes.py).
 """
 
 import logging
@@ -15,6 +16,7 @@ from django.db import OperationalError, connections
 from django_tasks_db.management.commands import db_worker
 
 from nmirf.ingest import liveness, uploads
+from nmirf.recommendations import registry_changes
 
 logger = logging.getLogger("nmirf.ingest.worker")
 
@@ -25,6 +27,7 @@ def housekeeping() -> None:
     try:
         liveness.reap_abandoned()
         uploads.prune()
+        registry_changes.prune()
     except OperationalError:
         logger.info("import housekeeping put off: database busy", exc_info=True)
 

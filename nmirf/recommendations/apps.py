@@ -6,6 +6,3 @@ class RecommendationsConfig(AppConfig):
     name = "nmirf.recommendations"
     label = "recommendations"
     verbose_name = _("Recommendations")
-
-    def ready(self):
-        from . import signals  # noqa: F401 - connects the registry-version handlers

@@ -22,16 +22,19 @@ Query-string parameters (repeat a parameter for several values):
 A recommendation has one value of a field such as position, so several values of it mean
 "any of them"; it carries several terms, so several themes mean "all of them" (each one
 narrows, as a click on a tag usually does). Invalid values are form errors and the
-filter is then ignored; unknown ids simply match nothing (no look-up queries).
+filter is then ignored; unknown ids simply match nothing (a value's look-up is a subquery,
+never a query of its own). Each filter is declared once, in FILTERS below.
 """
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Expression, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -39,11 +42,13 @@ from nmirf.core import search as fts
 
 from .models import (
     ActionCategory,
+    Mechanism,
     Position,
     Recommendation,
     RecommendationTerm,
     RecommendingState,
     State,
+    Term,
 )
 from .state_names import sort_key
 
@@ -113,68 +118,184 @@ class MultiValueField(forms.Field):
         return cleaned
 
 
-class AnyOfFilter(django_filters.Filter):
-    """Keeps the rows whose field is any of the given values."""
+# -- what each filter means, once ------------------------------------------------------------
+#
+# A filter is declared below (FILTERS), once: its parameter, how a value is checked, what
+# it reads — a column of the recommendation, a column of its review, or a link table —,
+# how a value maps to the stored ids it stands for (a look-up on a small reference table)
+# and whether several values mean "any of them" or "all of them". From that one
+# declaration come both the SQL of the django-filter below (`FilterDefinition.filter`) and
+# the in-memory answer of the registry index (registry_index.RegistryIndex.filter_mask);
+# tests/recommendations/test_filter_parity.py holds the two together for every filter.
 
-    field_class = MultiValueField
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.field_name}__in": value})
+ANY, ALL = "any", "all"
 
 
-class AllTermsFilter(django_filters.Filter):
-    """Keeps the recommendations that carry every given term (each value narrows).
-    `condition(value)` builds the Q on RecommendationTerm that one value means."""
+@dataclass(frozen=True)
+class Column:
+    """A value stored once per recommendation: `expression` is what SQL compares (a field
+    path from Recommendation, or an expression), `array` the RegistryIndex attribute that
+    keeps it in memory (None: the index does not, and the filter goes to the database).
+    `per_review`: the array is indexed by review id, the column is the review's. `codes`:
+    the index keeps a value as its place in this list (text columns)."""
 
-    field_class = MultiValueField
+    expression: str | Expression
+    array: str | None = None
+    per_review: bool = False
+    codes: tuple | None = None
 
-    def __init__(self, *args, condition, **kwargs):
-        self.condition = condition
+
+@dataclass(frozen=True)
+class Link:
+    """Values a recommendation has several of, in a link table: `column` of `model` (whose
+    `recommendation_id` says whose), kept in memory as the pair of arrays
+    (`rec_array`, `value_array`) of RegistryIndex."""
+
+    model: type
+    column: str
+    rec_array: str
+    value_array: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """How one value of a filter maps to stored ids: the ids of the rows of `model` (a
+    small reference table: any change to it is logged as "reference changed", see
+    registry_changes.py) that `match(value)` selects."""
+
+    model: type
+    match: Callable[[object], Q]
+
+    def ids(self, values) -> QuerySet:
+        condition = Q(pk__in=[])
+        for value in values:
+            condition |= self.match(value)
+        return self.model.objects.filter(condition).values("pk")
+
+
+@dataclass(frozen=True)
+class FilterDefinition:
+    param: str
+    label: str
+    reads: Column | Link
+    combine: str = ANY  # ANY: any of the values; ALL: each value narrows
+    coerce: Callable = str  # checks and converts one query-string value (ValueError: invalid)
+    choices: list | None = None  # the values allowed, with their labels, if a fixed list
+    lookup: Lookup | None = None  # value -> the stored ids it stands for
+    stored: Callable = staticmethod(lambda value: value)  # value -> stored value (no lookup)
+
+    def cleaned(self, values) -> list:
+        """The form's values as the filter compares them (a choice field gives text)."""
+        if self.choices is None:
+            return list(values)
+        return [self.coerce(value) for value in values]
+
+    def groups(self, values) -> list[list]:
+        """The values as groups that narrow one after the other: one group of every value
+        for ANY, one group per value for ALL."""
+        return [list(values)] if self.combine == ANY else [[value] for value in values]
+
+    def stored_values(self, values):
+        """What SQL compares the column with for these values: the stored values, or a
+        subquery of the ids the look-up gives."""
+        if self.lookup is not None:
+            return self.lookup.ids(values)
+        return [self.stored(value) for value in values]
+
+    def filter(self, queryset: QuerySet, values) -> QuerySet:
+        """The SQL meaning: the recommendations of `queryset` that these values keep."""
+        for group in self.groups(values or ()):
+            wanted = self.stored_values(group)
+            if isinstance(self.reads, Link):
+                queryset = queryset.filter(id__in=self.reads.model.objects.filter(
+                    **{f"{self.reads.column}__in": wanted}).values("recommendation_id"))
+            elif isinstance(self.reads.expression, str):
+                queryset = queryset.filter(**{f"{self.reads.expression}__in": wanted})
+            else:
+                alias = f"_filter_{self.param}"
+                queryset = queryset.alias(**{alias: self.reads.expression}).filter(
+                    **{f"{alias}__in": wanted})
+        return queryset
+
+    def django_filter(self) -> "DefinedFilter":
+        return DefinedFilter(definition=self, label=self.label)
+
+
+class DefinedFilter(django_filters.Filter):
+    """The django-filter of a FilterDefinition: its form field checks the values, its
+    filter is the definition's SQL."""
+
+    def __init__(self, *args, definition: FilterDefinition, **kwargs):
+        self.definition = definition
+        if definition.choices is not None:
+            self.field_class = forms.MultipleChoiceField
+            kwargs.update(choices=definition.choices, widget=forms.MultipleHiddenInput)
+        else:
+            self.field_class = MultiValueField
+            kwargs.update(coerce=definition.coerce)
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
-        for item in value or ():
-            qs = qs.filter(
-                id__in=RecommendationTerm.objects.filter(self.condition(item)).values(
-                    "recommendation_id"
-                )
-            )
-        return qs
-
-
-class RecommendingStateFilter(django_filters.Filter):
-    """Keeps the recommendations made by any of the given states (a subquery on the link
-    table, so a joint recommendation is not listed twice)."""
-
-    field_class = MultiValueField
-
-    def filter(self, qs, value):
         if not value:
             return qs
-        return qs.filter(
-            id__in=RecommendingState.objects.filter(state__iso3__in=value).values(
-                "recommendation_id"
-            )
-        )
+        return self.definition.filter(qs, self.definition.cleaned(value))
 
 
-def _theme(term_id):
-    return Q(term_id=term_id, term__taxonomy__code__in=THEME_TAXONOMIES)
-
-
-def _affected(term_id):
-    return Q(term_id=term_id, term__taxonomy__code=AFFECTED_TAXONOMY)
-
-
-def _sdg(code):
+def _sdg_match(code) -> Q:
     # A goal ("4") also matches the recommendations tagged with one of its targets ("4.1").
-    return Q(term__taxonomy__code=SDG_TAXONOMY) & (Q(term__code=code) | Q(term__parent__code=code))
+    return Q(taxonomy__code=SDG_TAXONOMY) & (Q(code=code) | Q(parent__code=code))
 
 
-def _term(term_id):
-    return Q(term_id=term_id)
+_STATE_BY_ISO3 = Lookup(State, lambda iso3: Q(iso3=iso3))
+_TERMS = Link(RecommendationTerm, "term_id", rec_array="term_rec", value_array="term_id")
+
+FILTERS = [
+    FilterDefinition(
+        "mechanism", _("Mechanism"), Column("review__mechanism_id", "mechanism_of_review",
+                                            per_review=True),
+        coerce=_code, lookup=Lookup(Mechanism, lambda code: Q(code=code))),
+    FilterDefinition(
+        "state", _("State under review"), Column("review__state_id", "review_state",
+                                                 per_review=True),
+        coerce=_iso3, lookup=_STATE_BY_ISO3),
+    FilterDefinition("review", _("Review"), Column("review_id", "review"),
+                     coerce=_positive_int),
+    FilterDefinition("session", _("UPR session"),
+                     Column("review__session", "review_session", per_review=True),
+                     coerce=_positive_int),
+    FilterDefinition("cycle", _("Cycle"),
+                     Column("review__cycle", "review_cycle", per_review=True),
+                     coerce=_positive_int),
+    FilterDefinition("position", _("Position"),
+                     Column("position", "position", codes=tuple(Position.values)),
+                     choices=Position.choices),
+    FilterDefinition("action_category", _("Action category"),
+                     Column("action_category", "action"),
+                     choices=[(str(value), label) for value, label in ActionCategory.choices],
+                     coerce=int),
+    FilterDefinition(
+        "recommending", _("Recommending state"),
+        Link(RecommendingState, "state_id", rec_array="state_rec", value_array="state_id"),
+        coerce=_iso3, lookup=_STATE_BY_ISO3),
+    FilterDefinition(
+        "theme", _("Theme"), _TERMS, combine=ALL, coerce=_positive_int,
+        lookup=Lookup(Term, lambda pk: Q(pk=pk, taxonomy__code__in=THEME_TAXONOMIES))),
+    FilterDefinition(
+        "affected", _("Affected persons"), _TERMS, combine=ALL, coerce=_positive_int,
+        lookup=Lookup(Term, lambda pk: Q(pk=pk, taxonomy__code=AFFECTED_TAXONOMY))),
+    FilterDefinition("sdg", _("Sustainable Development Goal"), _TERMS, combine=ALL,
+                     coerce=_code, lookup=Lookup(Term, _sdg_match)),
+    FilterDefinition("term", _("Term"), _TERMS, combine=ALL, coerce=_positive_int,
+                     lookup=Lookup(Term, lambda pk: Q(pk=pk))),
+    # What waits for a person's decision: recommendations an import flagged as possibly
+    # the same as another (recommendations/duplicates.py).
+    FilterDefinition(
+        "flagged", _("To decide"),
+        Column(Case(When(possible_duplicate_of__isnull=False, then=Value(1)), default=Value(0),
+                    output_field=IntegerField()), "flagged"),
+        choices=[("duplicate", _("Possible duplicate"))], stored=lambda value: 1),
+]
+DEFINITIONS = {definition.param: definition for definition in FILTERS}
 
 
 class Sort:
@@ -242,35 +363,8 @@ def localized_state_order(state_field: str):
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"),
                                   max_length=fts.MAX_QUERY_CHARS)
-    mechanism = AnyOfFilter(
-        field_name="review__mechanism__code", coerce=_code, label=_("Mechanism")
-    )
-    state = AnyOfFilter(field_name="review__state__iso3", coerce=_iso3,
-                        label=_("State under review"))
-    review = AnyOfFilter(field_name="review_id", coerce=_positive_int, label=_("Review"))
-    session = AnyOfFilter(field_name="review__session", coerce=_positive_int,
-                          label=_("UPR session"))
-    cycle = AnyOfFilter(field_name="review__cycle", coerce=_positive_int, label=_("Cycle"))
-    position = django_filters.MultipleChoiceFilter(
-        choices=Position.choices, label=_("Position"), widget=forms.MultipleHiddenInput,
-        distinct=False,  # one value per recommendation: no duplicates to remove
-    )
-    action_category = django_filters.MultipleChoiceFilter(
-        choices=[(str(value), label) for value, label in ActionCategory.choices],
-        label=_("Action category"), widget=forms.MultipleHiddenInput, distinct=False,
-    )
-    recommending = RecommendingStateFilter(coerce=_iso3, label=_("Recommending state"))
-    theme = AllTermsFilter(condition=_theme, coerce=_positive_int, label=_("Theme"))
-    affected = AllTermsFilter(condition=_affected, coerce=_positive_int,
-                              label=_("Affected persons"))
-    sdg = AllTermsFilter(condition=_sdg, coerce=_code, label=_("Sustainable Development Goal"))
-    term = AllTermsFilter(condition=_term, coerce=_positive_int, label=_("Term"))
-    # What waits for a person's decision: recommendations an import flagged as possibly
-    # the same as another (recommendations/duplicates.py).
-    flagged = django_filters.MultipleChoiceFilter(
-        choices=[("duplicate", _("Possible duplicate"))], method="filter_flagged",
-        label=_("To decide"), widget=forms.MultipleHiddenInput,
-    )
+    # Every filter of FILTERS, declared by name for the form and the admin of filters.
+    locals().update({definition.param: definition.django_filter() for definition in FILTERS})
     sort = django_filters.ChoiceFilter(
         choices=Sort.CHOICES, method="filter_sort", label=_("Sort by"), empty_label=None
     )
@@ -289,11 +383,6 @@ class RecommendationFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return fts.search(queryset, value)
-
-    def filter_flagged(self, queryset, name, value):
-        if "duplicate" in value:
-            queryset = queryset.filter(possible_duplicate_of__isnull=False)
-        return queryset
 
     def filter_sort(self, queryset, name, value):
         # Ordering is applied last, by filter_queryset, once every filter has narrowed.

@@ -5,8 +5,6 @@ Reference values that sources mark UNVERIFIED (follow-up reply periods, periodic
 plain editable fields seeded with defaults, never constants in code.
 """
 
-import uuid
-
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import get_language
@@ -424,28 +422,38 @@ class SourceRecord(models.Model):
         return f"{self.source}: {self.location or self.key}"
 
 
-class RegistryVersion(models.Model):
-    """A token that every change to the registry replaces (imports, edits), so that what is
-    derived from the whole registry and kept in memory — the registry index — knows when to
-    rebuild, in every process, with one small query. A fresh random token rather than a
-    counter: a rolled-back change restores the old token together with the old data, and no
-    two states of the registry ever share a token."""
+class RegistryClock(models.Model):
+    """One row: the tick of the last committed change to the registry, a random token
+    drawn with it, and the horizon below which the change log has been pruned. Taken by
+    the triggers of migration 0007 (see registry_changes.py), never written from Python
+    but by the pruning."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    token = models.CharField(max_length=32, default="")
+    tick = models.BigIntegerField(default=0)
+    token = models.BigIntegerField(default=0)
+    horizon = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("registry version")
+        verbose_name = _("registry clock")
 
     def __str__(self) -> str:
-        return self.token
+        return f"{self.tick}"
 
-    @classmethod
-    def current(cls) -> str:
-        return cls.objects.filter(pk=1).values_list("token", flat=True).first() or ""
 
-    @classmethod
-    def bump(cls) -> None:
-        token = uuid.uuid4().hex
-        if not cls.objects.filter(pk=1).update(token=token):
-            cls.objects.update_or_create(pk=1, defaults={"token": token})
+class RegistryChange(models.Model):
+    """The change log that keeps each process's registry index up to date without
+    rebuilding it: one row per changed recommendation per tick (recommendation NULL: a
+    reference table changed — reviews, terms, states, mechanisms, taxonomies). Filled by
+    database triggers (migration 0007), so no write path can miss it; read and pruned by
+    registry_changes.py. No foreign key: a deleted recommendation's id must stay."""
+
+    tick = models.BigIntegerField(db_index=True)
+    token = models.BigIntegerField()
+    recommendation_id = models.BigIntegerField(null=True)
+    at = models.BigIntegerField()  # when, in seconds since 1970: what pruning goes by
+
+    class Meta:
+        verbose_name = _("registry change")
+
+    def __str__(self) -> str:
+        return f"{self.tick}: {self.recommendation_id}"

@@ -9,20 +9,28 @@ position, action category and possible-duplicate flag; every (recommendation, te
 (recommendation, recommending state) link — and counting is a `bincount` over the selected
 ids.
 
-filters.py stays the one read path: what each filter means is written there, in SQL, and
-`filter_mask` answers the same filters from these arrays (a test holds the two together;
-a filter the index does not know goes to the database). The search is answered by the
+filters.py stays the one read path: each filter is declared there once (FILTERS), and
+both its SQL and `filter_mask`, its answer from these arrays, are derived from that
+declaration (tests/recommendations/test_filter_parity.py holds the two together; a filter
+whose column the index does not keep goes to the database). The search is answered by the
 full-text index. This index answers "which ids", "how many of them under each value" and
 "which 25 come first".
 Every order of the list is an order of reviews, then of ids (filters.REVIEW_ORDERINGS): the
 index keeps each review's rank in each order, so sorting the selected recommendations is
-one numpy lexsort, and only the 25 shown are read from the database. The index is rebuilt
-when the registry version changes (RegistryVersion, bumped by every import and every
-edit), which a request checks with one small query.
+one numpy lexsort, and only the 25 shown are read from the database.
+
+Kept up to date without rebuilding: each request reads the registry's clock (one query on
+a one-row table, registry_changes.py); when it moved, the change log says which
+recommendations changed, and only their rows and links are read again and patched into a
+copy of the arrays (`patched`), while the small reference tables (reviews and their ranks,
+terms, states, mechanisms) are reloaded whole when one of them changed. The index is built
+from scratch only for a process's first request, after a change too large to patch (a
+large import), or when the log cannot tell (pruned past the process's tick, or a history
+rolled back).
 """
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.core.exceptions import EmptyResultSet
@@ -31,47 +39,195 @@ from django.utils import translation
 
 from nmirf.core.search import ranked_matches
 
-from .filters import AFFECTED_TAXONOMY, REVIEW_ORDERINGS, SDG_TAXONOMY, THEME_TAXONOMIES, Sort
+from . import registry_changes
+from .filters import (
+    DEFINITIONS,
+    REVIEW_ORDERINGS,
+    SDG_TAXONOMY,
+    Column,
+    FilterDefinition,
+    Link,
+    Sort,
+)
 from .models import (
     Mechanism,
     Position,
     Recommendation,
     RecommendationTerm,
     RecommendingState,
-    RegistryVersion,
     Review,
     State,
     Term,
 )
+from .registry_changes import Changes, Clock
 from .state_names import sort_key
 
 POSITIONS = list(Position.values)
+REC = Recommendation._meta.db_table
+REC_TERM = RecommendationTerm._meta.db_table
+REC_STATE = RecommendingState._meta.db_table
+# Positions as their index in POSITIONS, in SQL (-1 for a value it does not know).
+_POSITION_CODE = "CASE position " + " ".join(
+    f"WHEN '{value}' THEN {index}" for index, value in enumerate(POSITIONS)
+) + " ELSE -1 END"
+# The recommendation row as the index keeps it: (id, review, position, action, archived).
+_ROW = ["id", "review_id", _POSITION_CODE, "COALESCE(action_category, 0)",
+        "CASE WHEN archived THEN 1 ELSE 0 END"]
+_FLAGGED = "CASE WHEN possible_duplicate_of_id IS NULL THEN 0 ELSE 1 END"
+# More changed recommendations than this (or than a tenth of the registry) since a
+# process last looked, and it rebuilds rather than patches: a large import.
+PATCH_LIMIT = 20_000
+# Ids per query when reading changed rows again (under every database's parameter limit).
+_IDS_PER_QUERY = 900
 
 _lock = threading.Lock()
 _cached: "RegistryIndex | None" = None
 
 
-def _fetch(table: str, expressions: list[str]) -> np.ndarray:
-    """int64[rows, len(expressions)]: integer expressions over every row of a table. The
-    database joins each column into one text that numpy parses: a Python tuple per row,
-    for the hundreds of thousands of rows and links of a large registry, took a second.
-    The aggregates of one query see the rows in the same order, so the columns line up."""
+def _fetch(table: str, expressions: list[str], where: str = "", params=()) -> np.ndarray:
+    """int64[rows, len(expressions)]: integer expressions over every row of a table (or
+    those `where` selects). The database joins each column into one text that numpy
+    parses: a Python tuple per row, for the hundreds of thousands of rows and links of a
+    large registry, took a second. The aggregates of one query see the rows in the same
+    order, so the columns line up."""
     if connection.vendor == "postgresql":
         columns = [f"string_agg((({expression})::bigint)::text, ',')"
                    for expression in expressions]
     else:
         columns = [f"group_concat({expression}, ',')" for expression in expressions]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM {table}")
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table} {where}", params)
         texts = cursor.fetchone()
     if not texts[0]:
         return np.zeros((0, len(expressions)), dtype=np.int64)
     return np.stack([np.fromstring(text, dtype=np.int64, sep=",") for text in texts], axis=1)
 
 
+def _fetch_for(table: str, column: str, ids: np.ndarray, expressions: list[str]) -> np.ndarray:
+    """_fetch for the rows whose `column` is one of `ids` (a few queries of ids each)."""
+    parts = []
+    for start in range(0, ids.size, _IDS_PER_QUERY):
+        chunk = ids[start:start + _IDS_PER_QUERY].tolist()
+        parts.append(_fetch(table, expressions,
+                            f"WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk))
+    return np.concatenate(parts) if parts else np.zeros((0, len(expressions)), dtype=np.int64)
+
+
+def _gather(table: np.ndarray, keys: np.ndarray, missing=0) -> np.ndarray:
+    """table[keys], with `missing` for keys beyond the table (a row read after the
+    reference data it points to)."""
+    inside = keys < table.size
+    if inside.all():
+        return table[keys]
+    result = np.full(keys.shape, missing, dtype=table.dtype)
+    result[inside] = table[keys[inside]]
+    return result
+
+
+def _grown(array: np.ndarray, size: int, fill) -> np.ndarray:
+    """A copy of `array` with room for `size` ids, new places set to `fill`."""
+    grown = np.full(size, fill, dtype=array.dtype)
+    grown[:array.size] = array
+    return grown
+
+
+def _goal_pairs(term_rec: np.ndarray, term_id: np.ndarray, goal_of_term: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(recommendation, SDG goal) pairs, each once: a recommendation tagged with two
+    targets of a goal counts once for that goal."""
+    goals = _gather(goal_of_term, term_id.astype(np.int64))
+    with_goal = goals > 0
+    width = np.int64(goal_of_term.size + 1)
+    pairs = np.unique(term_rec[with_goal].astype(np.int64) * width + goals[with_goal])
+    return (pairs // width).astype(np.int32), (pairs % width).astype(np.int32)
+
+
+def _sorted_links(links: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(recommendation, value) link arrays from fetched rows, ordered by recommendation:
+    the order `_replace_links` relies on (the database usually gives it already, from the
+    link table's unique index)."""
+    rec, value = links[:, 0].astype(np.int32), links[:, 1].astype(np.int32)
+    if rec.size > 1 and not (rec[1:] >= rec[:-1]).all():
+        order = np.argsort(rec, kind="stable")
+        rec, value = rec[order], value[order]
+    return rec, value
+
+
+def _replace_links(rec: np.ndarray, value: np.ndarray, ids: np.ndarray,
+                   fresh_rec: np.ndarray, fresh_value: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """New link arrays: those of `rec`/`value` (ordered by recommendation) with the links
+    of the recommendations `ids` (sorted) replaced by the fresh ones (ordered too). Each
+    recommendation's links are one slice, found by binary search, so a patch copies the
+    arrays once rather than testing every link."""
+    start = np.searchsorted(rec, ids, "left")
+    end = np.searchsorted(rec, ids, "right")
+    fresh_start = np.searchsorted(fresh_rec, ids, "left")
+    fresh_end = np.searchsorted(fresh_rec, ids, "right")
+    rec_parts, value_parts = [], []
+    kept_from = 0
+    for number in range(ids.size):
+        rec_parts += [rec[kept_from:start[number]],
+                      fresh_rec[fresh_start[number]:fresh_end[number]]]
+        value_parts += [value[kept_from:start[number]],
+                        fresh_value[fresh_start[number]:fresh_end[number]]]
+        kept_from = end[number]
+    rec_parts.append(rec[kept_from:])
+    value_parts.append(value[kept_from:])
+    return np.concatenate(rec_parts), np.concatenate(value_parts)
+
+
+def _reference() -> dict:
+    """Everything the index takes from the small reference tables — reviews (their
+    mechanism, state, session, cycle and rank in each order), terms, states, mechanisms —
+    as fields of RegistryIndex: loaded whole, at build and when one of them changed."""
+    reviews = list(Review.objects.values_list("id", "mechanism_id", "state_id", "session",
+                                              "cycle"))
+    review_slots = max((row[0] for row in reviews), default=0) + 1
+    mechanism_of_review = np.zeros(review_slots, dtype=np.int32)
+    review_state, review_session, review_cycle = (
+        np.full(review_slots, -1, dtype=np.int64) for _ in range(3))
+    for review_id, mechanism_id, state_id, session, cycle in reviews:
+        mechanism_of_review[review_id] = mechanism_id
+        review_state[review_id] = state_id
+        review_session[review_id] = -1 if session is None else session
+        review_cycle[review_id] = -1 if cycle is None else cycle
+    review_rank = {}
+    for sort, ordering in REVIEW_ORDERINGS.items():
+        ranks = np.zeros(review_slots, dtype=np.int32)
+        ordered = list(Review.objects.order_by(*ordering).values_list("id", flat=True))
+        ranks[ordered] = np.arange(len(ordered), dtype=np.int32)
+        review_rank[sort] = ranks
+    # Every term once: its taxonomy for the term filters, and for the SDGs the goal of
+    # each target and the terms each goal or target code stands for.
+    all_terms = list(Term.objects.values_list("id", "taxonomy__code", "code", "parent_id",
+                                              "parent__code"))
+    taxonomy_of_term = {term_id: taxonomy for term_id, taxonomy, *_ in all_terms}
+    goal_of_term = np.zeros(max(taxonomy_of_term, default=0) + 1, dtype=np.int32)
+    sdg_terms_of_code: dict[str, list[int]] = {}
+    for term_id, taxonomy, code, parent_id, parent_code in all_terms:
+        if taxonomy != SDG_TAXONOMY:
+            continue
+        goal_of_term[term_id] = parent_id or term_id
+        sdg_terms_of_code.setdefault(code, []).append(term_id)
+        if parent_code:
+            sdg_terms_of_code.setdefault(parent_code, []).append(term_id)
+    state_names = {pk: (iso3, name) for pk, iso3, name in
+                   State.objects.values_list("pk", "iso3", "name")}
+    return dict(
+        mechanism_of_review=mechanism_of_review, review_rank=review_rank,
+        review_state=review_state, review_session=review_session, review_cycle=review_cycle,
+        state_of_iso3={iso3: pk for pk, (iso3, _name) in state_names.items()},
+        state_names=state_names,
+        mechanism_of_code=dict(Mechanism.objects.values_list("code", "id")),
+        taxonomy_of_term=taxonomy_of_term, sdg_terms_of_code=sdg_terms_of_code,
+        goal_of_term=goal_of_term, localized_ranks={}, resolved={},
+    )
+
+
 @dataclass
 class RegistryIndex:
-    version: str
+    version: str  # names this state of the registry (the clock): the match cache keys on it
     size: int  # largest recommendation id + 1
     active: np.ndarray  # bool[size]: exists and is not archived
     review: np.ndarray  # int32[size]: review id (0 where none)
@@ -79,14 +235,15 @@ class RegistryIndex:
     position: np.ndarray  # int8[size]: index in POSITIONS (-1 where none)
     action: np.ndarray  # int8[size]: action category 1-5 (0 where none)
     flagged: np.ndarray  # int8[size]: 1 for a possible duplicate waiting for a decision
-    term_rec: np.ndarray  # int32[links]
+    term_rec: np.ndarray  # int32[links], in the order of the recommendations (patched)
     term_id: np.ndarray  # int32[links]
     goal_rec: np.ndarray  # int32[pairs]: (recommendation, SDG goal), each pair once
     goal_id: np.ndarray  # int32[pairs]
     state_rec: np.ndarray  # int32[links]
     state_id: np.ndarray  # int32[links]
     review_rank: dict  # sort key -> int32[max review id + 1]: the review's place in that order
-    # Per review id: its state, UPR session and cycle (-1 where none).
+    # Per review id: its mechanism, state, UPR session and cycle (-1 where none).
+    mechanism_of_review: np.ndarray
     review_state: np.ndarray
     review_session: np.ndarray
     review_cycle: np.ndarray
@@ -94,21 +251,23 @@ class RegistryIndex:
     mechanism_of_code: dict  # mechanism code -> id
     taxonomy_of_term: dict  # term id -> taxonomy code
     sdg_terms_of_code: dict  # SDG goal or target code -> its term and its targets' terms
+    goal_of_term: np.ndarray  # int32[max term id + 1]: the SDG goal of a goal or target
     state_names: dict  # state id -> (ISO3, English name)
+    clock: Clock = field(default_factory=Clock)  # the registry's clock this index shows
     # (sort, language) -> review ranks, where the order depends on the reader's language
     # (by state name); made when first asked for.
     localized_ranks: dict = field(default_factory=dict)
+    # (filter, values) -> the stored ids they stand for (filter_mask); emptied with the
+    # reference data it was read from.
+    resolved: dict = field(default_factory=dict)
 
     @classmethod
-    def build(cls, version: str) -> "RegistryIndex":
-        # Positions as their index in POSITIONS, in SQL (-1 for a value it does not know).
-        position_code = "CASE position " + " ".join(
-            f"WHEN '{value}' THEN {index}" for index, value in enumerate(POSITIONS)
-        ) + " ELSE -1 END"
-        rows = _fetch(Recommendation._meta.db_table, [
-            "id", "review_id", position_code, "COALESCE(action_category, 0)",
-            "CASE WHEN archived THEN 1 ELSE 0 END",
-        ])
+    def build(cls, clock: Clock | None = None) -> "RegistryIndex":
+        """The whole index, read from the database. `clock` is read before the tables:
+        what changes meanwhile is patched in again by the next request."""
+        clock = registry_changes.read_clock() if clock is None else clock
+        reference = _reference()
+        rows = _fetch(REC, _ROW)
         size = int(rows[:, 0].max()) + 1 if rows.size else 1
         active = np.zeros(size, dtype=bool)
         review = np.zeros(size, dtype=np.int32)
@@ -122,64 +281,79 @@ class RegistryIndex:
         flagged = np.zeros(size, dtype=np.int8)
         flagged[list(Recommendation.objects.filter(possible_duplicate_of__isnull=False)
                      .values_list("id", flat=True))] = 1  # a few rows: one small query
-        reviews = list(Review.objects.values_list("id", "mechanism_id", "state_id", "session",
-                                                  "cycle"))
-        review_slots = max((row[0] for row in reviews), default=0) + 1
-        mechanism_of_review = np.zeros(review_slots, dtype=np.int32)
-        review_state, review_session, review_cycle = (
-            np.full(review_slots, -1, dtype=np.int64) for _ in range(3))
-        for review_id, mechanism_id, state_id, session, cycle in reviews:
-            mechanism_of_review[review_id] = mechanism_id
-            review_state[review_id] = state_id
-            review_session[review_id] = -1 if session is None else session
-            review_cycle[review_id] = -1 if cycle is None else cycle
-        mechanism = mechanism_of_review[review]
-
-        terms = _fetch(RecommendationTerm._meta.db_table, ["recommendation_id", "term_id"])
-        states = _fetch(RecommendingState._meta.db_table, ["recommendation_id", "state_id"])
-        # Every term once: its taxonomy for the term filters, and for the SDGs the goal of
-        # each target and the terms each goal or target code stands for.
-        all_terms = list(Term.objects.values_list("id", "taxonomy__code", "code", "parent_id",
-                                                  "parent__code"))
-        taxonomy_of_term = {term_id: taxonomy for term_id, taxonomy, *_ in all_terms}
-        goal_of_term = np.zeros(max(taxonomy_of_term, default=0) + 1, dtype=np.int32)
-        sdg_terms_of_code: dict[str, list[int]] = {}
-        for term_id, taxonomy, code, parent_id, parent_code in all_terms:
-            if taxonomy != SDG_TAXONOMY:
-                continue
-            goal_of_term[term_id] = parent_id or term_id
-            sdg_terms_of_code.setdefault(code, []).append(term_id)
-            if parent_code:
-                sdg_terms_of_code.setdefault(parent_code, []).append(term_id)
-        # (recommendation, goal) pairs, once each: a recommendation tagged with two targets
-        # of a goal counts once for that goal.
-        term_goal = np.zeros(terms.shape[0], dtype=np.int64)
-        known = terms[:, 1] < goal_of_term.size
-        term_goal[known] = goal_of_term[terms[known, 1]]
-        with_goal = term_goal > 0
-        pairs = np.unique(np.stack([terms[with_goal, 0], term_goal[with_goal]], axis=1), axis=0)
-        state_names = {pk: (iso3, name) for pk, iso3, name in
-                       State.objects.values_list("pk", "iso3", "name")}
-        review_rank = {}
-        for sort, ordering in REVIEW_ORDERINGS.items():
-            ranks = np.zeros(mechanism_of_review.size, dtype=np.int32)
-            ordered = list(Review.objects.order_by(*ordering).values_list("id", flat=True))
-            ranks[ordered] = np.arange(len(ordered), dtype=np.int32)
-            review_rank[sort] = ranks
+        term_rec, term_id = _sorted_links(_fetch(REC_TERM, ["recommendation_id", "term_id"]))
+        state_rec, state_id = _sorted_links(_fetch(REC_STATE, ["recommendation_id",
+                                                               "state_id"]))
+        goal_rec, goal_id = _goal_pairs(term_rec, term_id, reference["goal_of_term"])
         return cls(
-            version=version, size=size, active=active, review=review, mechanism=mechanism,
+            version=_version(clock), clock=clock, size=size, active=active, review=review,
+            mechanism=_gather(reference["mechanism_of_review"], review),
             position=position, action=action, flagged=flagged,
-            term_rec=terms[:, 0].astype(np.int32), term_id=terms[:, 1].astype(np.int32),
-            goal_rec=pairs[:, 0].astype(np.int32), goal_id=pairs[:, 1].astype(np.int32),
-            state_rec=states[:, 0].astype(np.int32), state_id=states[:, 1].astype(np.int32),
-            review_rank=review_rank,
-            review_state=review_state, review_session=review_session,
-            review_cycle=review_cycle,
-            state_of_iso3={iso3: pk for pk, (iso3, _name) in state_names.items()},
-            state_names=state_names,
-            mechanism_of_code=dict(Mechanism.objects.values_list("code", "id")),
-            taxonomy_of_term=taxonomy_of_term, sdg_terms_of_code=sdg_terms_of_code,
+            term_rec=term_rec, term_id=term_id, goal_rec=goal_rec, goal_id=goal_id,
+            state_rec=state_rec, state_id=state_id,
+            **reference,
         )
+
+    def patched(self, changes: Changes) -> "RegistryIndex":
+        """A new index: this one with the changes of the log applied — the changed
+        recommendations' rows and links read again, the reference data reloaded if it
+        changed. This one is left as it is, for the requests still reading it."""
+        reference = _reference() if changes.reference else {}
+        ids = np.fromiter(changes.recommendations, dtype=np.int64,
+                          count=len(changes.recommendations))
+        ids = np.sort(ids[ids > 0])
+        rows = _fetch_for(REC, "id", ids, [*_ROW, _FLAGGED]) if ids.size else None
+        review_slots = (reference or self.__dict__)["mechanism_of_review"].size
+        if rows is not None and rows.size and int(rows[:, 1].max()) >= review_slots:
+            reference = _reference()  # a review newer than the reference data read
+        mechanism_of_review = (reference or self.__dict__)["mechanism_of_review"]
+        goal_of_term = (reference or self.__dict__)["goal_of_term"]
+        size = max(self.size, int(ids[-1]) + 1 if ids.size else 0)
+        active = _grown(self.active, size, False)
+        review = _grown(self.review, size, 0)
+        position = _grown(self.position, size, -1)
+        action = _grown(self.action, size, 0)
+        flagged = _grown(self.flagged, size, 0)
+        links = {"term_rec": self.term_rec, "term_id": self.term_id,
+                 "state_rec": self.state_rec, "state_id": self.state_id,
+                 "goal_rec": self.goal_rec, "goal_id": self.goal_id}
+        if ids.size:
+            # Deleted ones have no row: they stay, inactive and unlinked.
+            active[ids], review[ids], position[ids], action[ids], flagged[ids] = (
+                False, 0, -1, 0, 0)
+            found = rows[:, 0]
+            active[found] = rows[:, 4] == 0
+            review[found] = rows[:, 1]
+            position[found] = rows[:, 2]
+            action[found] = rows[:, 3]
+            flagged[found] = rows[:, 5]
+            for prefix, table, column in (("term", REC_TERM, "term_id"),
+                                          ("state", REC_STATE, "state_id")):
+                fresh = _sorted_links(_fetch_for(table, "recommendation_id", ids,
+                                                 ["recommendation_id", column]))
+                links[f"{prefix}_rec"], links[f"{prefix}_id"] = _replace_links(
+                    links[f"{prefix}_rec"], links[f"{prefix}_id"], ids, *fresh)
+        if reference and not np.array_equal(goal_of_term, self.goal_of_term):
+            links["goal_rec"], links["goal_id"] = _goal_pairs(
+                links["term_rec"], links["term_id"], goal_of_term)
+        elif ids.size:
+            start = np.searchsorted(links["term_rec"], ids, "left")
+            end = np.searchsorted(links["term_rec"], ids, "right")
+            fresh = np.concatenate([np.arange(a, b) for a, b in zip(start, end, strict=True)])
+            links["goal_rec"], links["goal_id"] = _replace_links(
+                links["goal_rec"], links["goal_id"], ids,
+                *_goal_pairs(links["term_rec"][fresh], links["term_id"][fresh], goal_of_term))
+        if reference:
+            mechanism = _gather(mechanism_of_review, review)
+        elif ids.size:
+            mechanism = _grown(self.mechanism, size, 0)
+            mechanism[ids] = _gather(mechanism_of_review, review[ids])
+        else:
+            mechanism = self.mechanism
+        return replace(self, version=_version(changes.clock), clock=changes.clock,
+                       size=size, active=active, review=review, mechanism=mechanism,
+                       position=position, action=action, flagged=flagged, **links,
+                       **reference)
 
     # -- selections --------------------------------------------------------------------
 
@@ -191,51 +365,46 @@ class RegistryIndex:
         return mask & self.active
 
     def filter_mask(self, name: str, values: list) -> np.ndarray | None:
-        """bool[size]: the recommendations that the filter `name` of filters.py keeps with
-        these (cleaned) values — the same meaning, answered from memory; None for a filter
-        this index cannot answer (the caller asks the database). Archived ones are not
-        removed here: `active` does that. tests/recommendations/test_registry_index.py
-        checks every filter against the SQL one."""
-        if name == "mechanism":
-            ids = [self.mechanism_of_code[code] for code in values
-                   if code in self.mechanism_of_code]
-            return np.isin(self.mechanism, ids)
-        if name == "review":
-            return np.isin(self.review, values)
-        if name == "position":
-            codes = [POSITIONS.index(value) for value in values if value in POSITIONS]
-            return np.isin(self.position, codes)
-        if name == "action_category":
-            return np.isin(self.action, [int(value) for value in values])
-        if name == "flagged":
-            return self.flagged == 1 if "duplicate" in values else np.ones(self.size, dtype=bool)
-        if name in ("state", "session", "cycle"):
-            per_review = {"state": self.review_state, "session": self.review_session,
-                          "cycle": self.review_cycle}[name]
-            if name == "state":
-                values = [self.state_of_iso3[iso3] for iso3 in values
-                          if iso3 in self.state_of_iso3]
-            return np.isin(per_review, values)[self.review]
-        if name == "recommending":
-            ids = [self.state_of_iso3[iso3] for iso3 in values if iso3 in self.state_of_iso3]
-            return self._having(self.state_rec, self.state_id, ids)
-        if name in ("theme", "affected", "term", "sdg"):
-            mask = np.ones(self.size, dtype=bool)
-            for value in values:  # all of them: each one narrows
-                mask &= self._having(self.term_rec, self.term_id, self._terms_meant(name, value))
-            return mask
-        return None
+        """bool[size]: the recommendations that the filter `name` keeps with these (cleaned)
+        values, derived from its one definition in filters.py (FILTERS): the column or
+        link it reads is an array here, and a value's look-up is asked of the database once
+        (a small reference table) and kept until that table changes. None for a filter
+        whose column the index does not keep (the caller asks the database). Archived ones
+        are not removed here: `active` does that. tests/recommendations/test_filter_parity.py
+        checks every filter against its SQL."""
+        definition = DEFINITIONS.get(name)
+        if definition is None or (isinstance(definition.reads, Column)
+                                  and definition.reads.array is None):
+            return None
+        mask = np.ones(self.size, dtype=bool)
+        for group in definition.groups(definition.cleaned(values)):
+            mask &= self._keeps(definition.reads, self._stored_ids(definition, group))
+        return mask
 
-    def _terms_meant(self, name: str, value) -> list[int]:
-        """The term ids one value of a term filter stands for (filters._theme and others)."""
-        if name == "sdg":
-            return self.sdg_terms_of_code.get(value, [])
-        taxonomy = self.taxonomy_of_term.get(value)
-        if name == "theme":
-            return [value] if taxonomy in THEME_TAXONOMIES else []
-        if name == "affected":
-            return [value] if taxonomy == AFFECTED_TAXONOMY else []
-        return [value] if taxonomy is not None else []
+    def _stored_ids(self, definition: FilterDefinition, values: list) -> list[int]:
+        """What these values of a filter stand for, as this index stores it."""
+        if definition.lookup is not None:
+            key = (definition.param, tuple(values))
+            ids = self.resolved.get(key)
+            if ids is None:
+                ids = [row["pk"] for row in definition.lookup.ids(values)]
+                self.resolved[key] = ids
+            return ids
+        stored = [definition.stored(value) for value in values]
+        codes = getattr(definition.reads, "codes", None)
+        if codes is not None:
+            return [codes.index(value) for value in stored if value in codes]
+        return stored
+
+    def _keeps(self, reads: Column | Link, ids: list[int]) -> np.ndarray:
+        """bool[size]: the recommendations whose column or links hold any of `ids`."""
+        if isinstance(reads, Link):
+            return self._having(getattr(self, reads.rec_array), getattr(self, reads.value_array),
+                                ids)
+        column = getattr(self, reads.array)
+        if reads.per_review:
+            return _gather(np.isin(column, ids), self.review, False)
+        return np.isin(column, ids)
 
     def _having(self, link_rec: np.ndarray, link_value: np.ndarray, values) -> np.ndarray:
         """bool[size]: the recommendations linked to any of `values`."""
@@ -319,22 +488,37 @@ class RegistryIndex:
         return self.count(self.state_id, mask[self.state_rec])
 
 
+def _version(clock: Clock) -> str:
+    return f"{clock.tick}:{clock.token}"
+
+
 def current_index() -> RegistryIndex:
-    """The index of the registry as it is now (rebuilt after any change)."""
+    """The index of the registry as it is now: one query on the clock when nothing
+    changed; the changes patched in when something did (registry_changes.py)."""
     global _cached
-    version = RegistryVersion.current()
+    clock = registry_changes.read_clock()
     index = _cached
-    if index is not None and index.version == version:
+    if index is not None and index.clock == clock:
         return index
     with _lock:
-        if _cached is None or _cached.version != version:
-            _cached = RegistryIndex.build(version)
+        index = _cached
+        if index is not None and index.clock == clock:
+            return index
+        changes = None
+        if index is not None and clock.tick >= index.clock.tick:
+            changes = registry_changes.changes_since(index.clock, clock)
+        if changes is None or len(changes.recommendations) > max(PATCH_LIMIT,
+                                                                 index.size // 10):
+            _cached = RegistryIndex.build(clock)
+        else:
+            _cached = index.patched(changes)
         return _cached
 
 
 # The matches of recent searches, per registry version: paging through results or
 # clicking facets repeats the same search, whose full-text work (ranking thousands of
-# matches) then is not done again. Small, and dropped whenever the registry changes.
+# matches) then is not done again. Small, and dropped whenever the registry changes (any
+# tick of its clock: a text edited changes what a search finds).
 _MATCH_CACHE_SIZE = 64
 _match_cache: dict[tuple, tuple] = {}
 _match_cache_version = ""

@@ -36,9 +36,10 @@ while not stop.exists():
 print(n, flush=True)
 """
 
-# Tables the writer adds to; registryversion is a counter each write bumps (compared apart).
+# Tables the writer adds to; the registry's change log and clock follow every write (triggers).
 WRITTEN = {"ingest_importrun", "recommendations_recommendation",
-           "recommendations_registryversion", "recommendation_fts_data",
+           "recommendations_registrychange", "recommendations_registryclock",
+           "recommendation_fts_data",
            "recommendation_fts_idx", "recommendation_fts_docsize"}
 
 

@@ -247,10 +247,9 @@ def test_the_filters_in_use_are_named_even_without_results(observer_client, r):
 
 
 def test_it_lists_the_possible_duplicates_that_wait_for_a_decision(observer_client, r):
-    from nmirf.recommendations.models import Recommendation, RegistryVersion
+    from nmirf.recommendations.models import Recommendation
 
     Recommendation.objects.filter(pk=r.french.pk).update(possible_duplicate_of=r.roma)
-    RegistryVersion.bump()
     html = page(observer_client, "flagged=duplicate")
     shown = unescape(results(html))
     assert "1 recommendation" in html and r.french.text in shown

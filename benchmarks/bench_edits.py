@@ -1,0 +1,309 @@
+"""The list benchmark's "edit before read" phase: what one edit costs the readers that
+come next, through the production server with several worker processes.
+
+Each server process keeps an in-memory registry index (nmirf/recommendations/
+registry_index.py) that it brings up to date, on its next request, with the registry's
+change log (registry_changes.py). This measures that next request, in every process:
+
+1. The cached database of the list benchmark (bench_list.py: 250,000 synthetic
+   recommendations, or --rows N) is served as in production, `nmirf serve --no-worker
+   --workers 4` (gunicorn with the product's configuration).
+2. Keep-alive connections are opened until each of the 4 worker processes holds one (the
+   process that owns a connection's server side is read with `ss -tnp`); a first request
+   on each builds that process's index (not measured).
+3. Each round: one request per process (the registry list, no filter; one at a time),
+   twice — undisturbed; then one edit, committed, from this benchmark's own connection to
+   the database (`QuerySet.update()` of one recommendation's position, a different
+   recommendation each round); then again one request per process, one at a time. The
+   difference between a process's request after the edit and its undisturbed one just
+   before is what the edit cost that reader; the difference between its two undisturbed
+   requests, with nothing between, is the control: how much requests differ anyway on
+   the machine. Target (issue 7, point 4): ≤ 100 ms at
+   1,000,000 recommendations with 4 workers.
+
+    python benchmarks/bench_edits.py [--quick] [--rows N] [--backend sqlite|postgresql]
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_list  # noqa: E402
+import common  # noqa: E402
+from common import OUT, PYTHON, REPO, log  # noqa: E402
+
+WORKERS = 4
+TARGET_MS = 100.0
+PAGE = "/recommendations/"
+
+
+def _rounds(quick: bool) -> int:
+    return 5 if quick else 20
+
+
+def _owner_pids(port: int) -> dict[int, int]:
+    """{client port: pid of the server process holding that connection}."""
+    output = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+        capture_output=True, text=True, check=True).stdout
+    owners = {}
+    for line in output.splitlines():
+        match = re.search(r":(\d+)\s+users:\(\(\"[^\"]*\",pid=(\d+)", line)
+        peer = re.findall(r"127\.0\.0\.1:(\d+)", line)
+        if match and len(peer) >= 2:
+            owners[int(peer[1])] = int(match.group(2))
+    return owners
+
+
+class Connection:
+    """One keep-alive connection to the server, and the worker process behind it."""
+
+    def __init__(self, port: int, cookie: str):
+        self.port, self.cookie = port, cookie
+        self.http = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.http.connect()
+        self.pid = None
+
+    def get(self, path: str) -> float:
+        """Seconds for one request (the client's wall clock), 200 expected."""
+        start = time.perf_counter()
+        self.http.request("GET", path, headers={"Cookie": self.cookie})
+        response = self.http.getresponse()
+        response.read()
+        seconds = time.perf_counter() - start
+        if response.status != 200:
+            raise RuntimeError(f"{path}: HTTP {response.status}")
+        return seconds
+
+    def owner(self) -> int | None:
+        return _owner_pids(self.port).get(self.http.sock.getsockname()[1])
+
+
+class Pool:
+    """A keep-alive connection to each worker process. The server closes a connection
+    idle for a few seconds (gunicorn's keepalive); a new one is then opened, and
+    identified with a request that does not touch the registry (/health/), until one
+    reaches the process wanted — so that reconnecting never absorbs a patch."""
+
+    def __init__(self, port: int, cookie: str):
+        self.port, self.cookie = port, cookie
+        self.by_pid: dict[int, Connection] = {}
+
+    def open_one(self) -> Connection:
+        conn = Connection(self.port, self.cookie)
+        conn.get("/health/")
+        conn.pid = conn.owner()
+        if conn.pid is not None:
+            old = self.by_pid.get(conn.pid)
+            if old is not None:
+                old.http.close()
+            self.by_pid[conn.pid] = conn
+        return conn
+
+    def timed(self, pid: int, path: str) -> float:
+        for _ in range(64):
+            conn = self.by_pid.get(pid)
+            if conn is not None:
+                try:
+                    return conn.get(path)
+                except (OSError, http.client.HTTPException):
+                    conn.http.close()
+                    del self.by_pid[pid]
+            self.open_one()
+        raise RuntimeError(f"no connection reaches worker process {pid}")
+
+
+def measure(database_url: str, rounds: int) -> dict:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nmirf.settings")
+    work_dir = OUT / "list" / "serve"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("NMIRF_DATA_DIR", str(OUT / "var"))
+    os.environ.setdefault("STATIC_ROOT", str(OUT / "static"))
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from nmirf.accounts.models import Role, User
+    from nmirf.recommendations.models import Position, Recommendation
+
+    total = Recommendation.objects.count()
+    user = User.objects.filter(username=bench_list.USER).first()
+    if user is None:
+        User.objects.create_user(bench_list.USER, password=bench_list.PASSWORD,
+                                 role=Role.COORDINATOR)
+    else:
+        user.role = Role.COORDINATOR
+        user.set_password(bench_list.PASSWORD)
+        user.save()
+    largest = Recommendation.objects.order_by("-pk").values_list("pk", flat=True).first()
+    connection.close()
+
+    port = common.free_port()
+    server_log = work_dir / f"server-edits-{connection.vendor}.log"
+    server = common.serve(dict(os.environ), port, server_log,
+                          extra_args=["--workers", str(WORKERS)])
+    samples, build_seconds, edits = [], [], []
+    originals: dict[int, str] = {}  # put back afterwards: the list benchmark's data
+    try:
+        pool = Pool(port, bench_list._login(port))
+        for _ in range(64):  # until every process holds a connection
+            pool.open_one()
+            if len(pool.by_pid) == WORKERS:
+                break
+        pids = sorted(pool.by_pid)
+        log(f"edits: {len(pids)} worker process(es) reached; {rounds} rounds…")
+        for pid in pids:  # each process's first list request: it builds its index
+            build_seconds.append(pool.timed(pid, PAGE))
+        for pid in pids:  # one more undisturbed request each, not counted
+            pool.timed(pid, PAGE)
+        chance = random.Random(5)
+        positions = list(Position.values)
+        for number in range(rounds):
+            undisturbed = [pool.timed(pid, PAGE) for pid in pids]
+            # The same again with no edit between: how much two undisturbed requests of
+            # one process differ on this machine (the noise the edit's cost sits in).
+            control = [pool.timed(pid, PAGE) for pid in pids]
+            pk = chance.randint(1, largest)
+            originals.setdefault(pk, Recommendation.objects.filter(pk=pk)
+                                 .values_list("position", flat=True).first())
+            start = time.perf_counter()
+            Recommendation.objects.filter(pk=pk).update(position=positions[number % 5])
+            edits.append(time.perf_counter() - start)
+            after = [pool.timed(pid, PAGE) for pid in pids]
+            for pid, quiet, again, next_ in zip(pids, undisturbed, control, after,
+                                                strict=True):
+                samples.append({"round": number, "pid": pid, "undisturbed": quiet,
+                                "control": again - quiet, "after": next_,
+                                "extra": next_ - again})
+        for conn in pool.by_pid.values():
+            conn.http.close()
+    finally:
+        common.stop_server(server)
+        for pk, position in originals.items():
+            if position is not None:
+                Recommendation.objects.filter(pk=pk).update(position=position)
+        connection.close()
+    return {"vendor": connection.vendor, "recommendations": total,
+            "workers": len({sample["pid"] for sample in samples}), "rounds": rounds,
+            "samples": samples, "first_request": build_seconds, "edits": edits}
+
+
+def _measure_in_subprocess(url: str, rounds: int) -> dict:
+    env = common.nmirf_env(url)
+    proc = subprocess.run(
+        [str(PYTHON), str(Path(__file__)), "measure", "--database-url", url,
+         "--rounds", str(rounds)],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=bench_list.MEASURE_TIMEOUT)
+    sys.stderr.write(proc.stderr[-3000:])
+    if proc.returncode != 0:
+        raise RuntimeError(f"measuring failed: {proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run(quick: bool = False, rebuild: bool = False, rows: int = bench_list.ROWS,
+        backends: tuple[str, ...] = ("sqlite", "postgresql")) -> dict:
+    if not common.upr_info_files():
+        line = common.skip_line("Edit benchmark")
+        log(line)
+        return {"skipped": line, "markdown": f"_{line}_\n"}
+    rounds = _rounds(quick)
+    result: dict = {"rows": rows, "backends": {}}
+    if "sqlite" in backends:
+        db, _info = bench_list.build_sqlite(rows, rebuild)
+        log("edits: measuring on SQLite…")
+        result["backends"]["SQLite"] = _measure_in_subprocess(common.sqlite_url(db), rounds)
+    if "postgresql" in backends:
+        built = bench_list.build_postgres(rows, rebuild)
+        if built is None:
+            result["backends"]["PostgreSQL"] = {
+                "skipped": f"PostgreSQL did not answer at {common.PG_ADMIN_URL}: not measured."}
+        else:
+            log("edits: measuring on PostgreSQL…")
+            result["backends"]["PostgreSQL"] = _measure_in_subprocess(built[0], rounds)
+    result["markdown"] = markdown(result)
+    return result
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        f"One edit, then the next request of every server process, on {result['rows']:,} "
+        f"synthetic recommendations (the list benchmark's database): `nmirf serve "
+        f"--no-worker --workers {WORKERS}`, one keep-alive connection per worker process "
+        "(found with `ss -tnp`). Each round: one undisturbed request of the registry list "
+        "per process, one at a time; one `QuerySet.update()` of one recommendation's "
+        "position, committed; then the next request of each process. *Extra* is that "
+        "request's time less the same process's undisturbed request just before it; "
+        "*control* is the same difference between two undisturbed requests with no edit "
+        "between (the machine's noise). "
+        f"Target (issue 7, point 4): ≤ {TARGET_MS:.0f} ms at 1,000,000 with 4 workers.",
+        "",
+        "| database | processes × rounds | undisturbed p50 (ms) | after the edit p50 (ms) "
+        "| extra p50 (ms) | extra p95 (ms) | extra max (ms) | control p50 / p95 (ms) "
+        "| the edit (ms, p50) | first request of a process (build, ms, p50) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    verdicts = []
+    for backend, data in result["backends"].items():
+        if "skipped" in data:
+            lines.append(f"| {backend} | {data['skipped']} | | | | | | | | |")
+            continue
+        samples = data["samples"]
+        extra = [s["extra"] for s in samples]
+        control = [s["control"] for s in samples]
+        lines.append(
+            f"| {backend} | {data['workers']} × {data['rounds']} "
+            f"| {_ms(statistics.median(s['undisturbed'] for s in samples))} "
+            f"| {_ms(statistics.median(s['after'] for s in samples))} "
+            f"| {_ms(statistics.median(extra))} | {_ms(common.percentile(extra, 95))} "
+            f"| {_ms(max(extra))} "
+            f"| {_ms(statistics.median(control))} / {_ms(common.percentile(control, 95))} "
+            f"| {_ms(statistics.median(data['edits']))} "
+            f"| {_ms(statistics.median(data['first_request']))} |")
+        worst = common.percentile(extra, 95)
+        verdicts.append(f"{backend}: extra p95 {_ms(worst)} ms — "
+                        + ("within" if worst * 1000 <= TARGET_MS else "**over**")
+                        + f" {TARGET_MS:.0f} ms (control p95 "
+                        + f"{_ms(common.percentile(control, 95))} ms)")
+    lines += ["", f"At {result['rows']:,}: " + "; ".join(verdicts) + ".", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    m = sub.add_parser("measure", help="(internal) measure one backend, print JSON")
+    m.add_argument("--database-url", required=True)
+    m.add_argument("--rounds", type=int, required=True)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--rows", type=int, default=bench_list.ROWS)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
+    args = parser.parse_args()
+    if args.command == "measure":
+        print(json.dumps(measure(args.database_url, args.rounds), default=str))
+        return 0
+    result = run(quick=args.quick, rebuild=args.rebuild, rows=args.rows,
+                 backends=tuple(args.backend or ("sqlite", "postgresql")))
+    print(result["markdown"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
