@@ -79,9 +79,13 @@ def data_key(rows: int) -> str:
 
 def cache_key(rows: int) -> str:
     """What a built database depends on: the data, the schema (the migrations) and the
-    settings (which set, for one, the page size of a new SQLite file)."""
+    settings that shape a new database file (the SQLite PRAGMAs: its page size, for one).
+    Only those lines of settings.py count: a change to middleware or sessions does not
+    change what the importer writes, and must not force a rebuild of minutes."""
     digest = hashlib.sha256(data_key(rows).encode())
-    digest.update((REPO / "nmirf" / "settings.py").read_bytes())
+    settings_text = (REPO / "nmirf" / "settings.py").read_text()
+    digest.update("".join(line for line in settings_text.splitlines(keepends=True)
+                          if "PRAGMA" in line).encode())
     for path in sorted((REPO / "nmirf").glob("*/migrations/0*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

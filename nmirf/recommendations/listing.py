@@ -5,28 +5,27 @@ of the page shown are read as rows."""
 
 from dataclasses import dataclass
 
-import numpy as np
 from django.db.models import Prefetch
 
 from .facets import Facets, compute_facets, selection_base
 from .filters import RecommendationFilter, Sort
 from .models import Recommendation, State, Term
-from .registry_index import cached_matches, current_index
+from .registry_index import OrderedSelection, cached_matches, current_index
 
 
 @dataclass
 class Listing:
     facets: Facets
-    ordered_ids: np.ndarray
+    ordered_ids: OrderedSelection
 
 
 def build_listing(filterset: RecommendationFilter) -> Listing:
     index = current_index()
     sort = filterset.sort_key
     relevance = matches = None
-    if sort == Sort.RELEVANCE:  # (there is a search: relevance is offered only then)
+    if sort == Sort.RELEVANCE:  # (asked for, with a search: the only order that ranks)
         matches, keys = cached_matches(filterset.query, ranked=True)
-        relevance = (np.asarray(matches, dtype=np.int64), np.asarray(keys, dtype=float))
+        relevance = (matches, keys)
     base = selection_base(index, filterset, matches)
     facets = compute_facets(filterset, index=index, base=base)
     return Listing(facets=facets, ordered_ids=index.ordered(facets.selected, sort, relevance))
@@ -36,11 +35,11 @@ class RecommendationsInOrder:
     """A sequence of recommendations given by their ids in list order, for Django's
     Paginator: slicing it reads just that page's rows, with what the list shows of them."""
 
-    def __init__(self, ids: np.ndarray):
+    def __init__(self, ids: OrderedSelection):
         self.ids = ids
 
     def __len__(self) -> int:
-        return int(self.ids.size)
+        return len(self.ids)
 
     def __getitem__(self, item):
         if not isinstance(item, slice):
