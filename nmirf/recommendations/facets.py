@@ -242,23 +242,29 @@ def _review_labels(review_ids) -> dict:
     if not review_ids:
         return {}
     return {
-        review.pk: review_label(review)
-        for review in Review.objects.filter(pk__in=review_ids).select_related(
-            "mechanism", "state"
-        )
+        pk: review_label_of(code, session, label, date, localized_name(iso3, name))
+        for pk, code, session, label, date, iso3, name in Review.objects.filter(
+            pk__in=review_ids).values_list("pk", "mechanism__code", "session", "label",
+                                           "date", "state__iso3", "state__name")
     }
 
 
 def review_label(review) -> str:
     """A short name for a review: "UPR 34 · Slovenia", "CRC 2019 · Brazil"."""
-    what = review.mechanism.code
-    if review.session:
-        what = f"{what} {review.session}"
-    elif review.label:
-        what = f"{what} {review.label}"
-    elif review.date:
-        what = f"{what} {review.date.year}"
-    return f"{what} · {review.state.localized_name}"
+    return review_label_of(review.mechanism.code, review.session, review.label, review.date,
+                           review.state.localized_name)
+
+
+def review_label_of(mechanism_code: str, session, label: str, date, state_name: str) -> str:
+    """review_label from the review's values, for a caller that read them as values."""
+    what = mechanism_code
+    if session:
+        what = f"{what} {session}"
+    elif label:
+        what = f"{what} {label}"
+    elif date:
+        what = f"{what} {date.year}"
+    return f"{what} · {state_name}"
 
 
 # -- 2. the terms ----------------------------------------------------------------------------
