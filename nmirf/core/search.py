@@ -265,11 +265,16 @@ def ranked_matches(user_query: str, *, ranked: bool = False
             expression = fts5_query(user_query)
             if not expression:
                 return empty, (np.zeros(0) if ranked else None)
-            columns = "group_concat(rowid, ',')"
             if ranked:
-                columns += f", group_concat(bm25({FTS_TABLE}), ',')"
-            cursor.execute(
-                f"SELECT {columns} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])
+                # bm25() may not be called inside an aggregate: it is read in a subquery,
+                # which LIMIT -1 keeps SQLite from folding into the outer query.
+                cursor.execute(
+                    "SELECT group_concat(id, ','), group_concat(score, ',') FROM ("
+                    f"SELECT rowid AS id, bm25({FTS_TABLE}) AS score FROM {FTS_TABLE} "
+                    f"WHERE {FTS_TABLE} MATCH %s LIMIT -1)", [expression])
+            else:
+                cursor.execute(f"SELECT group_concat(rowid, ',') FROM {FTS_TABLE} "
+                               f"WHERE {FTS_TABLE} MATCH %s", [expression])
         row = cursor.fetchone()
     if not row or not row[0]:
         return empty, (np.zeros(0) if ranked else None)

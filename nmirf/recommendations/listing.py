@@ -82,8 +82,11 @@ def listed(ids: list[int]) -> list[ListedRecommendation]:
         return []
     positions = dict(Position.choices)
     actions = dict(ActionCategory.choices)
+    # One reverse() for the page, not one per row (each is some 50 µs).
+    marker = 987654321
+    url_start, url_end = reverse("recommendations:detail", args=[marker]).split(str(marker))
     rows = {}
-    for row in Recommendation.objects.filter(pk__in=ids).values_list(
+    for row in Recommendation.objects.filter(pk__in=ids).order_by().values_list(
         "pk", "paragraph", "text", "language", "position", "action_category",
         "review__mechanism__code", "review__session", "review__label", "review__date",
         "review__state__iso3", "review__state__name",
@@ -91,7 +94,7 @@ def listed(ids: list[int]) -> list[ListedRecommendation]:
         (pk, paragraph, text, language, position, action, code, session, label, date,
          iso3, name) = row
         rows[pk] = ListedRecommendation(
-            pk=pk, detail_url=reverse("recommendations:detail", args=[pk]),
+            pk=pk, detail_url=f"{url_start}{pk}{url_end}",
             heading=review_label_of(code, session, label, date, localized_name(iso3, name)),
             paragraph=paragraph, text=text, language=language, position=position,
             position_label=str(positions.get(position, position)),

@@ -5,8 +5,12 @@ a text's language; and a text with the words a search matched marked."""
 from urllib.parse import urlencode
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import QueryDict
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_info
+from django.utils.translation import gettext as _
 
 from nmirf.core import search
 
@@ -43,6 +47,29 @@ def toggle_url(context, param: str, value) -> str:
         pairs += [(param, item) for item in values]
     encoded = urlencode(pairs)
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def facet_items(context, facet) -> str:
+    """The <li> links of one facet's values: each adds its value to the filter, or removes
+    it when selected. Made here rather than in a template loop: a list page shows a
+    hundred of them, and the template engine took four times as long for the same HTML."""
+    removal = " " + _("(selected: remove this filter)")
+    items = []
+    for item in facet.values:
+        url = toggle_url(context, facet.param, item.value)
+        if item.selected:
+            items.append(format_html(
+                '<li><a href="{}" hx-get="{}" class="selected"><span class="facet-label">'
+                '<bdi>{}</bdi><span class="visually-hidden">{}</span></span> '
+                '<span class="facet-count">{}</span></a></li>',
+                url, url, item.label, removal, intcomma(item.count)))
+        else:
+            items.append(format_html(
+                '<li><a href="{}" hx-get="{}"><span class="facet-label"><bdi>{}</bdi></span> '
+                '<span class="facet-count">{}</span></a></li>',
+                url, url, item.label, intcomma(item.count)))
+    return mark_safe("\n".join(items))  # noqa: S308 - every piece went through format_html
 
 
 @register.simple_tag(takes_context=True)
