@@ -94,7 +94,7 @@ def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
         return base
     if filterset.query:
         if matches is None:
-            matches, _keys = cached_matches(filterset.query, ranked=False)
+            matches, _keys = cached_matches(filterset.query, ranked=False, index=index)
         base &= index.mask_of_ids(matches)
     in_database = []
     for name, values in active.items():

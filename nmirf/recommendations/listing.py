@@ -32,7 +32,7 @@ def build_listing(filterset: RecommendationFilter) -> Listing:
     sort = filterset.sort_key
     relevance = matches = None
     if sort == Sort.RELEVANCE:  # (asked for, with a search: the only order that ranks)
-        matches, keys = cached_matches(filterset.query, ranked=True)
+        matches, keys = cached_matches(filterset.query, ranked=True, index=index)
         relevance = (matches, keys)
     base = selection_base(index, filterset, matches)
     facets = compute_facets(filterset, index=index, base=base)

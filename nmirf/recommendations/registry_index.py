@@ -366,13 +366,33 @@ class OrderedSelection:
 
     def _first(self, stop: int) -> np.ndarray:
         """Positions (into self.ids) of the first `stop` selected ids in list order."""
-        primary, ids = self.primary(), self.ids
+        ids = self.ids
+        if ids.size > _SORT_WHOLE and stop < ids.size and self.relevance is None:
+            return self._first_by_review(stop)
+        primary = self.primary()
         if ids.size <= _SORT_WHOLE or stop >= ids.size:
             return np.lexsort((ids, primary))[:stop]
         threshold = primary[np.argpartition(primary, stop - 1)[stop - 1]]
         # Everything before the threshold, and every tie with it (broken by id below).
         candidates = np.flatnonzero(primary <= threshold)
         order = np.lexsort((ids[candidates], primary[candidates]))
+        return candidates[order[:stop]]
+
+    def _first_by_review(self, stop: int) -> np.ndarray:
+        """_first for an order of reviews: walk the reviews in that order, counting the
+        selected ids of each, up to the review where the `stop`-th falls; only the ids of
+        those reviews are sorted. (A partition of every selected id's review rank cost
+        3.5 ms on 250,000; this costs one count per review.)"""
+        rank = self.index._review_rank(self.sort)
+        reviews = self.index.review[self.ids]
+        per_review = np.bincount(reviews, minlength=rank.size)
+        in_order = np.argsort(rank, kind="stable")
+        reached = np.cumsum(per_review[in_order])
+        needed = in_order[:int(np.searchsorted(reached, stop)) + 1]
+        wanted = np.zeros(rank.size, dtype=bool)
+        wanted[needed] = True
+        candidates = np.flatnonzero(wanted[reviews])
+        order = np.lexsort((self.ids[candidates], rank[reviews[candidates]]))
         return candidates[order[:stop]]
 
 
@@ -397,11 +417,13 @@ _match_cache: dict[tuple, tuple] = {}
 _match_cache_version = ""
 
 
-def cached_matches(query: str, *, ranked: bool) -> tuple[np.ndarray, np.ndarray | None]:
+def cached_matches(query: str, *, ranked: bool, index: RegistryIndex | None = None
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
     """The ids matching a search (and their relevance keys if `ranked`), from the cache
-    of recent searches when there; a ranked answer also serves an unranked question."""
+    of recent searches when there; a ranked answer also serves an unranked question.
+    `index`: the current index, where the caller has it (saves asking its version)."""
     global _match_cache_version
-    index = current_index()
+    index = index or current_index()
     with _lock:
         if _match_cache_version != index.version:
             _match_cache.clear()
