@@ -4,7 +4,11 @@ Options given on gunicorn's command line (--bind, --workers, --threads) override
 
 Each web worker is a process with threads (gthread): the threads of a process share one
 in-memory registry index (nmirf/recommendations/registry_index.py), and a slow request
-ties up a thread, not a process.
+ties up a thread, not a process. A list page is mostly Python (numpy counts, templates), so
+threads of one process take turns on one core (the GIL): 4 processes × 2 threads served
+fresh list pages at 8 clients about a third faster than 2 × 4 on a 2-core machine
+(benchmarks/RESULTS.md), and the index, built once in the master before the workers fork
+(when_ready), is shared between them rather than copied.
 """
 
 import os
@@ -15,8 +19,8 @@ from nmirf.environment import TRUE, Environment
 wsgi_app = "nmirf.wsgi:application"
 bind = ["127.0.0.1:8000"]
 worker_class = "gthread"
-workers = 2
-threads = 4
+workers = 4
+threads = 2
 # A request running longer than this is answered with an error and its worker restarted;
 # imports run in the background worker, so nothing legitimate comes close.
 timeout = 60
@@ -31,6 +35,27 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # would share it, and a service account may have no home: off.
 control_socket_disable = True
 errorlog = "-"
+
+
+def when_ready(server):
+    """Build the registry index once, in the master, before the workers fork (the app is
+    preloaded): each worker starts with it — no visitor waits for a build, and the arrays
+    are shared copy-on-write instead of built and held once per worker. gc.freeze() keeps
+    the collector from touching, and so copying, those shared pages. A database that
+    cannot answer yet (not migrated) leaves each worker to build it on its first page."""
+    import gc
+
+    from django.db import connections
+
+    try:
+        from nmirf.recommendations.registry_index import current_index
+
+        current_index()
+    except Exception as error:  # noqa: BLE001 - the workers build it later, or report
+        server.log.warning("registry index not built before forking: %s", error)
+    finally:
+        connections.close_all()  # a connection must not be shared by forked workers
+    gc.freeze()
 proc_name = "nmirf-web"
 
 # gunicorn's own records (start, stop, worker timeouts) and one per request (method, path,
