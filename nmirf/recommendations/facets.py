@@ -170,16 +170,22 @@ def _row_facets(index, base, active, narrowing, mechanisms, limit):
         everything &= check
     values = _row_values(index)
     counts = {}
+    # The selected ids of each distinct mask, found once (the mask is kept with them, so
+    # that its id() cannot be reused by another one).
+    ids_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for name in ROW_FACETS:
         # Counted with every filter but its own.
         mask = base
         for other, check in checks.items():
             if other != name:
                 mask = mask & check
+        if id(mask) not in ids_of:
+            ids_of[id(mask)] = (mask, np.flatnonzero(mask))
+        found = index.selected_counts(name, values[name], mask, ids=ids_of[id(mask)][1])
         if name == "review":  # thousands of values: kept as an array, the top taken there
-            review_counts = index.counts(values[name], mask)
+            review_counts = found
         else:
-            counts[name] = Counter(index.count(values[name], mask))
+            counts[name] = Counter(index.as_dict(found))
     counts["mechanism"] = Counter({mechanisms[pk].code: n for pk, n in
                                    counts["mechanism"].items() if pk in mechanisms})
     counts["position"] = Counter({POSITIONS[code]: n for code, n in counts["position"].items()

@@ -295,29 +295,66 @@ class RegistryIndex:
     def count(values: np.ndarray, mask: np.ndarray) -> dict[int, int]:
         """{value: how many selected rows have it}, from a per-row array of small
         non-negative values (ids, codes): one bincount, no sort."""
-        counts = RegistryIndex.counts(values, mask)
-        present = np.flatnonzero(counts)
-        return dict(zip(present.tolist(), counts[present].tolist(), strict=True))
+        return RegistryIndex.as_dict(RegistryIndex.counts(values, mask))
 
     @staticmethod
     def counts(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """int64[largest value + 1]: how many selected rows have each value (the array
-        form of `count`, for a caller that keeps only the largest)."""
+        form of `count`, for a caller that keeps only the largest). `mask` may also be an
+        array of row numbers."""
         selected = values[mask]
         if selected.size == 0:
             return np.zeros(0, dtype=np.int64)
         return np.bincount(selected.astype(np.int64, copy=False))
 
+    def selected_counts(self, name: str, values: np.ndarray, mask: np.ndarray,
+                        rows: np.ndarray | None = None, ids: np.ndarray | None = None
+                        ) -> np.ndarray:
+        """`counts` of `values` over the selected recommendations (`mask`, within
+        `active`): values per recommendation, or, with `rows` (the recommendation of each
+        link), values per link. A selection of more than half the registry — the no-query
+        page, a broad filter — is counted as the whole registry's counts (made once per
+        version, under `name`) less those of the few it leaves out: counting a quarter of a
+        million selected rows cost a millisecond per facet, the rest a tenth of that.
+        `ids` (np.flatnonzero(mask)), where the caller counts several per-recommendation
+        values of one selection: gathering by ids is cheaper than a boolean mask each time."""
+        if np.count_nonzero(mask) * 2 <= np.count_nonzero(self.active):
+            if rows is None and ids is not None:
+                return self.counts(values, ids)
+            return self.counts(values, mask if rows is None else mask[rows])
+        key = (id(self), self.version, name)
+        full = _full_counts.get(key)
+        if full is None:
+            full = self.counts(values, self.active if rows is None else self.active[rows])
+            if len(_full_counts) > 64:  # other versions' (or indexes') counts
+                _full_counts.clear()
+            _full_counts[key] = full
+        left_out = self.active & ~mask
+        minus = self.counts(values, left_out if rows is None else left_out[rows])
+        counts = full.copy()
+        counts[:minus.size] -= minus
+        return counts
+
+    @staticmethod
+    def as_dict(counts: np.ndarray) -> dict[int, int]:
+        present = np.flatnonzero(counts)
+        return dict(zip(present.tolist(), counts[present].tolist(), strict=True))
+
     def term_counts(self, mask: np.ndarray) -> dict[int, int]:
-        return self.count(self.term_id, mask[self.term_rec])
+        return self.as_dict(self.selected_counts("terms", self.term_id, mask, self.term_rec))
 
     def sdg_goal_counts(self, mask: np.ndarray) -> dict[int, int]:
         """Recommendations per SDG goal, each once per goal however many of its targets it
         carries."""
-        return self.count(self.goal_id, mask[self.goal_rec])
+        return self.as_dict(self.selected_counts("goals", self.goal_id, mask, self.goal_rec))
 
     def state_counts(self, mask: np.ndarray) -> dict[int, int]:
-        return self.count(self.state_id, mask[self.state_rec])
+        return self.as_dict(self.selected_counts("states", self.state_id, mask,
+                                                 self.state_rec))
+
+
+# The whole registry's counts per facet, per index and version (RegistryIndex.selected_counts).
+_full_counts: dict[tuple, np.ndarray] = {}
 
 
 # A selection this small is ordered whole: one lexsort of a few thousand keys costs less
