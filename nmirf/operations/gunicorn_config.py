@@ -4,11 +4,12 @@ Options given on gunicorn's command line (--bind, --workers, --threads) override
 
 Each web worker is a process with threads (gthread): the threads of a process share one
 in-memory registry index (nmirf/recommendations/registry_index.py), and a slow request
-ties up a thread, not a process. A list page is mostly Python (numpy counts, templates), so
-threads of one process take turns on one core (the GIL): 4 processes × 2 threads served
-fresh list pages at 8 clients about a third faster than 2 × 4 on a 2-core machine
-(benchmarks/RESULTS.md), and the index, built once in the master before the workers fork
-(when_ready), is shared between them rather than copied.
+ties up a thread, not a process. A list page is mostly Python (numpy counts, templates):
+threads of one process take turns on one core (the GIL), so use about one process per core.
+On the 2-core benchmark machine, 2 × 4 and 4 × 2 served fresh list pages at 8 clients at
+the same rate within the noise of a shared machine (33–60 against 36–38 pages/s), 2 × 4 in
+less memory (about 210 against 250 MB PSS at 250,000 recommendations). The index, built
+once in the master before the workers fork (when_ready), is shared between them.
 """
 
 import os
@@ -19,8 +20,8 @@ from nmirf.environment import TRUE, Environment
 wsgi_app = "nmirf.wsgi:application"
 bind = ["127.0.0.1:8000"]
 worker_class = "gthread"
-workers = 4
-threads = 2
+workers = 2
+threads = 4
 # A request running longer than this is answered with an error and its worker restarted;
 # imports run in the background worker, so nothing legitimate comes close.
 timeout = 60

@@ -1,7 +1,7 @@
 """`nmirf serve`: the production web server (gunicorn) and the background worker
 (`nmirf db_worker`) together, for a single machine.
 
-    nmirf serve [--host 127.0.0.1] [--port 8000] [--workers 4] [--threads 2] [--no-worker]
+    nmirf serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--threads 4] [--no-worker]
 
 Before starting it refuses, with one line, what would serve badly: DEBUG on, migrations
 not applied, static files missing. It collects static files first (hashed, compressed
@@ -57,10 +57,10 @@ class Command(BaseCommand):
                             help="port to listen on (default 8000, or $NMIRF_PORT)")
         parser.add_argument("--bind", help="gunicorn bind address instead of host and port, "
                                            "e.g. unix:/run/nmirf/web.sock")
-        parser.add_argument("--workers", type=int, default=4,
-                            help="web worker processes (default 4)")
-        parser.add_argument("--threads", type=int, default=2,
-                            help="threads per web worker process (default 2)")
+        parser.add_argument("--workers", type=int, default=2,
+                            help="web worker processes (default 2)")
+        parser.add_argument("--threads", type=int, default=4,
+                            help="threads per web worker process (default 4)")
         parser.add_argument("--no-worker", action="store_true",
                             help="serve the web only: the background worker runs elsewhere")
         parser.add_argument("--no-collectstatic", action="store_true",
