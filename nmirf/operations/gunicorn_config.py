@@ -4,7 +4,12 @@ Options given on gunicorn's command line (--bind, --workers, --threads) override
 
 Each web worker is a process with threads (gthread): the threads of a process share one
 in-memory registry index (nmirf/recommendations/registry_index.py), and a slow request
-ties up a thread, not a process.
+ties up a thread, not a process. A list page is mostly Python (numpy counts, templates):
+threads of one process take turns on one core (the GIL), so use about one process per core.
+On the 2-core benchmark machine, 2 × 4 and 4 × 2 served fresh list pages at 8 clients at
+the same rate within the noise of a shared machine (33–60 against 36–38 pages/s), 2 × 4 in
+less memory (about 210 against 250 MB PSS at 250,000 recommendations). The index, built
+once in the master before the workers fork (when_ready), is shared between them.
 """
 
 import os
@@ -31,6 +36,27 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # would share it, and a service account may have no home: off.
 control_socket_disable = True
 errorlog = "-"
+
+
+def when_ready(server):
+    """Build the registry index once, in the master, before the workers fork (the app is
+    preloaded): each worker starts with it — no visitor waits for a build, and the arrays
+    are shared copy-on-write instead of built and held once per worker. gc.freeze() keeps
+    the collector from touching, and so copying, those shared pages. A database that
+    cannot answer yet (not migrated) leaves each worker to build it on its first page."""
+    import gc
+
+    from django.db import connections
+
+    try:
+        from nmirf.recommendations.registry_index import current_index
+
+        current_index()
+    except Exception as error:  # noqa: BLE001 - the workers build it later, or report
+        server.log.warning("registry index not built before forking: %s", error)
+    finally:
+        connections.close_all()  # a connection must not be shared by forked workers
+    gc.freeze()
 proc_name = "nmirf-web"
 
 # gunicorn's own records (start, stop, worker timeouts) and one per request (method, path,

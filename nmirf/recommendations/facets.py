@@ -94,7 +94,7 @@ def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
         return base
     if filterset.query:
         if matches is None:
-            matches, _keys = cached_matches(filterset.query, ranked=False)
+            matches, _keys = cached_matches(filterset.query, ranked=False, index=index)
         base &= index.mask_of_ids(matches)
     in_database = []
     for name, values in active.items():
@@ -170,13 +170,22 @@ def _row_facets(index, base, active, narrowing, mechanisms, limit):
         everything &= check
     values = _row_values(index)
     counts = {}
+    # The selected ids of each distinct mask, found once (the mask is kept with them, so
+    # that its id() cannot be reused by another one).
+    ids_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for name in ROW_FACETS:
         # Counted with every filter but its own.
-        mask = base.copy()
+        mask = base
         for other, check in checks.items():
             if other != name:
-                mask &= check
-        counts[name] = Counter(index.count(values[name], mask))
+                mask = mask & check
+        if id(mask) not in ids_of:
+            ids_of[id(mask)] = (mask, np.flatnonzero(mask))
+        found = index.selected_counts(name, values[name], mask, ids=ids_of[id(mask)][1])
+        if name == "review":  # thousands of values: kept as an array, the top taken there
+            review_counts = found
+        else:
+            counts[name] = Counter(index.as_dict(found))
     counts["mechanism"] = Counter({mechanisms[pk].code: n for pk, n in
                                    counts["mechanism"].items() if pk in mechanisms})
     counts["position"] = Counter({POSITIONS[code]: n for code, n in counts["position"].items()
@@ -197,7 +206,7 @@ def _row_facets(index, base, active, narrowing, mechanisms, limit):
     facets.append(_facet("mechanism", _("Mechanism"), rows, chosen["mechanism"], more,
                          lambda code: _mechanism_label(by_code.get(code), code)))
     # Review.
-    rows, more = _top(counts["review"], chosen["review"], limit)
+    rows, more = _top_of_array(review_counts, chosen["review"], limit)
     labels = _review_labels([value for value, _count in rows])
     facets.append(_facet("review", _("Review"), rows, chosen["review"], more,
                          lambda pk: labels.get(pk, str(pk))))
@@ -239,23 +248,29 @@ def _review_labels(review_ids) -> dict:
     if not review_ids:
         return {}
     return {
-        review.pk: review_label(review)
-        for review in Review.objects.filter(pk__in=review_ids).select_related(
-            "mechanism", "state"
-        )
+        pk: review_label_of(code, session, label, date, localized_name(iso3, name))
+        for pk, code, session, label, date, iso3, name in Review.objects.filter(
+            pk__in=review_ids).values_list("pk", "mechanism__code", "session", "label",
+                                           "date", "state__iso3", "state__name")
     }
 
 
 def review_label(review) -> str:
     """A short name for a review: "UPR 34 · Slovenia", "CRC 2019 · Brazil"."""
-    what = review.mechanism.code
-    if review.session:
-        what = f"{what} {review.session}"
-    elif review.label:
-        what = f"{what} {review.label}"
-    elif review.date:
-        what = f"{what} {review.date.year}"
-    return f"{what} · {review.state.localized_name}"
+    return review_label_of(review.mechanism.code, review.session, review.label, review.date,
+                           review.state.localized_name)
+
+
+def review_label_of(mechanism_code: str, session, label: str, date, state_name: str) -> str:
+    """review_label from the review's values, for a caller that read them as values."""
+    what = mechanism_code
+    if session:
+        what = f"{what} {session}"
+    elif label:
+        what = f"{what} {label}"
+    elif date:
+        what = f"{what} {date.year}"
+    return f"{what} · {state_name}"
 
 
 # -- 2. the terms ----------------------------------------------------------------------------
@@ -270,35 +285,33 @@ TERM_FACETS = [
 
 
 def _term_facets(index, everything, active, limit):
-    counts = Counter(index.term_counts(everything))
+    counts = index.term_counts(everything)
     goal_counts = Counter(index.sdg_goal_counts(everything))
     if not counts:
         return [Facet(key=taxonomy, param=param, title=title)
                 for taxonomy, param, title in TERM_FACETS]
-    terms = {
-        term["id"]: term
-        for term in Term.objects.filter(pk__in=list(counts) + list(goal_counts)).values(
-            "id", "code", "name", "parent_id", "taxonomy_id", "taxonomy__code"
-        )
-    }
     per_taxonomy: dict[str, Counter] = {taxonomy: Counter() for taxonomy, *_ in TERM_FACETS}
+    taxonomy_of_term = index.taxonomy_of_term
     for term_id, n in counts.items():
-        taxonomy = terms[term_id]["taxonomy__code"] if term_id in terms else None
+        taxonomy = taxonomy_of_term.get(term_id)
         if taxonomy in per_taxonomy and taxonomy != SDG_TAXONOMY:
             per_taxonomy[taxonomy][term_id] = n
     # Goal level, each recommendation once per goal however many targets it carries.
     per_taxonomy[SDG_TAXONOMY] = goal_counts
-    goal_codes = {pk: terms[pk]["code"] for pk in goal_counts if pk in terms}
-
     chosen_ids = set(active.get("theme", [])) | set(active.get("affected", []))
+    shown = {taxonomy: (*_top(per_taxonomy[taxonomy], chosen_ids, limit), chosen_ids)
+             for taxonomy, *_ in TERM_FACETS if taxonomy != SDG_TAXONOMY}
+    # Labels for the values shown only (and every goal: seventeen at most), one query.
+    wanted = [term_id for rows, _more, _selected in shown.values() for term_id, _n in rows]
+    terms = {term["id"]: term for term in
+             Term.objects.filter(pk__in=wanted + list(goal_counts)).values("id", "code", "name")}
+    # The SDG filter names goals by code.
     chosen_codes = set(active.get("sdg", []))
+    chosen_goals = {pk for pk in goal_counts if pk in terms and terms[pk]["code"] in chosen_codes}
+    shown[SDG_TAXONOMY] = (*_top(goal_counts, chosen_goals, limit), chosen_goals)
     facets = []
     for taxonomy, param, title in TERM_FACETS:
-        if taxonomy == SDG_TAXONOMY:
-            selected = {pk for pk, code in goal_codes.items() if code in chosen_codes}
-        else:
-            selected = chosen_ids
-        rows, more = _top(per_taxonomy[taxonomy], selected, limit)
+        rows, more, selected = shown[taxonomy]
         values = []
         for term_id, n in rows:
             term = terms.get(term_id)
@@ -342,6 +355,23 @@ def _top(counts: Counter, selected, limit):
                     key=lambda row: (-row[1], str(row[0])))
     kept = ranked[:limit] + [row for row in ranked[limit:] if row[0] in selected]
     return kept, len(ranked) > limit
+
+
+def _top_of_array(counts: np.ndarray, selected, limit):
+    """`_top` of counts given as an array (the index of each count is its value): the
+    values that can be among the `limit` largest are found by a partition, and only they
+    are sorted — not the thousands of reviews a broad selection spreads over."""
+    present = np.flatnonzero(counts)
+    more = present.size > limit
+    candidates = present
+    if more:
+        threshold = np.partition(counts[present], present.size - limit)[present.size - limit]
+        candidates = present[counts[present] >= threshold]
+    extra = [int(value) for value in selected
+             if 0 <= int(value) < counts.size and counts[int(value)]]
+    wanted = Counter(dict(zip(candidates.tolist(), counts[candidates].tolist(), strict=True)))
+    wanted.update({value: int(counts[value]) for value in extra if value not in wanted})
+    return _top(wanted, selected, limit)[0], more
 
 
 def _facet(key, title, rows, selected, truncated, label):

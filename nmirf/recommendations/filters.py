@@ -445,12 +445,14 @@ class RecommendationFilter(django_filters.FilterSet):
 
     @property
     def default_sort(self) -> str:
-        return Sort.RELEVANCE if self.query else Sort.NEWEST
+        # Newest review first, with a search too: the order the follow-up work reads in
+        # (the current cycle first), and one that needs no ranking of every match —
+        # relevance is one choice away (docs/developer-guide.md, "Fast list pages").
+        return Sort.NEWEST
 
     @property
     def sort_value(self) -> str:
-        """The sort asked for, or "" for the default (relevance with a search, else the
-        newest reviews first), so that a form left at its default follows the query."""
+        """The sort asked for, or "" for the default (the newest reviews first)."""
         sort = self.sort_key
         return "" if sort == self.default_sort else sort
 

@@ -119,11 +119,15 @@ def test_sorting_by_state_follows_the_names_in_the_readers_language(r):
     assert sorted(french) == sorted(english)
 
 
-def test_it_sorts_by_relevance_only_with_a_query(r):
+def test_it_sorts_by_relevance_only_with_a_query_and_only_when_asked(r):
+    # The default order needs no ranking, with a search too: the newest reviews first.
     filterset = RecommendationFilter(QueryDict("q=education"))
-    assert filterset.sort_key == "relevance" and filterset.sort_value == ""
-    assert [key for key, _label in filterset.sort_options][0] == ""
-    assert ordered("q=education") and set(ordered("q=education")) == pks("q=education")
+    assert filterset.sort_key == "newest" and filterset.sort_value == ""
+    assert [key for key, _label in filterset.sort_options][:2] == ["", "relevance"]
+    assert ordered("q=education") == ordered("q=education&sort=newest")
+    ranked = RecommendationFilter(QueryDict("q=education&sort=relevance"))
+    assert ranked.sort_key == "relevance" and ranked.sort_value == "relevance"
+    assert set(ordered("q=education&sort=relevance")) == pks("q=education")
     plain = RecommendationFilter(QueryDict("sort=relevance"))
     assert plain.sort_key == "newest"
     assert "relevance" not in [key for key, _label in plain.sort_options]

@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from .builders import build_registry, make_rec
@@ -229,11 +231,33 @@ def test_the_list_page_takes_a_bounded_number_of_queries(observer_client, r,
                  recommending=["USA", "CAN"], terms=[r.education_issue, r.sdg_4_1],
                  action_category=3)
     page(observer_client)  # warm the session
-    # Session and user, 9 for the facets (no COUNT: the facets give the total), the page,
-    # and the recommending states and terms of its 25 rows.
-    with django_assert_max_num_queries(14):
+    # Session and user; the registry's version; the search; labels for the facets
+    # (mechanisms, reviews, terms, states: no COUNT, the facets give the total); the page's
+    # rows, and their recommending states and terms; the rows' implementation statuses.
+    with django_assert_max_num_queries(12):
         html = page(observer_client, "q=education&position=supported&sort=newest")
     assert "41 recommendations" in html
+
+
+def test_the_queries_of_a_page_do_not_grow_with_the_rows_shown(observer_client, r):
+    for n in range(40):
+        make_rec(r.egy20, f"Another recommendation on education {n}.",
+                 recommending=["USA", "CAN"], terms=[r.education_issue, r.sdg_4_1],
+                 action_category=3)
+    page(observer_client)  # warm the session
+
+    def queries_for(query):
+        with CaptureQueriesContext(connection) as captured:
+            html = page(observer_client, query)
+        return len(captured), html.count('class="result-item')
+
+    # The second page shows the 22 left (47 in all), the first 25; a (fresh) search
+    # sorted by relevance ranks, the default order does not; the count is the same.
+    few = queries_for("page=2")
+    many = queries_for("page=1")
+    assert few[1] < many[1] == 25
+    assert few[0] == many[0]
+    assert queries_for("q=education&sort=relevance")[0] == queries_for("q=another")[0]
 
 
 def test_the_filters_in_use_are_named_even_without_results(observer_client, r):
