@@ -1,6 +1,7 @@
 """Facet counts for a filtered list of recommendations: how many of them fall under each
 mechanism, review, position, theme, affected group, SDG, action category, recommending
-state, implementation status, lead entity and cluster, for the sidebar of the list page (and any dashboard that wants the same numbers).
+state, implementation status, lead entity and cluster, for the sidebar of the list page
+(and any dashboard that wants the same numbers).
 
 How they are counted, and why that stays fast on 250,000 recommendations: the database
 answers which recommendations the filters select (one query for their ids), and an

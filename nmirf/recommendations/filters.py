@@ -470,18 +470,19 @@ class RecommendationFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = FilterForm
 
-    def __init__(self, data=None, queryset=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, user=None, **kwargs):
         if queryset is None:
             queryset = Recommendation.objects.active()
         # No parameters is a valid request for everything, in the default order.
         super().__init__({} if data is None else data, queryset, **kwargs)
+        self.user = user if user is not None else getattr(self.request, "user", None)
 
     @property
     def form(self):
-        """The form, told who asks (`request`, if given): "assigned to me" reads it."""
+        """The form, told who asks (`user`, or the `request`'s): "assigned to me" reads it."""
         if not hasattr(self, "_form"):
             form = super().form
-            form.user = getattr(self.request, "user", None)
+            form.user = self.user
         return self._form
 
     # -- filters ---------------------------------------------------------------------

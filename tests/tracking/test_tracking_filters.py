@@ -161,3 +161,18 @@ def test_the_lists_queries_do_not_grow_with_the_rows_shown(coordinator_client, r
     many, shown = queries()
     assert shown == 20
     assert many == few
+
+
+def test_a_list_of_what_is_assigned_to_me_is_what_a_cluster_made_from_it_holds(
+        r, entity, focal_point_of_entity, coordinator):
+    """The operations that take a whole list (tracking/selection.py) read "me" as the
+    person who asks, as the list does."""
+    from django.http import QueryDict
+
+    from nmirf.tracking.selection import registry_selection
+
+    assigning.assign_recommendations(entity, "lead", [r.roma.pk, r.torture.pk])
+    _filterset, mine = registry_selection(focal_point_of_entity, QueryDict("assigned=me"))
+    assert set(mine.values_list("pk", flat=True)) == {r.roma.pk, r.torture.pk}
+    _filterset, theirs = registry_selection(coordinator, QueryDict("assigned=me"))
+    assert not theirs.exists()
