@@ -1,6 +1,7 @@
 """Facet counts for a filtered list of recommendations: how many of them fall under each
-mechanism, review, position, theme, affected group, SDG, action category and recommending
-state, for the sidebar of the list page (and any dashboard that wants the same numbers).
+mechanism, review, position, theme, affected group, SDG, action category, recommending
+state, implementation status, lead entity and cluster, for the sidebar of the list page
+(and any dashboard that wants the same numbers).
 
 How they are counted, and why that stays fast on 250,000 recommendations: the database
 answers which recommendations the filters select (one query for their ids), and an
@@ -23,6 +24,8 @@ from typing import NamedTuple
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
+from nmirf.tracking.models import Cluster, Entity, ImplementationStatus
+
 from .filters import AFFECTED_TAXONOMY, SDG_TAXONOMY, RecommendationFilter
 from .models import (
     ActionCategory,
@@ -34,7 +37,13 @@ from .models import (
     Term,
     term_label,
 )
-from .registry_index import POSITIONS, RegistryIndex, cached_matches, current_index
+from .registry_index import (
+    IMPLEMENTATION_STATUSES,
+    POSITIONS,
+    RegistryIndex,
+    cached_matches,
+    current_index,
+)
 from .state_names import localized_name
 
 DEFAULT_LIMIT = 15
@@ -135,10 +144,13 @@ def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT, 
     else:
         state_base = everything
     state_facet = _state_facet(index, state_base, active.get("recommending", []), limit)
+    tracking_facets = _tracking_facets(index, filterset, everything, active, narrowing, limit)
     # The order of the sidebar.
-    by_key = {facet.key: facet for facet in [*facets, *term_facets, state_facet]}
-    order = ["mechanism", "review", "position", "uhri_themes", "upr_info_issues",
-             AFFECTED_TAXONOMY, SDG_TAXONOMY, "action_category", "recommending", "flagged"]
+    by_key = {facet.key: facet for facet in [*facets, *term_facets, state_facet,
+                                             *tracking_facets]}
+    order = ["status", "lead", "cluster", "mechanism", "review", "position", "uhri_themes",
+             "upr_info_issues", AFFECTED_TAXONOMY, SDG_TAXONOMY, "action_category",
+             "recommending", "flagged"]
     return Facets(total=total, facets=[by_key[key] for key in order if key in by_key],
                   selected=everything)
 
@@ -344,6 +356,37 @@ def _state_facet(index, mask, chosen_iso3, limit):
     ]
     return Facet(key="recommending", param="recommending", title=_("Recommending state"),
                  values=values, truncated=more)
+
+
+# -- 4. tracking: implementation status, lead entity, cluster ---------------------------------
+
+def _tracking_facets(index, filterset, everything, active, narrowing, limit):
+    """Each counted without its own filter ("any of"), as the row facets are. Labels: the
+    active entities and clusters (what every signed-in reader may see), one query each."""
+    def counted(name):
+        if name not in active:
+            return everything
+        return _passes(index, selection_base(index, filterset, exclude=[name]), active,
+                       narrowing)
+
+    statuses = index.count(index.implementation_status, counted("status"))
+    chosen = set(active.get("status", []))
+    status_facet = Facet(key="status", param="status", title=_("Implementation status"),
+                         values=[FacetValue(value, label, statuses[code], value in chosen)
+                                 for value, label in ImplementationStatus.choices
+                                 if (code := IMPLEMENTATION_STATUSES.index(value)) in statuses])
+    facets = [status_facet]
+    for key, title, pairs, model in (
+            ("lead", _("Lead entity"), ("lead_rec", "lead_entity"), Entity),
+            ("cluster", _("Cluster"), ("cluster_rec", "cluster_id"), Cluster)):
+        chosen = set(active.get(key, []))
+        counts = Counter(index.pair_counts(*pairs, counted(key)))
+        names = dict(model.objects.active().filter(pk__in=list(counts)).values_list(
+            "pk", "title" if model is Cluster else "name"))
+        rows, more = _top(Counter({pk: n for pk, n in counts.items() if pk in names}),
+                          chosen, limit)
+        facets.append(_facet(key, title, rows, chosen, more, names.get))
+    return facets
 
 
 # -- helpers -------------------------------------------------------------------------------------

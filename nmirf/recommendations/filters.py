@@ -17,6 +17,10 @@ Query-string parameters (repeat a parameter for several values):
     affected        term id (affected persons)                     all of the values
     sdg             SDG goal or target code ("4" also matches 4.1) all of the values
     term            term id of any taxonomy                        all of the values
+    status          implementation status (not_started, in_progress, ...)  any of the values
+    lead            entity id: who leads (tracking's lead rule)    any of the values
+    cluster         cluster id                                     any of the values
+    assigned        "me": assigned to the signed-in person's entities (lead or supporting)
     sort            relevance, newest, oldest, state, paragraph
 
 A recommendation has one value of a field such as position, so several values of it mean
@@ -35,10 +39,13 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Expression, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from nmirf.core import search as fts
+from nmirf.tracking import queries as tracking
+from nmirf.tracking.models import ClusterRecommendation, Entity, ImplementationStatus
 
 from .models import (
     ActionCategory,
@@ -158,6 +165,20 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Derived:
+    """Values that a rule derives from several tables rather than one column or link (who
+    leads: tracking's lead rule over assignments and clusters). `condition(ids)` is the
+    SQL (a Q on recommendations); the index keeps the (recommendation, value) pairs the
+    rule gives as `rec_array`/`value_array`, read whole by `registry_index._tracking`
+    whenever one of the tables the rule reads changes (they are logged as reference
+    tables, registry_changes.py)."""
+
+    condition: Callable[[object], Q]
+    rec_array: str
+    value_array: str
+
+
+@dataclass(frozen=True)
 class Lookup:
     """How one value of a filter maps to stored ids: the ids of the rows of `model` (a
     small reference table: any change to it is logged as "reference changed", see
@@ -165,6 +186,9 @@ class Lookup:
 
     model: type
     match: Callable[[object], Q]
+    # False where a value's ids change with tables that are not logged, or with who asks
+    # ("assigned to me"): the index asks the database on each request.
+    cached: bool = True
 
     def ids(self, values) -> QuerySet:
         condition = Q(pk__in=[])
@@ -177,12 +201,15 @@ class Lookup:
 class FilterDefinition:
     param: str
     label: str
-    reads: Column | Link
+    reads: Column | Link | Derived
     combine: str = ANY  # ANY: any of the values; ALL: each value narrows
     coerce: Callable = str  # checks and converts one query-string value (ValueError: invalid)
     choices: list | None = None  # the values allowed, with their labels, if a fixed list
     lookup: Lookup | None = None  # value -> the stored ids it stands for
     stored: Callable = staticmethod(lambda value: value)  # value -> stored value (no lookup)
+    # The value names the person who asks ("me"): the filter set binds it to the request's
+    # user (Me), so that nothing in the query string can name someone else.
+    personal: bool = False
 
     def cleaned(self, values) -> list:
         """The form's values as the filter compares them (a choice field gives text)."""
@@ -206,7 +233,9 @@ class FilterDefinition:
         """The SQL meaning: the recommendations of `queryset` that these values keep."""
         for group in self.groups(values or ()):
             wanted = self.stored_values(group)
-            if isinstance(self.reads, Link):
+            if isinstance(self.reads, Derived):
+                queryset = queryset.filter(self.reads.condition(wanted))
+            elif isinstance(self.reads, Link):
                 queryset = queryset.filter(id__in=self.reads.model.objects.filter(
                     **{f"{self.reads.column}__in": wanted}).values("recommendation_id"))
             elif isinstance(self.reads.expression, str):
@@ -295,6 +324,60 @@ FILTERS = [
                     output_field=IntegerField()), "flagged"),
         choices=[("duplicate", _("Possible duplicate"))], stored=lambda value: 1),
 ]
+
+# -- tracking (nmirf/tracking): what the state does about a recommendation -----------------
+
+class Me(str):
+    """The value "me" of a filter, bound to the person who asks (RecommendationFilter sets
+    `user_id` from the request, never from the query string): it reads as "me" in URLs and
+    chips; without a signed-in person it selects nothing."""
+
+    user_id: int | None = None
+
+    @classmethod
+    def of(cls, user) -> "Me":
+        me = cls("me")
+        me.user_id = user.pk if user is not None and user.is_authenticated else None
+        return me
+
+
+def _my_entities(me) -> Q:
+    user_id = getattr(me, "user_id", None)
+    if user_id is None:
+        return Q(pk__in=[])
+    return Q(memberships__user_id=user_id, memberships__ended=False)
+
+
+def _led_by(entity_ids) -> Q:
+    return tracking.led_by(entity_ids)
+
+
+def _assigned_to(entity_ids) -> Q:
+    return tracking.assigned_to(entity_ids)
+
+
+FILTERS += [
+    # A recommendation without a status row has not started (tracking.RecommendationStatus).
+    FilterDefinition(
+        "status", _("Implementation status"),
+        Column(Coalesce(F("implementation__status"), Value(ImplementationStatus.NOT_STARTED)),
+               "implementation_status", codes=tuple(ImplementationStatus.values)),
+        choices=ImplementationStatus.choices),
+    FilterDefinition("lead", _("Lead entity"),
+                     Derived(_led_by, rec_array="lead_rec", value_array="lead_entity"),
+                     coerce=_positive_int),
+    FilterDefinition("cluster", _("Cluster"),
+                     Link(ClusterRecommendation, "cluster_id", rec_array="cluster_rec",
+                          value_array="cluster_id"),
+                     coerce=_positive_int),
+    # The person's entities come from the request's user (Me), never from the query string:
+    # "me" is the only value, anything else is the form's error.
+    FilterDefinition("assigned", _("Assigned"),
+                     Derived(_assigned_to, rec_array="assigned_rec",
+                             value_array="assigned_entity"),
+                     choices=[("me", _("Assigned to me"))], coerce=lambda value: value,
+                     lookup=Lookup(Entity, _my_entities, cached=False), personal=True),
+]
 DEFINITIONS = {definition.param: definition for definition in FILTERS}
 
 
@@ -360,6 +443,19 @@ def localized_state_order(state_field: str):
                 default=Value(len(place)), output_field=IntegerField())
 
 
+class FilterForm(forms.Form):
+    """The filters' form: a personal value ("me") is bound to the signed-in person."""
+
+    user = None
+
+    def clean(self):
+        cleaned = super().clean()
+        for definition in FILTERS:
+            if definition.personal and cleaned.get(definition.param):
+                cleaned[definition.param] = [Me.of(self.user)]
+        return cleaned
+
+
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"),
                                   max_length=fts.MAX_QUERY_CHARS)
@@ -372,12 +468,22 @@ class RecommendationFilter(django_filters.FilterSet):
     class Meta:
         model = Recommendation
         fields: list[str] = []
+        form = FilterForm
 
-    def __init__(self, data=None, queryset=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, user=None, **kwargs):
         if queryset is None:
             queryset = Recommendation.objects.active()
         # No parameters is a valid request for everything, in the default order.
         super().__init__({} if data is None else data, queryset, **kwargs)
+        self.user = user if user is not None else getattr(self.request, "user", None)
+
+    @property
+    def form(self):
+        """The form, told who asks (`user`, or the `request`'s): "assigned to me" reads it."""
+        if not hasattr(self, "_form"):
+            form = super().form
+            form.user = self.user
+        return self._form
 
     # -- filters ---------------------------------------------------------------------
 

@@ -59,13 +59,23 @@ RECOMMENDATION_TABLES = {
     "recommendations_recommendationterm": "recommendation_id",
     "recommendations_recommendingstate": "recommendation_id",
 }
-# Small tables the index reloads whole when any of their rows changes.
+# Tracking (nmirf/tracking): a recommendation's implementation status, one row each;
+# its triggers are installed by migration tracking/0005.
+TRACKING_STATUS = "tracking_recommendationstatus"
+RECOMMENDATION_TABLES[TRACKING_STATUS] = "recommendation_id"
+# Tables the index reloads whole when any of their rows changes: the small reference
+# tables, and tracking's assignments and clusters — one write there (a cluster's lead, a
+# cluster archived, 10,000 rows added to a cluster) changes the lead of every member, so
+# the index reads again who leads and who has a part rather than patching (tracking/0005).
 REFERENCE_TABLES = (
     "recommendations_review",
     "recommendations_term",
     "recommendations_state",
     "recommendations_mechanism",
     "recommendations_taxonomy",
+    "tracking_assignment",
+    "tracking_cluster",
+    "tracking_clusterrecommendation",
 )
 # Log rows older than this are pruned: a process idle for longer rebuilds its index.
 KEEP_SECONDS = 3600

@@ -46,6 +46,7 @@ from .filters import (
     REVIEW_ORDERINGS,
     SDG_TAXONOMY,
     Column,
+    Derived,
     FilterDefinition,
     Link,
     Sort,
@@ -60,6 +61,7 @@ from .models import (
     State,
     Term,
 )
+from .registry_changes import TRACKING_STATUS as STATUS_TABLE
 from .registry_changes import Changes, Clock
 from .state_names import sort_key
 
@@ -74,6 +76,35 @@ _POSITION_CODE = "CASE position " + " ".join(
 # The recommendation row as the index keeps it: (id, review, position, action, archived).
 _ROW = ["id", "review_id", _POSITION_CODE, "COALESCE(action_category, 0)",
         "CASE WHEN archived THEN 1 ELSE 0 END"]
+# Implementation statuses as their index in IMPLEMENTATION_STATUSES (tracking): a
+# recommendation without a status row has not started (index 0).
+IMPLEMENTATION_STATUSES = list(DEFINITIONS["status"].reads.codes)
+_STATUS_CODE = "CASE status " + " ".join(
+    f"WHEN '{value}' THEN {index}" for index, value in enumerate(IMPLEMENTATION_STATUSES)
+) + " ELSE -1 END"
+_NOT_STARTED = IMPLEMENTATION_STATUSES.index("not_started")
+# Tracking's (recommendation, value) pairs, read whole with the reference data, since one
+# write there (a cluster's lead, a cluster archived) changes many recommendations at once;
+# their tables are logged as reference tables (migration tracking/0005). Current
+# assignments only (ended = false); clusters only while active.
+_CLUSTER_LEADS = """
+    SELECT link.recommendation_id AS rec, assignment.entity_id AS value
+    FROM tracking_clusterrecommendation link
+    JOIN tracking_cluster cluster ON cluster.id = link.cluster_id AND NOT cluster.archived
+    JOIN tracking_assignment assignment ON assignment.cluster_id = cluster.id
+        AND NOT assignment.ended {role}"""
+_OWN = """
+    SELECT recommendation_id AS rec, entity_id AS value FROM tracking_assignment
+    WHERE recommendation_id IS NOT NULL AND NOT ended {role}"""
+# The lead rule of tracking.models.leads_among: the recommendation's own lead, else the
+# leads of its active clusters.
+_LEADS = (_OWN.format(role="AND role = 'lead'") + " UNION "
+          + _CLUSTER_LEADS.format(role="AND assignment.role = 'lead'") + """
+    AND NOT EXISTS (SELECT 1 FROM tracking_assignment own
+        WHERE own.recommendation_id = link.recommendation_id AND NOT own.ended
+        AND own.role = 'lead')""")
+# Every part, lead or supporting, given directly or through an active cluster.
+_PARTS = _OWN.format(role="") + " UNION " + _CLUSTER_LEADS.format(role="")
 _FLAGGED = "CASE WHEN possible_duplicate_of_id IS NULL THEN 0 ELSE 1 END"
 # More changed recommendations than this (or than a tenth of the registry) since a
 # process last looked, and it rebuilds rather than patches: a large import.
@@ -215,7 +246,14 @@ def _reference() -> dict:
             sdg_terms_of_code.setdefault(parent_code, []).append(term_id)
     state_names = {pk: (iso3, name) for pk, iso3, name in
                    State.objects.values_list("pk", "iso3", "name")}
+    lead_rec, lead_entity = _sorted_links(_fetch(f"({_LEADS}) AS leads", ["rec", "value"]))
+    assigned_rec, assigned_entity = _sorted_links(_fetch(f"({_PARTS}) AS parts",
+                                                         ["rec", "value"]))
+    cluster_rec, cluster_id = _sorted_links(_fetch(
+        "tracking_clusterrecommendation", ["recommendation_id", "cluster_id"]))
     return dict(
+        lead_rec=lead_rec, lead_entity=lead_entity, assigned_rec=assigned_rec,
+        assigned_entity=assigned_entity, cluster_rec=cluster_rec, cluster_id=cluster_id,
         mechanism_of_review=mechanism_of_review, review_rank=review_rank,
         review_state=review_state, review_session=review_session, review_cycle=review_cycle,
         state_of_iso3={iso3: pk for pk, (iso3, _name) in state_names.items()},
@@ -242,6 +280,16 @@ class RegistryIndex:
     goal_id: np.ndarray  # int32[pairs]
     state_rec: np.ndarray  # int32[links]
     state_id: np.ndarray  # int32[links]
+    # Tracking: the implementation status (index in IMPLEMENTATION_STATUSES, per
+    # recommendation, patched), and (recommendation, value) pairs reloaded with the
+    # reference data: who leads (the lead rule), who has any part, which clusters.
+    implementation_status: np.ndarray  # int8[size]
+    lead_rec: np.ndarray
+    lead_entity: np.ndarray
+    assigned_rec: np.ndarray
+    assigned_entity: np.ndarray
+    cluster_rec: np.ndarray
+    cluster_id: np.ndarray
     review_rank: dict  # sort key -> int32[max review id + 1]: the review's place in that order
     # Per review id: its mechanism, state, UPR session and cycle (-1 where none).
     mechanism_of_review: np.ndarray
@@ -286,7 +334,12 @@ class RegistryIndex:
         state_rec, state_id = _sorted_links(_fetch(REC_STATE, ["recommendation_id",
                                                                "state_id"]))
         goal_rec, goal_id = _goal_pairs(term_rec, term_id, reference["goal_of_term"])
+        implementation_status = np.full(size, _NOT_STARTED, dtype=np.int8)
+        statuses = _fetch(STATUS_TABLE, ["recommendation_id", _STATUS_CODE])
+        statuses = statuses[statuses[:, 0] < size]
+        implementation_status[statuses[:, 0]] = statuses[:, 1]
         return cls(
+            implementation_status=implementation_status,
             version=_version(clock), clock=clock, size=size, active=active, review=review,
             mechanism=_gather(reference["mechanism_of_review"], review),
             position=position, action=action, flagged=flagged,
@@ -315,6 +368,7 @@ class RegistryIndex:
         position = _grown(self.position, size, -1)
         action = _grown(self.action, size, 0)
         flagged = _grown(self.flagged, size, 0)
+        implementation_status = _grown(self.implementation_status, size, _NOT_STARTED)
         links = {"term_rec": self.term_rec, "term_id": self.term_id,
                  "state_rec": self.state_rec, "state_id": self.state_id,
                  "goal_rec": self.goal_rec, "goal_id": self.goal_id}
@@ -328,6 +382,10 @@ class RegistryIndex:
             position[found] = rows[:, 2]
             action[found] = rows[:, 3]
             flagged[found] = rows[:, 5]
+            implementation_status[ids] = _NOT_STARTED
+            statuses = _fetch_for(STATUS_TABLE, "recommendation_id", ids,
+                                  ["recommendation_id", _STATUS_CODE])
+            implementation_status[statuses[:, 0]] = statuses[:, 1]
             for prefix, table, column in (("term", REC_TERM, "term_id"),
                                           ("state", REC_STATE, "state_id")):
                 fresh = _sorted_links(_fetch_for(table, "recommendation_id", ids,
@@ -353,7 +411,8 @@ class RegistryIndex:
             mechanism = self.mechanism
         return replace(self, version=_version(changes.clock), clock=changes.clock,
                        size=size, active=active, review=review, mechanism=mechanism,
-                       position=position, action=action, flagged=flagged, **links,
+                       position=position, action=action, flagged=flagged,
+                       implementation_status=implementation_status, **links,
                        **reference)
 
     # -- selections --------------------------------------------------------------------
@@ -386,10 +445,11 @@ class RegistryIndex:
         """What these values of a filter stand for, as this index stores it."""
         if definition.lookup is not None:
             key = (definition.param, tuple(values))
-            ids = self.resolved.get(key)
+            ids = self.resolved.get(key) if definition.lookup.cached else None
             if ids is None:
                 ids = [row["pk"] for row in definition.lookup.ids(values)]
-                self.resolved[key] = ids
+                if definition.lookup.cached:
+                    self.resolved[key] = ids
             return ids
         stored = [definition.stored(value) for value in values]
         codes = getattr(definition.reads, "codes", None)
@@ -399,7 +459,7 @@ class RegistryIndex:
 
     def _keeps(self, reads: Column | Link, ids: list[int]) -> np.ndarray:
         """bool[size]: the recommendations whose column or links hold any of `ids`."""
-        if isinstance(reads, Link):
+        if isinstance(reads, Link | Derived):
             return self._having(getattr(self, reads.rec_array), getattr(self, reads.value_array),
                                 ids)
         column = getattr(self, reads.array)
@@ -413,7 +473,8 @@ class RegistryIndex:
         if values:
             wanted = (link_value == values[0]) if len(values) == 1 else np.isin(link_value,
                                                                                  values)
-            mask[link_rec[wanted]] = True
+            recs = link_rec[wanted]
+            mask[recs[recs < self.size]] = True  # (pairs read after the rows: newer ids)
         return mask
 
     def ordered(self, mask: np.ndarray, sort: str, relevance=None) -> "OrderedSelection":
@@ -600,6 +661,12 @@ class OrderedSelection:
         candidates = np.flatnonzero(wanted[reviews])
         order = np.lexsort((self.ids[candidates], rank[reviews[candidates]]))
         return candidates[order[:stop]]
+
+    def pair_counts(self, rec: str, value: str, mask: np.ndarray) -> dict[int, int]:
+        """Selected recommendations per value of a pair array (lead_rec/lead_entity, ...)."""
+        recs, values = getattr(self, rec), getattr(self, value)
+        inside = recs < self.size
+        return self.count(values[inside], mask[recs[inside]])
 
 
 def _version(clock: Clock) -> str:

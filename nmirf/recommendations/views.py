@@ -37,7 +37,10 @@ def _require_reader(user):
 @login_required
 def recommendation_list(request):
     _require_reader(request.user)
-    filterset = RecommendationFilter(request.GET)
+    # The one read path, over what this person may read; the request tells "assigned to
+    # me" who is asking.
+    filterset = RecommendationFilter(
+        request.GET, Recommendation.objects.visible_to(request.user).active(), request=request)
     listing = build_listing(filterset)
     facets = listing.facets
     paginator = Paginator(RecommendationsInOrder(listing.ordered_ids), PAGE_SIZE)

@@ -4,7 +4,7 @@ it combines with any other filter and needs no DISTINCT."""
 
 from django.db.models import Exists, OuterRef, Q
 
-from .models import Assignment, ClusterRecommendation
+from .models import Assignment, AssignmentRole, ClusterRecommendation
 
 
 def assigned_to(entity_ids, role: str | None = None) -> Q:
@@ -19,6 +19,20 @@ def assigned_to(entity_ids, role: str | None = None) -> Q:
         own = own.filter(role=role)
         through_cluster = through_cluster.filter(cluster__assignments__role=role)
     return Q(Exists(own)) | Q(Exists(through_cluster))
+
+
+def led_by(entity_ids) -> Q:
+    """Recommendations that one of `entity_ids` leads, by the lead rule
+    (`models.leads_among`): its own lead, or — where it has none — the lead of an active
+    cluster it sits in. The registry's `lead` filter (recommendations/filters.py)."""
+    lead = AssignmentRole.LEAD
+    own_lead = Assignment.objects.current().filter(recommendation=OuterRef("pk"), role=lead)
+    through_cluster = ClusterRecommendation.objects.filter(
+        recommendation=OuterRef("pk"), cluster__archived=False,
+        cluster__assignments__ended=False, cluster__assignments__role=lead,
+        cluster__assignments__entity_id__in=entity_ids)
+    return Q(Exists(own_lead.filter(entity_id__in=entity_ids))) | (
+        ~Q(Exists(own_lead)) & Q(Exists(through_cluster)))
 
 
 def parts_on_page(recommendation_ids, entity_ids) -> dict[int, list[dict]]:

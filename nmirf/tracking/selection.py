@@ -25,7 +25,7 @@ def list_query(request) -> QueryDict:
 def registry_selection(user, query: QueryDict):
     """(the filterset, the recommendations it selects, unordered)."""
     filterset = RecommendationFilter(
-        query, queryset=Recommendation.objects.visible_to(user).active())
+        query, queryset=Recommendation.objects.visible_to(user).active(), user=user)
     return filterset, filterset.filtered()
 
 

@@ -131,6 +131,9 @@ def test_the_list_rows_show_the_status_with_one_query_per_page(coordinator_clien
     statuses.set_status(r.torture, "in_progress", "Begun.", read_version=0, user=coordinator)
     statuses.set_status(r.french, "not_implemented", "Refused.", read_version=0,
                         user=coordinator)
+    # The status filter's index patches the changed rows in once, on the next request (a
+    # cost per change, not per row shown): counted apart.
+    coordinator_client.get(list_url)
     with CaptureQueriesContext(connection) as three:
         coordinator_client.get(list_url)
     assert len(three) == len(one)
