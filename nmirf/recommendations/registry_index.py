@@ -582,6 +582,12 @@ class RegistryIndex:
         return self.as_dict(self.selected_counts("states", self.state_id, mask,
                                                  self.state_rec))
 
+    def pair_counts(self, rec: str, value: str, mask: np.ndarray) -> dict[int, int]:
+        """Selected recommendations per value of a pair array (lead_rec/lead_entity, ...)."""
+        recs, values = getattr(self, rec), getattr(self, value)
+        inside = recs < self.size
+        return self.count(values[inside], mask[recs[inside]])
+
 
 # The whole registry's counts per facet, per index and version (RegistryIndex.selected_counts).
 _full_counts: dict[tuple, np.ndarray] = {}
@@ -661,12 +667,6 @@ class OrderedSelection:
         candidates = np.flatnonzero(wanted[reviews])
         order = np.lexsort((self.ids[candidates], rank[reviews[candidates]]))
         return candidates[order[:stop]]
-
-    def pair_counts(self, rec: str, value: str, mask: np.ndarray) -> dict[int, int]:
-        """Selected recommendations per value of a pair array (lead_rec/lead_entity, ...)."""
-        recs, values = getattr(self, rec), getattr(self, value)
-        inside = recs < self.size
-        return self.count(values[inside], mask[recs[inside]])
 
 
 def _version(clock: Clock) -> str:
