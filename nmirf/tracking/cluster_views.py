@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -73,7 +74,8 @@ def _cluster_form(request, cluster: Cluster, title: str):
             messages.success(request, _("Saved the cluster “%(title)s”.") % {"title": saved.title})
             return redirect(saved)
     return render(request, "tracking/cluster_form.html",
-                  {"form": form, "cluster": cluster, "title": title})
+                  {"form": form, "cluster": cluster, "object": cluster, "title": title,
+                   "list_url": reverse("tracking:cluster_list")})
 
 
 @login_required

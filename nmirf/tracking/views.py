@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -71,7 +72,8 @@ def _entity_form(request, entity: Entity, template_title: str):
             messages.success(request, _("Saved %(entity)s.") % {"entity": saved.name})
             return redirect(saved)
     return render(request, "tracking/entity_form.html",
-                  {"form": form, "entity": entity, "title": template_title})
+                  {"form": form, "entity": entity, "object": entity, "title": template_title,
+                   "list_url": reverse("tracking:entity_list")})
 
 
 @login_required
@@ -91,22 +93,29 @@ def entity_edit(request, pk):
     return _entity_form(request, entity, _("Edit %(entity)s") % {"entity": entity.name})
 
 
+def _change_entity(request, pk, change, success: str):
+    """A coordinator's one-step change to an entity (`change(entity)`), then back to its
+    page; `success` is formatted with the entity's name."""
+    permissions.require(permissions.can_manage_entities(request.user))
+    entity = _visible_entity(request, pk)
+    return refusal_or(request, entity, lambda: change(entity),
+                      success % {"entity": entity.name})
+
+
 @login_required
 @require_POST
 def entity_archive(request, pk):
-    permissions.require(permissions.can_manage_entities(request.user))
-    entity = _visible_entity(request, pk)
-    return refusal_or(request, entity, lambda: services.archive(entity),
-                       _("Archived %(entity)s.") % {"entity": entity.name})
+    return _change_entity(request, pk, services.archive, _("Archived %(entity)s."))
 
 
 @login_required
 @require_POST
 def entity_restore(request, pk):
-    permissions.require(permissions.can_manage_entities(request.user))
-    entity = _visible_entity(request, pk)
-    return refusal_or(request, entity, lambda: services.restore(entity),
-                       _("Restored %(entity)s.") % {"entity": entity.name})
+    return _change_entity(request, pk, services.restore, _("Restored %(entity)s."))
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 @login_required
@@ -120,37 +129,32 @@ def member_add(request, pk):
         return redirect(entity)
     user, deputy = form.cleaned_data["user"], form.cleaned_data["deputy"]
     return refusal_or(request, entity, lambda: services.add_member(entity, user, deputy=deputy),
-                       _("%(person)s is now a focal point of %(entity)s.")
-                       % {"person": user.get_full_name() or user.get_username(),
-                          "entity": entity.name})
+                      _("%(person)s is now a focal point of %(entity)s.")
+                      % {"person": _person(user), "entity": entity.name})
 
 
-def _membership_of(request, entity, membership_pk) -> Membership:
-    """The membership named in the form, of *this* entity: an id of another entity's
-    membership (tampered with) answers 404 and changes nothing."""
-    return get_object_or_404(Membership.objects.visible_to(request.user).select_related("user"),
-                             pk=membership_pk, entity=entity, ended=False)
+def _change_membership(request, pk, membership_pk, change, success: str):
+    """A coordinator's one-step change to one focal point of an entity: the membership
+    named in the form must be a current one of *this* entity (an id of another entity's
+    membership, tampered with, answers 404 and changes nothing)."""
+    permissions.require(permissions.can_manage_entities(request.user))
+    entity = _visible_entity(request, pk)
+    membership = get_object_or_404(
+        Membership.objects.visible_to(request.user).select_related("user"),
+        pk=membership_pk, entity=entity, ended=False)
+    return refusal_or(request, entity, lambda: change(membership),
+                      success % {"person": _person(membership.user), "entity": entity.name})
 
 
 @login_required
 @require_POST
 def member_end(request, pk, membership_pk):
-    permissions.require(permissions.can_manage_entities(request.user))
-    entity = _visible_entity(request, pk)
-    membership = _membership_of(request, entity, membership_pk)
-    return refusal_or(request, entity, lambda: services.end_membership(membership),
-                       _("%(person)s no longer answers for %(entity)s.")
-                       % {"person": membership.user.get_full_name()
-                          or membership.user.get_username(), "entity": entity.name})
+    return _change_membership(request, pk, membership_pk, services.end_membership,
+                              _("%(person)s no longer answers for %(entity)s."))
 
 
 @login_required
 @require_POST
 def member_deputy(request, pk, membership_pk):
-    permissions.require(permissions.can_manage_entities(request.user))
-    entity = _visible_entity(request, pk)
-    membership = _membership_of(request, entity, membership_pk)
-    return refusal_or(request, entity, lambda: services.make_deputy(membership),
-                       _("%(person)s is now the deputy of %(entity)s.")
-                       % {"person": membership.user.get_full_name()
-                          or membership.user.get_username(), "entity": entity.name})
+    return _change_membership(request, pk, membership_pk, services.make_deputy,
+                              _("%(person)s is now the deputy of %(entity)s."))
