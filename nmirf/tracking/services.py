@@ -191,7 +191,7 @@ def add_to_cluster(cluster: Cluster, recommendation_ids, *, user=None,
         cluster.save(update_fields=["updated_at"])
         after = {"recommendation_count": before + len(new)}
         if len(new) == 1:
-            after["recommendations"] = [_recommendation_label(new[0].recommendation_id)]
+            after["recommendations"] = [recommendation_label(new[0].recommendation_id)]
         if source:
             after["source"] = source
         record(Action.CHANGED, target=cluster, before={"recommendation_count": before},
@@ -207,11 +207,12 @@ def remove_from_cluster(cluster: Cluster, recommendation) -> None:
     cluster.save(update_fields=["updated_at"])
     record(Action.CHANGED, target=cluster,
            before={"recommendation_count": before,
-                   "recommendations": [_recommendation_label(recommendation.pk)]},
+                   "recommendations": [recommendation_label(recommendation.pk)]},
            after={"recommendation_count": before - 1, "recommendations": []})
 
 
-def _recommendation_label(pk: int) -> str:
+def recommendation_label(pk: int) -> str:
+    """How an audit event names one recommendation (its id, then what it says of itself)."""
     from nmirf.recommendations.models import Recommendation
 
     rec = Recommendation.objects.filter(pk=pk).first()
