@@ -48,17 +48,23 @@ def save_entity(entity: Entity) -> Entity:
     return entity
 
 
-@transaction.atomic
-def archive(entity: Entity) -> Entity:
-    entity = Entity.objects.select_for_update().get(pk=entity.pk)
-    if entity.archived:
-        return entity
+def check_archivable(entity: Entity) -> None:
+    """An entity is archived after its sub-entities: an active one under an archived parent
+    would be shown under a parent its readers may not see."""
     active_children = entity.children.filter(archived=False).count()
     if active_children:
         raise ValidationError(
             _("%(entity)s still has %(count)d active sub-entities: archive or move them "
               "first.") % {"entity": entity.name, "count": active_children},
             code="active_children")
+
+
+@transaction.atomic
+def archive(entity: Entity) -> Entity:
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    if entity.archived:
+        return entity
+    check_archivable(entity)
     with tracking(entity):
         entity.archived = True
         entity.save(update_fields=["archived", "updated_at"])
