@@ -48,8 +48,7 @@ def assign_from_list(request):
     """Assign every recommendation of a filtered list to an entity, in one step: the page
     says how many rows the list holds and how many already have a lead; one POST writes
     them all (assigning.assign_recommendations: set-based, one audit event)."""
-    permissions.require(permissions.can_assign(request.user))
-    operation = list_operation(request)
+    operation = list_operation(request, permissions.can_assign(request.user))
     if isinstance(operation, HttpResponse):
         return operation
     form = AssignForm(request.POST or None, user=request.user)

@@ -152,8 +152,7 @@ def cluster_from_list(request):
     """Put every recommendation of a filtered list into a cluster, in one step: the page
     says how many the list holds (and how many each cluster already has), the person
     chooses the cluster, and one POST adds them all."""
-    permissions.require(permissions.can_manage_clusters(request.user))
-    operation = list_operation(request)
+    operation = list_operation(request, permissions.can_manage_clusters(request.user))
     if isinstance(operation, HttpResponse):
         return operation
     form = ClusterChoiceForm(request.POST or None, user=request.user)

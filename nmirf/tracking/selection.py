@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from nmirf.accounts import permissions
 from nmirf.recommendations.filters import RecommendationFilter
 from nmirf.recommendations.models import Recommendation
 
@@ -65,10 +66,11 @@ class ListOperation:
                 "list_url": list_url(self.query), **extra}
 
 
-def list_operation(request) -> ListOperation | HttpResponse:
-    """The filtered list a request names; filters that are not valid answer with a redirect
-    to the list and the message why (the list shows what to correct), not with a count of
-    some other rows."""
+def list_operation(request, allowed: bool) -> ListOperation | HttpResponse:
+    """The filtered list a request names, for one who is `allowed` the operation (else
+    403); filters that are not valid answer with a redirect to the list and the message why
+    (the list shows what to correct), not with a count of some other rows."""
+    permissions.require(allowed)
     query = list_query(request)
     filterset, selection = registry_selection(request.user, query)
     if filterset.is_bound and filterset.errors:
