@@ -19,6 +19,8 @@ The module knows other apps' models only by their field names (`archived`,
 `memberships__user`), never by import: the apps' querysets call in here, not the reverse.
 """
 
+from django.core.exceptions import PermissionDenied
+
 from .models import Role
 
 SECRETARIAT = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR})
@@ -52,6 +54,12 @@ def has_role_among(user, roles) -> bool:
     as NMIRF_REQUIRE_2FA_ROLES)."""
     role = role_of(user)
     return role is not None and role in set(roles)
+
+
+def require(allowed: bool) -> None:
+    """A view's gate: `require(can_<operation>(user))` answers 403 where it is refused."""
+    if not allowed:
+        raise PermissionDenied
 
 
 # ── The registry ─────────────────────────────────────────────────────────────────────────

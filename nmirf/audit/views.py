@@ -1,7 +1,6 @@
 """The log of changes people made, for the coordinator: filtered, paginated, in the layout."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
@@ -16,8 +15,7 @@ PAGE_SIZE = 50
 
 @login_required
 def change_log(request):
-    if not permissions.can_view_change_log(request.user):
-        raise PermissionDenied
+    permissions.require(permissions.can_view_change_log(request.user))
     events = AuditEvent.objects.visible_to(request.user).changes()
     form = ChangeLogFilter(request.GET or None, events)
     filtered = form.filtered().select_related("target_type")

@@ -52,6 +52,16 @@ class ActionForm(forms.ModelForm):
         _styled(self)
         self.fields["recommendations"].widget.attrs["class"] = "form-check-input"
 
+    def clean_clusters(self):
+        """The clusters chosen, and the linked ones the form does not offer (archived since,
+        or not readable by this person): the form cannot show them, so saving it must not
+        unlink them."""
+        chosen = list(self.cleaned_data["clusters"])
+        if self.instance.pk is None:
+            return chosen
+        offered = self.fields["clusters"].queryset.values("pk")
+        return chosen + list(self.instance.clusters.exclude(pk__in=offered))
+
     def clean_title(self):
         title = self.cleaned_data["title"].strip()
         if not title:

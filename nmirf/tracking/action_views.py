@@ -7,7 +7,7 @@ An object one may not see answers 404; an operation one may not do, 403."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -24,11 +24,6 @@ from .models import Action, Cluster
 PAGE_SIZE = 25
 
 
-def _require(allowed: bool):
-    if not allowed:
-        raise PermissionDenied
-
-
 def _visible_action(request, pk) -> Action:
     return get_object_or_404(Action.objects.visible_to(request.user).select_related(
         "responsible_entity"), pk=pk)
@@ -36,7 +31,7 @@ def _visible_action(request, pk) -> Action:
 
 @login_required
 def action_list(request):
-    _require(permissions.can_view_actions(request.user))
+    permissions.require(permissions.can_view_actions(request.user))
     actions = (Action.objects.visible_to(request.user).active()
                .select_related("responsible_entity"))
     mine = request.GET.get("mine") == "1"
@@ -51,7 +46,7 @@ def action_list(request):
 
 @login_required
 def action_detail(request, pk):
-    _require(permissions.can_view_actions(request.user))
+    permissions.require(permissions.can_view_actions(request.user))
     action = _visible_action(request, pk)
     return render(request, "tracking/action_detail.html", {
         "action": action,
@@ -124,14 +119,14 @@ def _action_form(request, action: Action, title: str):
 
 @login_required
 def action_create(request):
-    _require(permissions.can_plan_actions(request.user))
+    permissions.require(permissions.can_plan_actions(request.user))
     return _action_form(request, Action(), _("Plan an action"))
 
 
 @login_required
 def action_edit(request, pk):
     action = _visible_action(request, pk)
-    _require(permissions.can_edit_action(request.user, action))
+    permissions.require(permissions.can_edit_action(request.user, action))
     return _action_form(request, action, _("Edit the action “%(title)s”") % {
         "title": action.title})
 
@@ -140,7 +135,7 @@ def action_edit(request, pk):
 @require_POST
 def action_archive(request, pk):
     action = _visible_action(request, pk)
-    _require(permissions.can_edit_action(request.user, action))
+    permissions.require(permissions.can_edit_action(request.user, action))
     archived = request.POST.get("archived", "1") == "1"
     action_services.set_archived(action, archived)
     messages.success(request, _("Archived.") if archived else _("Restored."))

@@ -2,15 +2,16 @@
 (views.py). Archived, never deleted; every change recorded."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from nmirf.accounts import permissions
 from nmirf.audit.admin_mixins import ArchivingAdmin
 from nmirf.core.admin import RecordAdmin
 
+from . import services
 from .models import Entity
-from .services import check_placement
+from .services import check_archivable, check_placement
 
 
 class EntityAdminForm(forms.ModelForm):
@@ -25,6 +26,13 @@ class EntityAdminForm(forms.ModelForm):
                 check_placement(self.instance, cleaned["name"], cleaned.get("parent"))
             except ValidationError as error:
                 self.add_error("name" if error.code == "duplicate_name" else "parent", error)
+        # In clean() the instance still holds the stored values (the form's are set after).
+        if cleaned.get("archived") and self.instance.pk is not None \
+                and not self.instance.archived:
+            try:
+                check_archivable(self.instance)
+            except ValidationError as error:
+                self.add_error("archived", error)
         return cleaned
 
 
@@ -36,3 +44,17 @@ class EntityAdmin(ArchivingAdmin, RecordAdmin):
     search_fields = ("name", "short_name")
     raw_id_fields = ("parent",)
     form = EntityAdminForm
+
+    def _set_archived(self, request, queryset, archived: bool) -> int:
+        """Through services.archive/restore, so that the admin keeps the web UI's rules;
+        each refusal is said, the others still done."""
+        change = services.archive if archived else services.restore
+        count = 0
+        for entity in queryset.filter(archived=not archived):
+            try:
+                change(entity)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                count += 1
+        return count

@@ -17,6 +17,7 @@ from nmirf.audit import record
 from nmirf.audit.models import Action
 
 from .models import Assignment, AssignmentRole, Cluster, Entity
+from .services import recommendation_label
 
 BATCH_SIZE = 2000
 
@@ -78,7 +79,7 @@ def assign_recommendations(entity: Entity, role: str, recommendations, *, user=N
     after = {"role": AssignmentRole(role).label, "recommendations_assigned": assigned,
              "assignments_replaced": replaced}
     if total == 1:
-        after["recommendation"] = _recommendation_label(
+        after["recommendation"] = recommendation_label(
             selection[0] if isinstance(selection, list) else selection.get()["pk"])
     if source:
         after["source"] = source
@@ -168,17 +169,10 @@ def end_assignment(assignment: Assignment, *, user=None) -> Assignment:
     else:
         event = record(Action.UNASSIGNED, target=assignment.entity, before={
             "role": assignment.get_role_display(),
-            "recommendation": _recommendation_label(assignment.recommendation_id)})
+            "recommendation": recommendation_label(assignment.recommendation_id)})
     assignment.ended = True
     assignment.ended_at = timezone.now()
     assignment.ended_by = _person(user)
     assignment.ended_event = event
     assignment.save(update_fields=["ended", "ended_at", "ended_by", "ended_event"])
     return assignment
-
-
-def _recommendation_label(pk: int) -> str:
-    from nmirf.recommendations.models import Recommendation
-
-    rec = Recommendation.objects.filter(pk=pk).first()
-    return f"#{pk} {rec}" if rec else f"#{pk}"

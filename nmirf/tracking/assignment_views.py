@@ -6,9 +6,10 @@ An object one may not see answers 404; an operation one may not do, 403."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,14 +23,10 @@ from nmirf.recommendations.models import Recommendation
 from . import assigning, queries
 from .forms import AssignForm
 from .models import Assignment, AssignmentRole, Cluster
-from .selection import list_query, list_url, registry_selection
+from .selection import list_operation, list_url
+from .view_helpers import form_errors_text
 
 PAGE_SIZE = 25
-
-
-def _require(allowed: bool):
-    if not allowed:
-        raise PermissionDenied
 
 
 def _outcome(result: dict) -> str:
@@ -51,33 +48,25 @@ def assign_from_list(request):
     """Assign every recommendation of a filtered list to an entity, in one step: the page
     says how many rows the list holds and how many already have a lead; one POST writes
     them all (assigning.assign_recommendations: set-based, one audit event)."""
-    _require(permissions.can_assign(request.user))
-    query = list_query(request)
-    filterset, selection = registry_selection(request.user, query)
-    if filterset.is_bound and filterset.errors:
-        messages.error(request, _("The list's filters are not valid: correct them on the "
-                                  "list first."))
-        return redirect(list_url(query))
+    operation = list_operation(request, permissions.can_assign(request.user))
+    if isinstance(operation, HttpResponse):
+        return operation
     form = AssignForm(request.POST or None, user=request.user)
-    count = selection.count()
-    if request.method == "POST" and form.is_valid():
-        if not count:
-            form.add_error(None, _("The list is empty: there is nothing to assign."))
+    if operation.ready(request, form, _("The list is empty: there is nothing to assign.")):
+        try:
+            result = assigning.assign_recommendations(
+                form.cleaned_data["entity"], form.cleaned_data["role"], operation.selection,
+                user=request.user, source=operation.query.urlencode())
+        except ValidationError as error:
+            form.add_error("entity" if (error.code or "").endswith("entity") else None, error)
         else:
-            try:
-                result = assigning.assign_recommendations(
-                    form.cleaned_data["entity"], form.cleaned_data["role"], selection,
-                    user=request.user, source=query.urlencode())
-            except ValidationError as error:
-                form.add_error("entity" if (error.code or "").endswith("entity") else None, error)
-            else:
-                messages.success(request, _outcome(result))
-                return redirect(list_url(query))
+            messages.success(request, _outcome(result))
+            return redirect(list_url(operation.query))
     with_lead = Assignment.objects.current().filter(
-        role=AssignmentRole.LEAD, recommendation__in=selection).count() if count else 0
-    return render(request, "tracking/assign_from_list.html", {
-        "form": form, "count": count, "with_lead": with_lead, "query": query.urlencode(),
-        "list_url": list_url(query)})
+        role=AssignmentRole.LEAD, recommendation__in=operation.selection
+    ).count() if operation.count else 0
+    return render(request, "tracking/assign_from_list.html",
+                  operation.context(form, with_lead=with_lead))
 
 
 def _page_of(obj) -> str:
@@ -98,8 +87,7 @@ def _back(request, fallback):
 def _post_assignment(request, fallback, change):
     form = AssignForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values()
-                                         for e in errors))
+        messages.error(request, form_errors_text(form))
         return _back(request, fallback)
     try:
         result = change(form.cleaned_data["entity"], form.cleaned_data["role"])
@@ -118,7 +106,7 @@ def _post_assignment(request, fallback, change):
 @login_required
 @require_POST
 def assign_one(request, recommendation_pk):
-    _require(permissions.can_assign(request.user))
+    permissions.require(permissions.can_assign(request.user))
     rec = get_object_or_404(Recommendation.objects.visible_to(request.user).active(),
                             pk=recommendation_pk)
     return _post_assignment(request, rec, lambda entity, role: assigning.assign_recommendations(
@@ -128,7 +116,7 @@ def assign_one(request, recommendation_pk):
 @login_required
 @require_POST
 def assign_cluster(request, pk):
-    _require(permissions.can_assign(request.user))
+    permissions.require(permissions.can_assign(request.user))
     cluster = get_object_or_404(Cluster.objects.visible_to(request.user), pk=pk)
     return _post_assignment(request, cluster, lambda entity, role: assigning.assign_cluster(
         entity, role, cluster, user=request.user))
@@ -137,7 +125,7 @@ def assign_cluster(request, pk):
 @login_required
 @require_POST
 def assignment_end(request, pk):
-    _require(permissions.can_assign(request.user))
+    permissions.require(permissions.can_assign(request.user))
     assignment = get_object_or_404(Assignment.objects.visible_to(request.user).current(), pk=pk)
     fallback = assignment.cluster or assignment.recommendation
     assigning.end_assignment(assignment, user=request.user)
@@ -151,7 +139,7 @@ def my_recommendations(request):
     """What the entities a focal point belongs to must do: the recommendations assigned to
     them (lead or supporting, directly or through a cluster). Where a focal point lands
     after signing in."""
-    _require(permissions.can_view_my_recommendations(request.user))
+    permissions.require(permissions.can_view_my_recommendations(request.user))
     memberships = list(request.user.memberships.filter(ended=False, entity__archived=False)
                        .select_related("entity"))
     entity_ids = [m.entity_id for m in memberships]

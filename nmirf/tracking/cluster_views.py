@@ -6,11 +6,13 @@ An object one may not see answers 404; an operation one may not do, 403."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -22,14 +24,10 @@ from nmirf.recommendations.models import Recommendation
 from . import services
 from .forms import ClusterChoiceForm, ClusterForm
 from .models import Cluster, ClusterRecommendation
-from .selection import list_query, list_url, registry_selection
+from .selection import list_operation
+from .view_helpers import form_errors_text, refusal_or
 
 PAGE_SIZE = 25
-
-
-def _require(allowed: bool):
-    if not allowed:
-        raise PermissionDenied
 
 
 def _visible_cluster(request, pk) -> Cluster:
@@ -38,7 +36,7 @@ def _visible_cluster(request, pk) -> Cluster:
 
 @login_required
 def cluster_list(request):
-    _require(permissions.can_view_clusters(request.user))
+    permissions.require(permissions.can_view_clusters(request.user))
     clusters = Cluster.objects.visible_to(request.user).annotate(size=Count("links"))
     show_archived = request.GET.get("archived") == "1" and permissions.can_manage_clusters(
         request.user)
@@ -51,7 +49,7 @@ def cluster_list(request):
 
 @login_required
 def cluster_detail(request, pk):
-    _require(permissions.can_view_clusters(request.user))
+    permissions.require(permissions.can_view_clusters(request.user))
     cluster = _visible_cluster(request, pk)
     recommendations = (Recommendation.objects.visible_to(request.user).with_related()
                        .filter(clusters=cluster).order_by("review__state__name",
@@ -76,40 +74,31 @@ def _cluster_form(request, cluster: Cluster, title: str):
             messages.success(request, _("Saved the cluster “%(title)s”.") % {"title": saved.title})
             return redirect(saved)
     return render(request, "tracking/cluster_form.html",
-                  {"form": form, "cluster": cluster, "title": title})
+                  {"form": form, "cluster": cluster, "object": cluster, "title": title,
+                   "list_url": reverse("tracking:cluster_list")})
 
 
 @login_required
 def cluster_create(request):
-    _require(permissions.can_manage_clusters(request.user))
+    permissions.require(permissions.can_manage_clusters(request.user))
     return _cluster_form(request, Cluster(), _("New cluster"))
 
 
 @login_required
 def cluster_edit(request, pk):
-    _require(permissions.can_manage_clusters(request.user))
+    permissions.require(permissions.can_manage_clusters(request.user))
     cluster = _visible_cluster(request, pk)
     return _cluster_form(request, cluster, _("Edit the cluster “%(title)s”") % {
         "title": cluster.title})
 
 
-def _refusal_or(request, target, change, success):
-    try:
-        change()
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, success)
-    return redirect(target)
-
-
 @login_required
 @require_POST
 def cluster_archive(request, pk):
-    _require(permissions.can_manage_clusters(request.user))
+    permissions.require(permissions.can_manage_clusters(request.user))
     cluster = _visible_cluster(request, pk)
     archived = request.POST.get("archived", "1") == "1"
-    return _refusal_or(request, cluster,
+    return refusal_or(request, cluster,
                        lambda: services.set_cluster_archived(cluster, archived),
                        _("Archived.") if archived else _("Restored."))
 
@@ -117,11 +106,11 @@ def cluster_archive(request, pk):
 @login_required
 @require_POST
 def cluster_remove(request, pk, recommendation_pk):
-    _require(permissions.can_manage_clusters(request.user))
+    permissions.require(permissions.can_manage_clusters(request.user))
     cluster = _visible_cluster(request, pk)
     link = get_object_or_404(ClusterRecommendation.objects.select_related("recommendation"),
                              cluster=cluster, recommendation_id=recommendation_pk)
-    return _refusal_or(request, cluster,
+    return refusal_or(request, cluster,
                        lambda: services.remove_from_cluster(cluster, link.recommendation),
                        _("Removed from the cluster."))
 
@@ -137,13 +126,12 @@ def _target_cluster(request, form) -> Cluster:
 @require_POST
 def cluster_add_one(request, recommendation_pk):
     """From a recommendation's page: put it into a cluster."""
-    _require(permissions.can_manage_clusters(request.user))
+    permissions.require(permissions.can_manage_clusters(request.user))
     rec = get_object_or_404(Recommendation.objects.visible_to(request.user),
                             pk=recommendation_pk)
     form = ClusterChoiceForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values()
-                                         for e in errors))
+        messages.error(request, form_errors_text(form))
         return redirect("recommendations:detail", pk=rec.pk)
     try:
         with transaction.atomic():
@@ -164,42 +152,31 @@ def cluster_from_list(request):
     """Put every recommendation of a filtered list into a cluster, in one step: the page
     says how many the list holds (and how many each cluster already has), the person
     chooses the cluster, and one POST adds them all."""
-    _require(permissions.can_manage_clusters(request.user))
-    query = list_query(request)
-    filterset, selection = registry_selection(request.user, query)
-    if filterset.is_bound and filterset.errors:
-        messages.error(request, _("The list's filters are not valid: correct them on the "
-                                  "list first."))
-        return redirect(list_url(query))
+    operation = list_operation(request, permissions.can_manage_clusters(request.user))
+    if isinstance(operation, HttpResponse):
+        return operation
     form = ClusterChoiceForm(request.POST or None, user=request.user)
-    count = selection.count()
-    if request.method == "POST" and form.is_valid():
-        if not count:
-            form.add_error(None, _("The list is empty: there is nothing to add."))
+    if operation.ready(request, form, _("The list is empty: there is nothing to add.")):
+        try:
+            with transaction.atomic():
+                cluster = _target_cluster(request, form)
+                added = services.add_to_cluster(
+                    cluster, operation.selection.values_list("pk", flat=True).iterator(),
+                    user=request.user, source=operation.query.urlencode())
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
-            try:
-                with transaction.atomic():
-                    cluster = _target_cluster(request, form)
-                    added = services.add_to_cluster(
-                        cluster, selection.values_list("pk", flat=True).iterator(),
-                        user=request.user, source=query.urlencode())
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, ngettext(
-                    "%(count)d recommendation added to the cluster “%(title)s”.",
-                    "%(count)d recommendations added to the cluster “%(title)s”.",
-                    added) % {"count": added, "title": cluster.title})
-                return redirect(cluster)
+            messages.success(request, ngettext(
+                "%(count)d recommendation added to the cluster “%(title)s”.",
+                "%(count)d recommendations added to the cluster “%(title)s”.",
+                added) % {"count": added, "title": cluster.title})
+            return redirect(cluster)
     already = {}
-    if count:
+    if operation.count:
         already = dict(ClusterRecommendation.objects.filter(
-            recommendation__in=selection, cluster__in=form.fields["cluster"].queryset)
+            recommendation__in=operation.selection,
+            cluster__in=form.fields["cluster"].queryset)
             .values_list("cluster").annotate(n=Count("pk")).values_list("cluster", "n"))
-    return render(request, "tracking/cluster_from_list.html", {
-        "form": form, "count": count, "query": query.urlencode(),
-        "list_url": list_url(query),
-        "already": [(cluster, already.get(cluster.pk, 0))
-                    for cluster in form.fields["cluster"].queryset],
-    })
-
+    return render(request, "tracking/cluster_from_list.html", operation.context(
+        form, already=[(cluster, already.get(cluster.pk, 0))
+                       for cluster in form.fields["cluster"].queryset]))

@@ -48,17 +48,23 @@ def save_entity(entity: Entity) -> Entity:
     return entity
 
 
-@transaction.atomic
-def archive(entity: Entity) -> Entity:
-    entity = Entity.objects.select_for_update().get(pk=entity.pk)
-    if entity.archived:
-        return entity
+def check_archivable(entity: Entity) -> None:
+    """An entity is archived after its sub-entities: an active one under an archived parent
+    would be shown under a parent its readers may not see."""
     active_children = entity.children.filter(archived=False).count()
     if active_children:
         raise ValidationError(
             _("%(entity)s still has %(count)d active sub-entities: archive or move them "
               "first.") % {"entity": entity.name, "count": active_children},
             code="active_children")
+
+
+@transaction.atomic
+def archive(entity: Entity) -> Entity:
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    if entity.archived:
+        return entity
+    check_archivable(entity)
     with tracking(entity):
         entity.archived = True
         entity.save(update_fields=["archived", "updated_at"])
@@ -191,7 +197,7 @@ def add_to_cluster(cluster: Cluster, recommendation_ids, *, user=None,
         cluster.save(update_fields=["updated_at"])
         after = {"recommendation_count": before + len(new)}
         if len(new) == 1:
-            after["recommendations"] = [_recommendation_label(new[0].recommendation_id)]
+            after["recommendations"] = [recommendation_label(new[0].recommendation_id)]
         if source:
             after["source"] = source
         record(Action.CHANGED, target=cluster, before={"recommendation_count": before},
@@ -207,11 +213,12 @@ def remove_from_cluster(cluster: Cluster, recommendation) -> None:
     cluster.save(update_fields=["updated_at"])
     record(Action.CHANGED, target=cluster,
            before={"recommendation_count": before,
-                   "recommendations": [_recommendation_label(recommendation.pk)]},
+                   "recommendations": [recommendation_label(recommendation.pk)]},
            after={"recommendation_count": before - 1, "recommendations": []})
 
 
-def _recommendation_label(pk: int) -> str:
+def recommendation_label(pk: int) -> str:
+    """How an audit event names one recommendation (its id, then what it says of itself)."""
     from nmirf.recommendations.models import Recommendation
 
     rec = Recommendation.objects.filter(pk=pk).first()

@@ -5,7 +5,7 @@ in the form, so that nothing of either is lost."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -21,8 +21,7 @@ from .models import ImplementationStatus
 def status_edit(request, recommendation_pk):
     rec = get_object_or_404(Recommendation.objects.visible_to(request.user).active(),
                             pk=recommendation_pk)
-    if not permissions.can_set_status(request.user, rec):
-        raise PermissionDenied
+    permissions.require(permissions.can_set_status(request.user, rec))
     current = statuses.current_status(rec)
     conflict = mine = None
     if request.method == "POST":

@@ -6,9 +6,10 @@ services.py. An entity one may not see answers 404; an operation one may not do,
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,11 +20,7 @@ from . import services
 from .forms import EntityForm, MemberForm
 from .models import Entity, Membership
 from .tree import build_tree
-
-
-def _require(allowed: bool):
-    if not allowed:
-        raise PermissionDenied
+from .view_helpers import refusal_or
 
 
 def _visible_entity(request, pk) -> Entity:
@@ -33,7 +30,7 @@ def _visible_entity(request, pk) -> Entity:
 
 @login_required
 def entity_list(request):
-    _require(permissions.can_view_entities(request.user))
+    permissions.require(permissions.can_view_entities(request.user))
     show_archived = request.GET.get("archived") == "1" and permissions.can_manage_entities(
         request.user)
     entities = Entity.objects.visible_to(request.user).annotate(
@@ -48,7 +45,7 @@ def entity_list(request):
 
 @login_required
 def entity_detail(request, pk):
-    _require(permissions.can_view_entities(request.user))
+    permissions.require(permissions.can_view_entities(request.user))
     entity = _visible_entity(request, pk)
     can_manage = permissions.can_manage_entities(request.user)
     return render(request, "tracking/entity_detail.html", {
@@ -75,12 +72,13 @@ def _entity_form(request, entity: Entity, template_title: str):
             messages.success(request, _("Saved %(entity)s.") % {"entity": saved.name})
             return redirect(saved)
     return render(request, "tracking/entity_form.html",
-                  {"form": form, "entity": entity, "title": template_title})
+                  {"form": form, "entity": entity, "object": entity, "title": template_title,
+                   "list_url": reverse("tracking:entity_list")})
 
 
 @login_required
 def entity_create(request):
-    _require(permissions.can_manage_entities(request.user))
+    permissions.require(permissions.can_manage_entities(request.user))
     entity = Entity()
     parent_id = request.GET.get("parent")
     if request.method == "GET" and parent_id and parent_id.isdigit():
@@ -90,81 +88,73 @@ def entity_create(request):
 
 @login_required
 def entity_edit(request, pk):
-    _require(permissions.can_manage_entities(request.user))
+    permissions.require(permissions.can_manage_entities(request.user))
     entity = _visible_entity(request, pk)
     return _entity_form(request, entity, _("Edit %(entity)s") % {"entity": entity.name})
 
 
-def _refusal_or(request, entity, change, success: str):
-    try:
-        change()
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, success)
-    return redirect("tracking:entity_detail", pk=entity.pk)
+def _change_entity(request, pk, change, success: str):
+    """A coordinator's one-step change to an entity (`change(entity)`), then back to its
+    page; `success` is formatted with the entity's name."""
+    permissions.require(permissions.can_manage_entities(request.user))
+    entity = _visible_entity(request, pk)
+    return refusal_or(request, entity, lambda: change(entity),
+                      success % {"entity": entity.name})
 
 
 @login_required
 @require_POST
 def entity_archive(request, pk):
-    _require(permissions.can_manage_entities(request.user))
-    entity = _visible_entity(request, pk)
-    return _refusal_or(request, entity, lambda: services.archive(entity),
-                       _("Archived %(entity)s.") % {"entity": entity.name})
+    return _change_entity(request, pk, services.archive, _("Archived %(entity)s."))
 
 
 @login_required
 @require_POST
 def entity_restore(request, pk):
-    _require(permissions.can_manage_entities(request.user))
-    entity = _visible_entity(request, pk)
-    return _refusal_or(request, entity, lambda: services.restore(entity),
-                       _("Restored %(entity)s.") % {"entity": entity.name})
+    return _change_entity(request, pk, services.restore, _("Restored %(entity)s."))
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 @login_required
 @require_POST
 def member_add(request, pk):
-    _require(permissions.can_manage_entities(request.user))
+    permissions.require(permissions.can_manage_entities(request.user))
     entity = _visible_entity(request, pk)
     form = MemberForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a person to name as focal point."))
         return redirect(entity)
     user, deputy = form.cleaned_data["user"], form.cleaned_data["deputy"]
-    return _refusal_or(request, entity, lambda: services.add_member(entity, user, deputy=deputy),
-                       _("%(person)s is now a focal point of %(entity)s.")
-                       % {"person": user.get_full_name() or user.get_username(),
-                          "entity": entity.name})
+    return refusal_or(request, entity, lambda: services.add_member(entity, user, deputy=deputy),
+                      _("%(person)s is now a focal point of %(entity)s.")
+                      % {"person": _person(user), "entity": entity.name})
 
 
-def _membership_of(request, entity, membership_pk) -> Membership:
-    """The membership named in the form, of *this* entity: an id of another entity's
-    membership (tampered with) answers 404 and changes nothing."""
-    return get_object_or_404(Membership.objects.visible_to(request.user).select_related("user"),
-                             pk=membership_pk, entity=entity, ended=False)
+def _change_membership(request, pk, membership_pk, change, success: str):
+    """A coordinator's one-step change to one focal point of an entity: the membership
+    named in the form must be a current one of *this* entity (an id of another entity's
+    membership, tampered with, answers 404 and changes nothing)."""
+    permissions.require(permissions.can_manage_entities(request.user))
+    entity = _visible_entity(request, pk)
+    membership = get_object_or_404(
+        Membership.objects.visible_to(request.user).select_related("user"),
+        pk=membership_pk, entity=entity, ended=False)
+    return refusal_or(request, entity, lambda: change(membership),
+                      success % {"person": _person(membership.user), "entity": entity.name})
 
 
 @login_required
 @require_POST
 def member_end(request, pk, membership_pk):
-    _require(permissions.can_manage_entities(request.user))
-    entity = _visible_entity(request, pk)
-    membership = _membership_of(request, entity, membership_pk)
-    return _refusal_or(request, entity, lambda: services.end_membership(membership),
-                       _("%(person)s no longer answers for %(entity)s.")
-                       % {"person": membership.user.get_full_name()
-                          or membership.user.get_username(), "entity": entity.name})
+    return _change_membership(request, pk, membership_pk, services.end_membership,
+                              _("%(person)s no longer answers for %(entity)s."))
 
 
 @login_required
 @require_POST
 def member_deputy(request, pk, membership_pk):
-    _require(permissions.can_manage_entities(request.user))
-    entity = _visible_entity(request, pk)
-    membership = _membership_of(request, entity, membership_pk)
-    return _refusal_or(request, entity, lambda: services.make_deputy(membership),
-                       _("%(person)s is now the deputy of %(entity)s.")
-                       % {"person": membership.user.get_full_name()
-                          or membership.user.get_username(), "entity": entity.name})
+    return _change_membership(request, pk, membership_pk, services.make_deputy,
+                              _("%(person)s is now the deputy of %(entity)s."))

@@ -236,3 +236,26 @@ def test_an_action_is_planned_from_a_cluster_and_listed_on_its_page(coordinator_
                             {**data(entity), "clusters": [cluster.pk]})
     assert "Amend the Criminal Code" in coordinator_client.get(
         cluster.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("editor", ["coordinator", "focal_point_of_entity"])
+def test_editing_an_action_keeps_its_link_to_an_archived_cluster(request, r, entity, editor):
+    """The form offers only active clusters: a link to a cluster archived since is not in
+    the form, so saving the form must not drop it (it is not the editor's choice)."""
+    from nmirf.tracking import action_services
+
+    kept, archived = Cluster.objects.create(title="Police"), Cluster.objects.create(title="Old")
+    made = action_services.save_action(
+        Action(title="Train the police", responsible_entity=entity, start_date="2026-02-01",
+               target_date="2026-06-30"), recommendations=[r.torture], clusters=[kept, archived])
+    archived.archived = True
+    archived.save()
+    client = client_for(request, editor)
+    response = client.post(reverse("tracking:action_edit", args=[made.pk]),
+                           {**data(entity, title="Train the police force", version=made.version,
+                                   budget=None, currency=None),
+                            "recommendations": [r.torture.pk], "clusters": [kept.pk]})
+    assert response.status_code == 302
+    made.refresh_from_db()
+    assert made.title == "Train the police force"
+    assert set(made.clusters.all()) == {kept, archived}
