@@ -65,6 +65,12 @@ def replay(imported: Path, template: Path, out: Path) -> dict[str, float]:
     (trigger,) = db.execute("SELECT sql FROM sqlite_master WHERE name = ?",
                             [FTS_TRIGGER]).fetchone()
     db.execute(f"DROP TRIGGER {FTS_TRIGGER}")
+    # The registry change log's insert triggers are set aside as the import's bulk path
+    # does (registry_changes.bulk_insert), and the new ids logged with one statement.
+    log_triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                              "AND name LIKE 'nmirf_log_insert_%'").fetchall()
+    for name, _sql in log_triggers:
+        db.execute(f"DROP TRIGGER {name}")
     tables = [table for table, _keep_id in TABLES[1:]]
     indexes = db.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -78,10 +84,14 @@ def replay(imported: Path, template: Path, out: Path) -> dict[str, float]:
     inserted = time.perf_counter()
     db.execute("INSERT INTO recommendation_fts(rowid, search_text) "
                "SELECT id, search_text FROM recommendations_recommendation")
+    db.execute("INSERT INTO recommendations_registrychange (tick, token, recommendation_id, at) "
+               "SELECT 1, 0, id, 0 FROM recommendations_recommendation")
     indexed = time.perf_counter()
     for _name, sql in indexes:
         db.execute(sql)
     db.execute(trigger)
+    for _name, sql in log_triggers:
+        db.execute(sql)
     rebuilt = time.perf_counter()
     db.execute("COMMIT")
     db.close()
