@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_list  # noqa: E402
 import common  # noqa: E402
-from common import OUT, PYTHON, REPO, log  # noqa: E402
+from common import PYTHON, REPO, log  # noqa: E402
 
 WORKERS = 4
 TARGET_MS = 100.0
@@ -124,30 +124,12 @@ class Pool:
 
 
 def measure(database_url: str, rounds: int) -> dict:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nmirf.settings")
-    work_dir = OUT / "list" / "serve"
-    work_dir.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("NMIRF_DATA_DIR", str(OUT / "var"))
-    os.environ.setdefault("STATIC_ROOT", str(OUT / "static"))
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+    work_dir = bench_list.setup_for_serving(database_url)
     from django.db import connection
 
-    from nmirf.accounts.models import Role, User
     from nmirf.recommendations.models import Position, Recommendation
 
     total = Recommendation.objects.count()
-    user = User.objects.filter(username=bench_list.USER).first()
-    if user is None:
-        User.objects.create_user(bench_list.USER, password=bench_list.PASSWORD,
-                                 role=Role.COORDINATOR)
-    else:
-        user.role = Role.COORDINATOR
-        user.set_password(bench_list.PASSWORD)
-        user.save()
     largest = Recommendation.objects.order_by("-pk").values_list("pk", flat=True).first()
     connection.close()
 

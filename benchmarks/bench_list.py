@@ -388,7 +388,10 @@ def breakdown(items: list) -> dict:
             "n": {kind: len(rows) for kind, rows in per_kind.items()}}
 
 
-def measure(database_url: str, per_kind: dict, budget: float) -> dict:
+def setup_for_serving(database_url: str) -> Path:
+    """In a measuring subprocess: point this process at the database, set Django up, and
+    make sure the benchmark's coordinator (USER, PASSWORD) exists. Return the folder for
+    the server's logs. Shared by this benchmark and bench_edits.py."""
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nmirf.settings")
     work_dir = OUT / "list" / "serve"
@@ -399,14 +402,8 @@ def measure(database_url: str, per_kind: dict, budget: float) -> dict:
     import django
 
     django.setup()
-    import list_queries
-    from django.conf import settings
-    from django.db import connection
-
     from nmirf.accounts.models import Role, User
-    from nmirf.recommendations.models import Recommendation
 
-    total = Recommendation.objects.count()
     user = User.objects.filter(username=USER).first()
     if user is None:
         User.objects.create_user(USER, password=PASSWORD, role=Role.COORDINATOR)
@@ -414,6 +411,18 @@ def measure(database_url: str, per_kind: dict, budget: float) -> dict:
         user.role = Role.COORDINATOR
         user.set_password(PASSWORD)
         user.save()
+    return work_dir
+
+
+def measure(database_url: str, per_kind: dict, budget: float) -> dict:
+    work_dir = setup_for_serving(database_url)
+    import list_queries
+    from django.conf import settings
+    from django.db import connection
+
+    from nmirf.recommendations.models import Recommendation
+
+    total = Recommendation.objects.count()
     log(f"list: drawing queries from {total:,} recommendations…")
     queries = list_queries.Queries()
     batches = {clients: queries.batch(per_kind[clients]) for clients in CLIENTS}
