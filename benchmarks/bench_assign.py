@@ -11,9 +11,9 @@ Two kinds of POST, interleaved and repeated:
     .venv/bin/python benchmarks/run.py --only assign [--quick]    # both backends, RESULTS.md
     .venv/bin/python benchmarks/bench_assign.py [--backend sqlite|postgresql] [--repeat N]
 
-SQLite goes to benchmarks/out/assign/; PostgreSQL to BENCH_PG_DATABASE (default
-bench_assign) at 127.0.0.1:5432, user postgres (skipped with a line where it cannot be
-reached). Each backend runs in its own process (Django is set up once per database)."""
+SQLite goes to benchmarks/out/assign/; PostgreSQL to BENCH_PG_DATABASE + "_assign"
+(default nmirf_bench_assign) on BENCH_PG_ADMIN_URL's server (skipped with a line where it
+cannot be reached). Each backend runs in its own process (Django is set up once per database)."""
 
 import argparse
 import json
@@ -25,6 +25,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import common  # noqa: E402
+
 ROWS, LISTED = 12_000, 10_000
 
 
@@ -35,14 +39,17 @@ def _database_url(backend: str) -> str:
         path = out / "assign.sqlite3"
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    name = os.environ.get("BENCH_PG_DATABASE", "bench_assign")
+    # Its own database beside BENCH_PG_DATABASE, which holds the list benchmark's cached
+    # registry (dropping that one here would throw the cache away).
+    name = f"{common.PG_DATABASE}_assign"
+    if name in common.PG_FORBIDDEN:
+        raise SystemExit(f"refusing to use the PostgreSQL database {name!r}")
     import psycopg
 
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
-                         autocommit=True) as conn:
+    with psycopg.connect(common.PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgres://postgres@127.0.0.1:5432/{name}"
+    return common.pg_url(name)
 
 
 def main(argv=None) -> int:

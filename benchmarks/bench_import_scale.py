@@ -92,10 +92,6 @@ def _sqlite_import(template: Path, files: list[Path], name: str = "nmirf") -> co
 
 # --- PostgreSQL -------------------------------------------------------------------------
 
-def _pg_url(database: str) -> str:
-    return f"{common.PG_ADMIN_URL.rsplit('/', 1)[0]}/{database}"
-
-
 def _pg_template() -> str | None:
     if common.postgres_version() is None:
         return None
@@ -110,7 +106,7 @@ def _pg_template() -> str | None:
         admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{template}"')
     log("import-scale: migrating and seeding a PostgreSQL template database (not timed)…")
-    common.nmirf(["migrate", "--no-input"], _pg_url(template))
+    common.nmirf(["migrate", "--no-input"], common.pg_url(template))
     return template
 
 
@@ -120,7 +116,7 @@ def _pg_import(template: str, files: list[Path]) -> common.Timed:
     with psycopg.connect(common.PG_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{PG_DATABASE}" TEMPLATE "{template}"')
-    return common.nmirf(["import", "upr-info", "--no-progress", *files], _pg_url(PG_DATABASE))
+    return common.nmirf(["import", "upr-info", "--no-progress", *files], common.pg_url(PG_DATABASE))
 
 
 def _drop_pg(template: str) -> None:

@@ -156,11 +156,6 @@ def build_sqlite(rows: int, rebuild: bool) -> tuple[Path, dict]:
     return db, info
 
 
-def _pg_url(database: str) -> str:
-    base = common.PG_ADMIN_URL.rsplit("/", 1)[0]
-    return f"{base}/{database}"
-
-
 def _pg_database(rows: int) -> str:
     """nmirf_bench for the 250,000 rows, nmirf_bench_1000000 for another size: each size
     keeps its own cached database."""
@@ -177,7 +172,7 @@ def build_postgres(rows: int, rebuild: bool) -> tuple[str, dict] | None:
     if database in common.PG_FORBIDDEN:
         raise SystemExit(f"refusing to use the PostgreSQL database {database!r}")
     key = cache_key(rows)
-    url = _pg_url(database)
+    url = common.pg_url(database)
     key_dir = OUT / "list" / f"db-{key}"
     key_dir.mkdir(parents=True, exist_ok=True)
     info_path = key_dir / "build-postgresql.json"

@@ -126,6 +126,11 @@ def nmirf(args: list, database_url: str, **kwargs) -> Timed:
     return timed_run([NMIRF, *args], env=nmirf_env(database_url), **kwargs)
 
 
+def pg_url(database: str) -> str:
+    """The URL of a database on the server of PG_ADMIN_URL."""
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{database}"
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
