@@ -256,7 +256,6 @@ def _reference() -> dict:
 
 @dataclass
 class RegistryIndex:
-    version: str  # names this state of the registry (the clock): the match cache keys on it
     size: int  # largest recommendation id + 1
     active: np.ndarray  # bool[size]: exists and is not archived
     review: np.ndarray  # int32[size]: review id (0 where none)
@@ -297,6 +296,11 @@ class RegistryIndex:
     # reference data it was read from.
     resolved: dict = field(default_factory=dict)
 
+    @property
+    def version(self) -> str:
+        """Names this state of the registry (its clock): the match cache keys on it."""
+        return _version(self.clock)
+
     @classmethod
     def build(cls, clock: Clock | None = None) -> "RegistryIndex":
         """The whole index, read from the database. `clock` is read before the tables:
@@ -327,7 +331,7 @@ class RegistryIndex:
         implementation_status[statuses[:, 0]] = statuses[:, 1]
         return cls(
             implementation_status=implementation_status,
-            version=_version(clock), clock=clock, size=size, active=active, review=review,
+            clock=clock, size=size, active=active, review=review,
             mechanism=_gather(reference["mechanism_of_review"], review),
             position=position, action=action, flagged=flagged,
             term_rec=term_rec, term_id=term_id, goal_rec=goal_rec, goal_id=goal_id,
@@ -396,7 +400,7 @@ class RegistryIndex:
             mechanism[ids] = _gather(mechanism_of_review, review[ids])
         else:
             mechanism = self.mechanism
-        return replace(self, version=_version(changes.clock), clock=changes.clock,
+        return replace(self, clock=changes.clock,
                        size=size, active=active, review=review, mechanism=mechanism,
                        position=position, action=action, flagged=flagged,
                        implementation_status=implementation_status, **links,
