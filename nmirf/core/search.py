@@ -248,9 +248,9 @@ def ranked_matches(user_query: str, *, ranked: bool = False
     matches: 46 ms against 3 ms on SQLite). The ids come back as one text that numpy
     parses (an aggregate), not as a Python tuple per match."""
     user_query = _clean(user_query)
-    empty = np.zeros(0, dtype=np.int64)
+    nothing = np.zeros(0, dtype=np.int64), (np.zeros(0) if ranked else None)
     if not user_query or len(user_query) > MAX_QUERY_CHARS:
-        return empty, (np.zeros(0) if ranked else None)
+        return nothing
     with connection.cursor() as cursor:
         if is_postgres():
             folded = search_text(user_query)
@@ -266,7 +266,7 @@ def ranked_matches(user_query: str, *, ranked: bool = False
         else:
             expression = fts5_query(user_query)
             if not expression:
-                return empty, (np.zeros(0) if ranked else None)
+                return nothing
             if ranked:
                 # bm25() may not be called inside an aggregate: it is read in a subquery,
                 # which LIMIT -1 keeps SQLite from folding into the outer query.
@@ -279,7 +279,7 @@ def ranked_matches(user_query: str, *, ranked: bool = False
                                f"WHERE {FTS_TABLE} MATCH %s", [expression])
         row = cursor.fetchone()
     if not row or not row[0]:
-        return empty, (np.zeros(0) if ranked else None)
+        return nothing
     # The aggregates of one query see the matches in the same order: ids and keys line up.
     ids = np.fromstring(row[0], dtype=np.int64, sep=",")
     keys = np.fromstring(row[1], dtype=np.float64, sep=",") if ranked else None

@@ -137,12 +137,7 @@ def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT, 
     mechanisms = {mechanism.pk: mechanism for mechanism in Mechanism.objects.all()}
     total, everything, facets = _row_facets(index, base, active, narrowing, mechanisms, limit)
     term_facets = _term_facets(index, everything, active, limit)
-    if "recommending" in active:
-        # Counted without its own filter: the same selection, less that one.
-        state_base = _passes(index, selection_base(index, filterset, exclude=["recommending"]),
-                             active, narrowing)
-    else:
-        state_base = everything
+    state_base = _without(index, filterset, everything, active, narrowing, "recommending")
     state_facet = _state_facet(index, state_base, active.get("recommending", []), limit)
     tracking_facets = _tracking_facets(index, filterset, everything, active, narrowing, limit)
     # The order of the sidebar.
@@ -364,10 +359,7 @@ def _tracking_facets(index, filterset, everything, active, narrowing, limit):
     """Each counted without its own filter ("any of"), as the row facets are. Labels: the
     active entities and clusters (what every signed-in reader may see), one query each."""
     def counted(name):
-        if name not in active:
-            return everything
-        return _passes(index, selection_base(index, filterset, exclude=[name]), active,
-                       narrowing)
+        return _without(index, filterset, everything, active, narrowing, name)
 
     statuses = index.count(index.implementation_status, counted("status"))
     chosen = set(active.get("status", []))
@@ -390,6 +382,14 @@ def _tracking_facets(index, filterset, everything, active, narrowing, limit):
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
+def _without(index, filterset, everything, active, narrowing, name) -> np.ndarray:
+    """bool[size]: the selection less the filter `name` (its facet is counted without its
+    own filter: "any of"); `everything` when that filter is not set."""
+    if name not in active:
+        return everything
+    return _passes(index, selection_base(index, filterset, exclude=[name]), active, narrowing)
+
 
 def _top(counts: Counter, selected, limit):
     """The `limit` largest (value, count) pairs plus every selected value wherever it ranks,

@@ -348,14 +348,6 @@ def _my_entities(me) -> Q:
     return Q(memberships__user_id=user_id, memberships__ended=False)
 
 
-def _led_by(entity_ids) -> Q:
-    return tracking.led_by(entity_ids)
-
-
-def _assigned_to(entity_ids) -> Q:
-    return tracking.assigned_to(entity_ids)
-
-
 FILTERS += [
     # A recommendation without a status row has not started (tracking.RecommendationStatus).
     FilterDefinition(
@@ -364,7 +356,7 @@ FILTERS += [
                "implementation_status", codes=tuple(ImplementationStatus.values)),
         choices=ImplementationStatus.choices),
     FilterDefinition("lead", _("Lead entity"),
-                     Derived(_led_by, rec_array="lead_rec", value_array="lead_entity"),
+                     Derived(tracking.led_by, rec_array="lead_rec", value_array="lead_entity"),
                      coerce=_positive_int),
     FilterDefinition("cluster", _("Cluster"),
                      Link(ClusterRecommendation, "cluster_id", rec_array="cluster_rec",
@@ -373,7 +365,7 @@ FILTERS += [
     # The person's entities come from the request's user (Me), never from the query string:
     # "me" is the only value, anything else is the form's error.
     FilterDefinition("assigned", _("Assigned"),
-                     Derived(_assigned_to, rec_array="assigned_rec",
+                     Derived(tracking.assigned_to, rec_array="assigned_rec",
                              value_array="assigned_entity"),
                      choices=[("me", _("Assigned to me"))], coerce=lambda value: value,
                      lookup=Lookup(Entity, _my_entities, cached=False), personal=True),

@@ -52,7 +52,6 @@ from .filters import (
     Sort,
 )
 from .models import (
-    Mechanism,
     Position,
     Recommendation,
     RecommendationTerm,
@@ -230,20 +229,14 @@ def _reference() -> dict:
         ordered = list(Review.objects.order_by(*ordering).values_list("id", flat=True))
         ranks[ordered] = np.arange(len(ordered), dtype=np.int32)
         review_rank[sort] = ranks
-    # Every term once: its taxonomy for the term filters, and for the SDGs the goal of
-    # each target and the terms each goal or target code stands for.
-    all_terms = list(Term.objects.values_list("id", "taxonomy__code", "code", "parent_id",
-                                              "parent__code"))
-    taxonomy_of_term = {term_id: taxonomy for term_id, taxonomy, *_ in all_terms}
+    # Every term once: its taxonomy for the term facets, and for the SDGs the goal of
+    # each target.
+    all_terms = list(Term.objects.values_list("id", "taxonomy__code", "parent_id"))
+    taxonomy_of_term = {term_id: taxonomy for term_id, taxonomy, _parent in all_terms}
     goal_of_term = np.zeros(max(taxonomy_of_term, default=0) + 1, dtype=np.int32)
-    sdg_terms_of_code: dict[str, list[int]] = {}
-    for term_id, taxonomy, code, parent_id, parent_code in all_terms:
-        if taxonomy != SDG_TAXONOMY:
-            continue
-        goal_of_term[term_id] = parent_id or term_id
-        sdg_terms_of_code.setdefault(code, []).append(term_id)
-        if parent_code:
-            sdg_terms_of_code.setdefault(parent_code, []).append(term_id)
+    for term_id, taxonomy, parent_id in all_terms:
+        if taxonomy == SDG_TAXONOMY:
+            goal_of_term[term_id] = parent_id or term_id
     state_names = {pk: (iso3, name) for pk, iso3, name in
                    State.objects.values_list("pk", "iso3", "name")}
     lead_rec, lead_entity = _sorted_links(_fetch(f"({_LEADS}) AS leads", ["rec", "value"]))
@@ -256,17 +249,13 @@ def _reference() -> dict:
         assigned_entity=assigned_entity, cluster_rec=cluster_rec, cluster_id=cluster_id,
         mechanism_of_review=mechanism_of_review, review_rank=review_rank,
         review_state=review_state, review_session=review_session, review_cycle=review_cycle,
-        state_of_iso3={iso3: pk for pk, (iso3, _name) in state_names.items()},
-        state_names=state_names,
-        mechanism_of_code=dict(Mechanism.objects.values_list("code", "id")),
-        taxonomy_of_term=taxonomy_of_term, sdg_terms_of_code=sdg_terms_of_code,
+        state_names=state_names, taxonomy_of_term=taxonomy_of_term,
         goal_of_term=goal_of_term, localized_ranks={}, resolved={},
     )
 
 
 @dataclass
 class RegistryIndex:
-    version: str  # names this state of the registry (the clock): the match cache keys on it
     size: int  # largest recommendation id + 1
     active: np.ndarray  # bool[size]: exists and is not archived
     review: np.ndarray  # int32[size]: review id (0 where none)
@@ -296,10 +285,7 @@ class RegistryIndex:
     review_state: np.ndarray
     review_session: np.ndarray
     review_cycle: np.ndarray
-    state_of_iso3: dict  # ISO3 -> state id
-    mechanism_of_code: dict  # mechanism code -> id
     taxonomy_of_term: dict  # term id -> taxonomy code
-    sdg_terms_of_code: dict  # SDG goal or target code -> its term and its targets' terms
     goal_of_term: np.ndarray  # int32[max term id + 1]: the SDG goal of a goal or target
     state_names: dict  # state id -> (ISO3, English name)
     clock: Clock = field(default_factory=Clock)  # the registry's clock this index shows
@@ -309,6 +295,11 @@ class RegistryIndex:
     # (filter, values) -> the stored ids they stand for (filter_mask); emptied with the
     # reference data it was read from.
     resolved: dict = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """Names this state of the registry (its clock): the match cache keys on it."""
+        return _version(self.clock)
 
     @classmethod
     def build(cls, clock: Clock | None = None) -> "RegistryIndex":
@@ -340,7 +331,7 @@ class RegistryIndex:
         implementation_status[statuses[:, 0]] = statuses[:, 1]
         return cls(
             implementation_status=implementation_status,
-            version=_version(clock), clock=clock, size=size, active=active, review=review,
+            clock=clock, size=size, active=active, review=review,
             mechanism=_gather(reference["mechanism_of_review"], review),
             position=position, action=action, flagged=flagged,
             term_rec=term_rec, term_id=term_id, goal_rec=goal_rec, goal_id=goal_id,
@@ -409,7 +400,7 @@ class RegistryIndex:
             mechanism[ids] = _gather(mechanism_of_review, review[ids])
         else:
             mechanism = self.mechanism
-        return replace(self, version=_version(changes.clock), clock=changes.clock,
+        return replace(self, clock=changes.clock,
                        size=size, active=active, review=review, mechanism=mechanism,
                        position=position, action=action, flagged=flagged,
                        implementation_status=implementation_status, **links,
