@@ -139,6 +139,16 @@ def can_view_history(user, obj) -> bool:
 
 # ── Tracking: entities and the people who belong to them ────────────────────────────────
 
+def _active_unless_secretariat(queryset, user):
+    """The tracking objects that are archived rather than deleted (entities, clusters,
+    actions): the secretariat sees them all, everyone else signed in the active ones."""
+    if is_secretariat(user):
+        return queryset
+    if role_of(user) is not None:
+        return queryset.filter(archived=False)
+    return queryset.none()
+
+
 def can_view_entities(user) -> bool:
     """Everyone with an account reads the directory of institutions."""
     return role_of(user) is not None
@@ -153,11 +163,7 @@ def can_manage_entities(user) -> bool:
 def entities_visible_to(queryset, user):
     """The secretariat sees every entity, archived ones too; focal points and observers the
     active ones (they work with, and comment on, what other institutions do)."""
-    if is_secretariat(user):
-        return queryset
-    if role_of(user) is not None:
-        return queryset.filter(archived=False)
-    return queryset.none()
+    return _active_unless_secretariat(queryset, user)
 
 
 def memberships_visible_to(queryset, user):
@@ -195,11 +201,7 @@ def can_view_clusters(user) -> bool:
 def clusters_visible_to(queryset, user):
     """Clusters are shared internally: everyone signed in reads the active ones; the
     secretariat the archived ones too."""
-    if is_secretariat(user):
-        return queryset
-    if role_of(user) is not None:
-        return queryset.filter(archived=False)
-    return queryset.none()
+    return _active_unless_secretariat(queryset, user)
 
 
 # ── Tracking: assignments and implementation status ─────────────────────────────────────
@@ -250,11 +252,7 @@ def can_view_actions(user) -> bool:
 
 def actions_visible_to(queryset, user):
     """Everyone signed in reads the active actions; the secretariat the archived ones too."""
-    if is_secretariat(user):
-        return queryset
-    if role_of(user) is not None:
-        return queryset.filter(archived=False)
-    return queryset.none()
+    return _active_unless_secretariat(queryset, user)
 
 
 def can_plan_actions(user) -> bool:
@@ -279,4 +277,4 @@ def can_edit_action(user, action) -> bool:
     if is_secretariat(user):
         return True
     return is_focal_point(user) and not action.responsible_entity.archived and \
-        action.responsible_entity.memberships.filter(user=user, ended=False).exists()
+        is_member_of(user, action.responsible_entity)

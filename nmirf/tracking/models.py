@@ -13,6 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+def person_name(user) -> str:
+    """How tracking names a person in messages and histories: the full name, else the
+    user name."""
+    return user.get_full_name() or user.get_username()
+
+
 class EntityKind(models.TextChoices):
     MINISTRY = "ministry", _("Ministry")
     DEPARTMENT = "department", _("Department or directorate")
@@ -120,10 +126,8 @@ class Entity(models.Model):
         members = list(self.current_memberships())
         deputy = next((m for m in members if m.is_deputy), None)
         return {
-            "focal_points": sorted(m.user.get_full_name() or m.user.get_username()
-                                   for m in members),
-            "deputy": (deputy.user.get_full_name() or deputy.user.get_username())
-            if deputy else None,
+            "focal_points": sorted(person_name(m.user) for m in members),
+            "deputy": person_name(deputy.user) if deputy else None,
         }
 
 

@@ -12,7 +12,7 @@ from nmirf.audit import record
 from nmirf.audit.changes import tracking
 from nmirf.audit.models import Action
 
-from .models import Cluster, ClusterRecommendation, Entity, Membership
+from .models import Cluster, ClusterRecommendation, Entity, Membership, person_name
 
 
 def check_placement(entity: Entity, name: str, parent: Entity | None) -> None:
@@ -86,10 +86,6 @@ def restore(entity: Entity) -> Entity:
     return entity
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 @transaction.atomic
 def add_member(entity: Entity, user, *, deputy: bool = False) -> Membership:
     """Make `user` a focal point of `entity` (its deputy if asked: the former deputy stays a
@@ -101,14 +97,14 @@ def add_member(entity: Entity, user, *, deputy: bool = False) -> Membership:
     if not permissions.can_be_focal_point(user):
         raise ValidationError(
             _("%(person)s is not a focal point: give them the focal-point role (or choose "
-              "someone who has it) first.") % {"person": _name(user)}, code="not_focal_point")
+              "someone who has it) first.") % {"person": person_name(user)}, code="not_focal_point")
     with tracking(entity):
         membership = entity.memberships.filter(user=user, ended=False).first()
         if membership is None:
             membership = Membership(entity=entity, user=user)
         elif not deputy:
             raise ValidationError(_("%(person)s is already a focal point of %(entity)s.")
-                                  % {"person": _name(user), "entity": entity.name},
+                                  % {"person": person_name(user), "entity": entity.name},
                                   code="already_member")
         if deputy:
             entity.memberships.filter(ended=False, is_deputy=True).exclude(

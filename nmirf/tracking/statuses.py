@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from nmirf.audit import record
 from nmirf.audit.models import Action
 
-from .models import ImplementationStatus, RecommendationStatus, StatusChange
+from .models import ImplementationStatus, RecommendationStatus, StatusChange, person_name
 
 
 class StatusConflict(ValidationError):
@@ -22,8 +22,7 @@ class StatusConflict(ValidationError):
     the page can show what changed; the person's own input is kept by the form."""
 
     def __init__(self, current: RecommendationStatus):
-        who = current.changed_by.get_full_name() or current.changed_by.get_username() \
-            if current.changed_by else _("someone")
+        who = person_name(current.changed_by) if current.changed_by else _("someone")
         super().__init__(
             _("%(person)s changed the status to “%(status)s” on %(when)s, after you opened "
               "this page (their reason: “%(reason)s”). Your change was not saved. Read "

@@ -18,7 +18,7 @@ from nmirf.audit.history import history_of
 
 from . import services
 from .forms import EntityForm, MemberForm
-from .models import Entity, Membership
+from .models import Entity, Membership, person_name
 from .tree import build_tree
 from .view_helpers import refusal_or
 
@@ -114,10 +114,6 @@ def entity_restore(request, pk):
     return _change_entity(request, pk, services.restore, _("Restored %(entity)s."))
 
 
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 @login_required
 @require_POST
 def member_add(request, pk):
@@ -130,7 +126,7 @@ def member_add(request, pk):
     user, deputy = form.cleaned_data["user"], form.cleaned_data["deputy"]
     return refusal_or(request, entity, lambda: services.add_member(entity, user, deputy=deputy),
                       _("%(person)s is now a focal point of %(entity)s.")
-                      % {"person": _person(user), "entity": entity.name})
+                      % {"person": person_name(user), "entity": entity.name})
 
 
 def _change_membership(request, pk, membership_pk, change, success: str):
@@ -143,7 +139,7 @@ def _change_membership(request, pk, membership_pk, change, success: str):
         Membership.objects.visible_to(request.user).select_related("user"),
         pk=membership_pk, entity=entity, ended=False)
     return refusal_or(request, entity, lambda: change(membership),
-                      success % {"person": _person(membership.user), "entity": entity.name})
+                      success % {"person": person_name(membership.user), "entity": entity.name})
 
 
 @login_required

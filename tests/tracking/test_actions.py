@@ -13,10 +13,9 @@ from nmirf.accounts import permissions
 from nmirf.audit.models import AuditEvent
 from nmirf.tracking.models import Action, Cluster, Entity
 from tests.recommendations.builders import build_registry
+from tests.tracking.roles import MANAGERS, ROLES, client_for
 
 CREATE = reverse("tracking:action_create")
-ROLES = ["administrator", "coordinator", "focal_point", "observer", "anonymous"]
-MANAGERS = {"administrator", "coordinator"}
 
 
 def state() -> list:
@@ -26,13 +25,6 @@ def state() -> list:
             sorted(Action.recommendations.through.objects.values_list("action", "recommendation")),
             sorted(Action.clusters.through.objects.values_list("action", "cluster")),
             AuditEvent.objects.changes().count()]
-
-
-def client_for(request, role) -> Client:
-    client = Client()
-    if role != "anonymous":
-        client.force_login(request.getfixturevalue(role))
-    return client
 
 
 @pytest.fixture

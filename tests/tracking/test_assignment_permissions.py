@@ -19,16 +19,7 @@ from nmirf.tracking.models import (
     StatusChange,
 )
 from tests.recommendations.builders import build_registry
-
-ROLES = ["administrator", "coordinator", "focal_point", "observer", "anonymous"]
-MANAGERS = {"administrator", "coordinator"}
-
-
-def client_for(request, role) -> Client:
-    client = Client()
-    if role != "anonymous":
-        client.force_login(request.getfixturevalue(role))
-    return client
+from tests.tracking.roles import MANAGERS, ROLES, client_for
 
 
 def state() -> list:

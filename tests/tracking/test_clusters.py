@@ -11,6 +11,7 @@ from nmirf.audit.models import AuditEvent
 from nmirf.recommendations.filters import RecommendationFilter
 from nmirf.tracking.models import Cluster, ClusterRecommendation
 from tests.recommendations.builders import build_registry
+from tests.tracking.roles import MANAGERS, ROLES
 
 FROM_LIST = reverse("tracking:cluster_from_list")
 
@@ -177,8 +178,6 @@ def test_a_post_without_csrf_token_is_refused(coordinator, r, cluster):
 
 # ── Who may do what ─────────────────────────────────────────────────────────────────────
 
-ROLES = ["administrator", "coordinator", "focal_point", "observer", "anonymous"]
-MANAGERS = {"administrator", "coordinator"}
 OPERATIONS = ["list", "detail", "create", "edit", "archive", "add one", "from list preview",
               "from list", "remove"]
 READS = {"list", "detail"}

@@ -4,22 +4,12 @@ selects them."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.test import Client
 from django.urls import reverse
 
 from nmirf.accounts import permissions
 from nmirf.audit.models import AuditEvent
 from nmirf.tracking.models import Entity, Membership
-
-ROLES = ["administrator", "coordinator", "focal_point", "observer", "anonymous"]
-MANAGERS = {"administrator", "coordinator"}
-
-
-def client_for(request, role) -> Client:
-    client = Client()
-    if role != "anonymous":
-        client.force_login(request.getfixturevalue(role))
-    return client
+from tests.tracking.roles import MANAGERS, ROLES, client_for
 
 
 def state() -> list:
