@@ -139,6 +139,7 @@ def registry_snapshot() -> dict:
 def _uploads_in_a_temporary_folder(settings, tmp_path):
     """Files a test uploads go to its own folder, never to the project's var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.NMIRF_EVIDENCE_DIR = tmp_path / "evidence"
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ The module knows other apps' models only by their field names (`archived`,
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from .models import Role
 
@@ -278,3 +279,83 @@ def can_edit_action(user, action) -> bool:
         return True
     return is_focal_point(user) and not action.responsible_entity.archived and \
         is_member_of(user, action.responsible_entity)
+
+
+# ── Tracking: indicators, progress updates and their evidence ───────────────────────────
+
+def indicators_visible_to(queryset, user):
+    """An indicator is read with its action: everyone signed in reads the active ones of
+    the active actions; the secretariat the archived ones too."""
+    if is_secretariat(user):
+        return queryset
+    if role_of(user) is not None:
+        return queryset.filter(archived=False, action__archived=False)
+    return queryset.none()
+
+
+def can_edit_indicators(user, action) -> bool:
+    """Those who may edit the action define what it measures."""
+    return can_edit_action(user, action)
+
+
+def can_write_progress(user, action) -> bool:
+    """Progress on an action is reported by the focal points of its responsible entity (the
+    secretariat reviews it: it does not report to itself)."""
+    return is_focal_point(user) and not action.archived and \
+        not action.responsible_entity.archived and is_member_of(user, action.responsible_entity)
+
+
+def can_edit_progress(user, update) -> bool:
+    """A draft, or an update returned for changes, by the focal points of its action's
+    entity; once submitted it waits for the secretariat."""
+    return update.state in ("draft", "returned") and can_write_progress(user, update.action)
+
+
+def can_submit_progress(user, update) -> bool:
+    return can_edit_progress(user, update)
+
+
+def can_review_progress(user, update=None) -> bool:
+    """Returning or validating a submitted update, and the review queue: the secretariat."""
+    return is_secretariat(user)
+
+
+def can_publish_progress(user, update=None) -> bool:
+    """Publishing a validated update (observers then read it): the secretariat."""
+    return is_secretariat(user)
+
+
+def progress_updates_visible_to(queryset, user):
+    """The secretariat reads every update once submitted (a draft is its author's entity's
+    own); the focal points of the action's entity every one of theirs, and the validated
+    and published updates of others; observers the published ones. Only on the actions
+    the person may read."""
+    role = role_of(user)
+    if role is None:
+        return queryset.none()
+    if is_secretariat(user):
+        return queryset.exclude(state="draft")
+    queryset = queryset.filter(action__archived=False)
+    if is_focal_point(user):
+        own = Q(action__responsible_entity__memberships__user=user,
+                action__responsible_entity__memberships__ended=False)
+        return queryset.filter(
+            Q(state__in=("validated", "published"))
+            | Q(pk__in=queryset.model.objects.filter(own).values("pk")))
+    return queryset.filter(state="published")
+
+
+def can_view_progress(user, update) -> bool:
+    return type(update)._default_manager.visible_to(user).filter(pk=update.pk).exists()
+
+
+def evidence_visible_to(queryset, user):
+    """A file is read by whoever reads its update; an archived one by the secretariat."""
+    updates = progress_updates_visible_to(
+        queryset.model._meta.get_field("update").related_model.objects.all(), user)
+    queryset = queryset.filter(update__in=updates)
+    return queryset if is_secretariat(user) else queryset.filter(archived=False)
+
+
+def can_attach_evidence(user, update) -> bool:
+    return can_edit_progress(user, update)

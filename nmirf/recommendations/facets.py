@@ -143,8 +143,8 @@ def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT, 
     # The order of the sidebar.
     by_key = {facet.key: facet for facet in [*facets, *term_facets, state_facet,
                                              *tracking_facets]}
-    order = ["status", "lead", "cluster", "mechanism", "review", "position", "uhri_themes",
-             "upr_info_issues", AFFECTED_TAXONOMY, SDG_TAXONOMY, "action_category",
+    order = ["status", "progress", "lead", "cluster", "mechanism", "review", "position",
+             "uhri_themes", "upr_info_issues", AFFECTED_TAXONOMY, SDG_TAXONOMY, "action_category",
              "recommending", "flagged"]
     return Facets(total=total, facets=[by_key[key] for key in order if key in by_key],
                   selected=everything)
@@ -378,6 +378,11 @@ def _tracking_facets(index, filterset, everything, active, narrowing, limit):
         rows, more = _top(Counter({pk: n for pk, n in counts.items() if pk in names}),
                           chosen, limit)
         facets.append(_facet(key, title, rows, chosen, more, names.get))
+    reported = index.pair_counts("progress_rec", "progress_value", counted("progress")).get(1, 0)
+    facets.append(Facet(
+        key="progress", param="progress", title=_("Progress"),
+        values=[FacetValue("validated", _("Validated progress reported"), reported,
+                           "validated" in active.get("progress", []))] if reported else []))
     return facets
 
 

@@ -21,6 +21,8 @@ Query-string parameters (repeat a parameter for several values):
     lead            entity id: who leads (tracking's lead rule)    any of the values
     cluster         cluster id                                     any of the values
     assigned        "me": assigned to the signed-in person's entities (lead or supporting)
+    progress        "validated": a validated or published progress update on an action that
+                    implements it (directly or through a cluster)
     sort            relevance, newest, oldest, state, paragraph
 
 A recommendation has one value of a field such as position, so several values of it mean
@@ -369,6 +371,13 @@ FILTERS += [
                              value_array="assigned_entity"),
                      choices=[("me", _("Assigned to me"))], coerce=lambda value: value,
                      lookup=Lookup(Entity, _my_entities, cached=False), personal=True),
+    # Recommendations whose implementation someone reported and the secretariat checked
+    # ("has validated progress"); one value, stored as 1 in the index's pairs.
+    FilterDefinition("progress", _("Progress"),
+                     Derived(tracking.with_validated_progress, rec_array="progress_rec",
+                             value_array="progress_value"),
+                     choices=[("validated", _("Validated progress reported"))],
+                     stored=lambda value: 1),
 ]
 DEFINITIONS = {definition.param: definition for definition in FILTERS}
 

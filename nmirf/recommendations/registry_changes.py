@@ -76,6 +76,12 @@ REFERENCE_TABLES = (
     "tracking_assignment",
     "tracking_cluster",
     "tracking_clusterrecommendation",
+    # Which recommendations have validated progress (tracking/0006): an update validated,
+    # an action archived or linked elsewhere changes it for many at once.
+    "tracking_progressupdate",
+    "tracking_action",
+    "tracking_action_recommendations",
+    "tracking_action_clusters",
 )
 # Log rows older than this are pruned: a process idle for longer rebuilds its index.
 KEEP_SECONDS = 3600

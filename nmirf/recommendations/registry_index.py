@@ -104,6 +104,19 @@ _LEADS = (_OWN.format(role="AND role = 'lead'") + " UNION "
         AND own.role = 'lead')""")
 # Every part, lead or supporting, given directly or through an active cluster.
 _PARTS = _OWN.format(role="") + " UNION " + _CLUSTER_LEADS.format(role="")
+# Recommendations with a validated (or published) progress update on an active action
+# that implements them: linked to it, or to an active cluster it sits in (tracking's
+# queries.with_validated_progress); the value is always 1.
+_VALIDATED_UPDATES = """
+    FROM tracking_progressupdate progress
+    JOIN tracking_action act ON act.id = progress.action_id AND NOT act.archived
+    {join} WHERE progress.state IN ('validated', 'published')"""
+_PROGRESS = ("SELECT action_rec.recommendation_id AS rec, 1 AS value" + _VALIDATED_UPDATES.format(
+    join="JOIN tracking_action_recommendations action_rec ON action_rec.action_id = act.id")
+    + " UNION SELECT link.recommendation_id AS rec, 1 AS value" + _VALIDATED_UPDATES.format(
+    join="""JOIN tracking_action_clusters action_cluster ON action_cluster.action_id = act.id
+    JOIN tracking_cluster cluster ON cluster.id = action_cluster.cluster_id AND NOT cluster.archived
+    JOIN tracking_clusterrecommendation link ON link.cluster_id = cluster.id"""))
 _FLAGGED = "CASE WHEN possible_duplicate_of_id IS NULL THEN 0 ELSE 1 END"
 # More changed recommendations than this (or than a tenth of the registry) since a
 # process last looked, and it rebuilds rather than patches: a large import.
@@ -244,7 +257,10 @@ def _reference() -> dict:
                                                          ["rec", "value"]))
     cluster_rec, cluster_id = _sorted_links(_fetch(
         "tracking_clusterrecommendation", ["recommendation_id", "cluster_id"]))
+    progress_rec, progress_value = _sorted_links(_fetch(f"({_PROGRESS}) AS progress",
+                                                        ["rec", "value"]))
     return dict(
+        progress_rec=progress_rec, progress_value=progress_value,
         lead_rec=lead_rec, lead_entity=lead_entity, assigned_rec=assigned_rec,
         assigned_entity=assigned_entity, cluster_rec=cluster_rec, cluster_id=cluster_id,
         mechanism_of_review=mechanism_of_review, review_rank=review_rank,
@@ -279,6 +295,8 @@ class RegistryIndex:
     assigned_entity: np.ndarray
     cluster_rec: np.ndarray
     cluster_id: np.ndarray
+    progress_rec: np.ndarray  # recommendations with validated progress (value: 1)
+    progress_value: np.ndarray
     review_rank: dict  # sort key -> int32[max review id + 1]: the review's place in that order
     # Per review id: its mechanism, state, UPR session and cycle (-1 where none).
     mechanism_of_review: np.ndarray

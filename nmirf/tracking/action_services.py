@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from nmirf.audit.changes import tracking
 
+from . import indicator_schedule
 from .models import Action
 
 
@@ -65,6 +66,8 @@ def save_action(action: Action, *, recommendations, clusters, read_version: int 
         action.save()
         action.recommendations.set(recommendations)
         action.clusters.set(clusters)
+    # Its dates bound the indicators' due dates.
+    indicator_schedule.refresh(action.indicators.all())
     return action
 
 

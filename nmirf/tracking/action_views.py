@@ -20,6 +20,7 @@ from nmirf.recommendations.models import Recommendation
 from . import action_services
 from .action_forms import ActionForm
 from .models import Action, Cluster
+from .progress_views import measures_of
 
 PAGE_SIZE = 25
 
@@ -55,6 +56,7 @@ def action_detail(request, pk):
         "clusters": Cluster.objects.visible_to(request.user).filter(actions=action),
         "can_edit": permissions.can_edit_action(request.user, action),
         "history": history_of(action),
+        **measures_of(action, request.user),
     })
 
 

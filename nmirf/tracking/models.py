@@ -508,3 +508,15 @@ class Action(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("tracking:action_detail", args=[self.pk])
+
+
+# Indicators, progress updates and evidence (their own module, registered here).
+from .progress_models import (  # noqa: E402,F401
+    Evidence,
+    Frequency,
+    Indicator,
+    IndicatorKind,
+    IndicatorValue,
+    ProgressState,
+    ProgressUpdate,
+)

@@ -53,3 +53,25 @@ def parts_on_page(recommendation_ids, entity_ids) -> dict[int, list[dict]]:
         parts.setdefault(rec_id, []).append({"entity": entity, "role": role,
                                              "cluster": cluster})
     return parts
+
+
+def implementing(recommendation_ref) -> Q:
+    """Actions that implement a recommendation (`recommendation_ref`: its id, or an
+    OuterRef): linked to it, or to an active cluster it sits in."""
+    return Q(recommendations=recommendation_ref) | Q(
+        clusters__archived=False, clusters__links__recommendation=recommendation_ref)
+
+
+def with_validated_progress(values) -> Q:
+    """Recommendations with at least one validated (or published) progress update on an
+    active action that implements them (`implementing`). The registry's `progress` filter
+    (recommendations/filters.py): `values` are its stored values, 1 for "validated"."""
+    if 1 not in list(values):
+        return Q(pk__in=[])
+    from .progress_models import ProgressUpdate
+
+    validated = ProgressUpdate.objects.validated().filter(action__archived=False)
+    direct = validated.filter(action__recommendations=OuterRef("pk"))
+    through_cluster = validated.filter(action__clusters__archived=False,
+                                       action__clusters__links__recommendation=OuterRef("pk"))
+    return Q(Exists(direct)) | Q(Exists(through_cluster))

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import action_views, assignment_views, cluster_views, status_views, views
+from . import (
+    action_views,
+    assignment_views,
+    cluster_views,
+    indicator_views,
+    progress_views,
+    status_views,
+    views,
+)
 
 app_name = "tracking"
 
@@ -42,4 +50,24 @@ urlpatterns += [
     path("actions/<int:pk>/", action_views.action_detail, name="action_detail"),
     path("actions/<int:pk>/edit/", action_views.action_edit, name="action_edit"),
     path("actions/<int:pk>/archive/", action_views.action_archive, name="action_archive"),
+]
+
+# Indicators, progress updates and their evidence.
+urlpatterns += [
+    path("actions/<int:action_pk>/indicators/new/", indicator_views.indicator_create,
+         name="indicator_create"),
+    path("indicators/<int:pk>/edit/", indicator_views.indicator_edit, name="indicator_edit"),
+    path("indicators/<int:pk>/archive/", indicator_views.indicator_archive,
+         name="indicator_archive"),
+    path("actions/<int:action_pk>/progress/new/", progress_views.progress_create,
+         name="progress_create"),
+    path("progress/", progress_views.progress_list, name="progress_list"),
+    path("progress/<int:pk>/", progress_views.progress_detail, name="progress_detail"),
+    path("progress/<int:pk>/edit/", progress_views.progress_edit, name="progress_edit"),
+    path("progress/<int:pk>/evidence/", progress_views.evidence_upload, name="evidence_upload"),
+    path("progress/<int:pk>/step/<str:name>/", progress_views.progress_transition,
+         name="progress_transition"),
+    path("evidence/<int:pk>/", progress_views.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/archive/", progress_views.evidence_archive,
+         name="evidence_archive"),
 ]

@@ -24,12 +24,15 @@ from nmirf.recommendations.models import (
 )
 from nmirf.recommendations.registry_index import RegistryIndex
 from nmirf.tracking.models import (
+    Action,
     Assignment,
     Cluster,
     ClusterRecommendation,
     Entity,
     ImplementationStatus,
     Membership,
+    ProgressState,
+    ProgressUpdate,
     RecommendationStatus,
 )
 
@@ -93,10 +96,25 @@ def track(recs, chance):
     ended = chance.choice(recs)
     Assignment.objects.create(recommendation=ended, entity=entities[4], role="lead",
                               ended=True)
+    progress(recs, chance, entities, clusters)
     person = _make_user("parity_focal_point", "focal_point")
     for entity in entities[:2]:
         Membership.objects.create(entity=entity, user=person)
     Membership.objects.create(entity=entities[3], user=person, ended=True)
+
+
+def progress(recs, chance, entities, clusters):
+    """Actions linked to recommendations and clusters (the archived one included), with
+    progress updates in every state; one archived action whose validated update counts
+    for nothing."""
+    for number, state in enumerate([*ProgressState.values, "validated", "published"]):
+        action = Action.objects.create(
+            title=f"Action {number}", responsible_entity=chance.choice(entities),
+            start_date="2026-01-01", target_date="2026-12-31", archived=number == 6)
+        action.recommendations.set(chance.sample(recs, 3))
+        action.clusters.set(chance.sample(clusters, chance.randint(0, 1)))
+        ProgressUpdate.objects.create(action=action, state=state, narrative="n",
+                                      period_start="2026-01-01", period_end="2026-03-31")
 
 
 def me() -> Me:
@@ -131,6 +149,7 @@ def candidates(param: str) -> list:
         "cluster": [*Cluster.objects.values_list("pk", flat=True), UNKNOWN_ID],
         # The signed-in person (bound by the filter set), and "me" bound to nobody.
         "assigned": [me(), "me"],
+        "progress": ["validated"],
     }[param]
 
 
@@ -173,7 +192,7 @@ def test_the_tracking_filters_select_something_to_compare(registry):
     for param, values in (("status", ["not_started"]), ("status", ["implemented"]),
                           ("lead", list(Entity.objects.values_list("pk", flat=True))),
                           ("cluster", list(Cluster.objects.values_list("pk", flat=True))),
-                          ("assigned", [me()])):
+                          ("assigned", [me()]), ("progress", ["validated"])):
         assert index.filter_mask(param, values).any(), param
 
 

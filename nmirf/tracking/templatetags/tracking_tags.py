@@ -19,6 +19,9 @@ from ..models import (
     RecommendationStatus,
     leads_among,
 )
+from ..progress_models import ProgressUpdate
+from ..progress_views import with_contents
+from ..queries import implementing
 from ..statuses import current_status
 
 register = template.Library()
@@ -95,6 +98,9 @@ def implementation_of(context, recommendation):
         "can_plan": permissions.can_plan_actions(user),
         "actions": list(Action.objects.visible_to(user).active().filter(
             recommendations=recommendation).select_related("responsible_entity")),
+        "updates": list(with_contents(ProgressUpdate.objects.visible_to(user).filter(
+            action__in=Action.objects.active().filter(implementing(recommendation.pk))
+            .values("pk")), user)),
         "csrf_token": context.get("csrf_token"),
         "next": context["request"].get_full_path() if "request" in context else "",
     }
