@@ -43,17 +43,10 @@ class IndicatorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("baseline_value", "target_value"):
             self.fields[name].error_messages.update(_number_messages(self.fields[name].label))
-        self.fields["baseline_year"].min_value = 1900
-        self.fields["baseline_year"].max_value = 2200
+        self.fields["title"].error_messages["required"] = _("Give the indicator a title.")
         self.fields["baseline_year"].validators += [
             _between(1900, 2200, _("Give the baseline year as four digits, such as 2024."))]
         _styled(self)
-
-    def clean_title(self):
-        title = self.cleaned_data["title"].strip()
-        if not title:
-            raise ValidationError(_("Give the indicator a title."), code="required")
-        return title
 
     def clean(self):
         cleaned = super().clean()
@@ -85,6 +78,11 @@ class ProgressUpdateForm(forms.ModelForm):
     def __init__(self, *args, indicators=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.indicators = list(indicators)
+        self.fields["narrative"].error_messages["required"] = _("Describe what was done in "
+                                                                "this period.")
+        for name in ("period_start", "period_end"):
+            self.fields[name].error_messages["required"] = _("Give the period the update "
+                                                             "reports on.")
         current = {value.indicator_id: value.value for value in self.instance.values.all()} \
             if self.instance.pk else {}
         for indicator in self.indicators:
@@ -93,9 +91,6 @@ class ProgressUpdateForm(forms.ModelForm):
                 label=label, required=False, initial=current.get(indicator.pk),
                 error_messages=_number_messages(indicator.title), **VALUE_LIMITS)
         _styled(self)
-
-    def clean_narrative(self):
-        return self.cleaned_data["narrative"].strip()
 
     def clean(self):
         cleaned = super().clean()
