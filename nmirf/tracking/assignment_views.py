@@ -23,6 +23,7 @@ from nmirf.recommendations.models import Recommendation
 from . import assigning, queries
 from .forms import AssignForm
 from .models import Assignment, AssignmentRole, Cluster
+from .progress_views import unfinished_progress
 from .selection import list_operation, list_url
 from .view_helpers import form_errors_text
 
@@ -156,4 +157,5 @@ def my_recommendations(request):
                    for part in parts.get(rec.pk, [])]) for rec in page]
     return render(request, "tracking/my_recommendations.html", {
         "memberships": memberships, "page": page, "rows": rows, "role": role,
-        "roles": AssignmentRole.choices})
+        "roles": AssignmentRole.choices,
+        "unfinished": unfinished_progress(request.user, entity_ids)})

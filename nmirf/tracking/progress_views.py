@@ -54,6 +54,15 @@ def measures_of(action: Action, user) -> dict:
     }
 
 
+def unfinished_progress(user, entity_ids) -> list[ProgressUpdate]:
+    """The drafts and returned updates of these entities' actions ("My recommendations"
+    lists them: what the focal point still has to finish)."""
+    return list(ProgressUpdate.objects.visible_to(user).filter(
+        action__responsible_entity_id__in=entity_ids,
+        state__in=(ProgressState.DRAFT, ProgressState.RETURNED))
+        .select_related("action").order_by("-updated_at")[:50])
+
+
 def _update_form(request, update: ProgressUpdate, title: str):
     indicators = update.action.indicators.filter(archived=False).order_by("title", "pk")
     form = ProgressUpdateForm(request.POST or None, instance=update, indicators=indicators,

@@ -51,7 +51,7 @@ def make_update(action, state="draft", values=None, **fields) -> ProgressUpdate:
 
 
 def other_entity() -> Entity:
-    return Entity.objects.create(name="Ministry of Labour", kind="ministry")
+    return Entity.objects.get_or_create(name="Ministry of Labour", defaults={"kind": "ministry"})[0]
 
 
 def signed_in(user, csrf=False) -> Client:
