@@ -10,7 +10,7 @@ from nmirf.audit.admin_mixins import ArchivingAdmin
 from nmirf.core.admin import RecordAdmin
 
 from . import services
-from .models import Entity
+from .models import Entity, Evidence, Indicator, ProgressUpdate
 from .services import check_archivable, check_placement
 
 
@@ -58,3 +58,38 @@ class EntityAdmin(ArchivingAdmin, RecordAdmin):
             else:
                 count += 1
         return count
+
+
+class ReadOnlyRecordAdmin(RecordAdmin):
+    """Indicators, progress updates and evidence are read here by the administrator;
+    they are written in the web UI only, where the version check, the workflow and the
+    audit trail apply."""
+
+    rule = staticmethod(permissions.can_edit_reference_data)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ReadOnlyRecordAdmin):
+    list_display = ("title", "action", "kind", "frequency", "next_due_date", "archived")
+    list_filter = ("kind", "frequency", "archived")
+    search_fields = ("title", "action__title")
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(ReadOnlyRecordAdmin):
+    list_display = ("action", "period_start", "period_end", "state", "updated_at")
+    list_filter = ("state",)
+    search_fields = ("action__title", "narrative")
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyRecordAdmin):
+    list_display = ("original_name", "update", "kind", "size", "archived", "uploaded_at")
+    list_filter = ("kind", "archived")
+    search_fields = ("original_name",)

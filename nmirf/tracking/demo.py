@@ -175,18 +175,22 @@ def load_actions() -> None:
 
 
 def load_tracking() -> None:
-    """Assignments (through the demo's clusters and filtered lists, as the coordinator
-    would in bulk) and implementation statuses with reasons; only on the first run (when
-    nothing is assigned yet), so that a second `load_demo` changes nothing."""
+    """The actions, their indicators and progress (progress_demo.py), assignments (through
+    the demo's clusters and filtered lists, as the coordinator would in bulk) and
+    implementation statuses with reasons; each only on the first run, so that a second
+    `load_demo` changes nothing."""
     from nmirf.recommendations.filters import RecommendationFilter
     from nmirf.recommendations.models import Recommendation
 
     from . import assigning, statuses
     from .models import Assignment, Cluster, RecommendationStatus
 
+    from .progress_demo import load_progress
+
+    load_actions()
+    load_progress()
     if Assignment.objects.exists():
         return
-    load_actions()
     entity = {e.name: e for e in Entity.objects.filter(archived=False)}
     for title, name, role in CLUSTER_ASSIGNMENTS:
         cluster = Cluster.objects.filter(title=title, archived=False).first()
