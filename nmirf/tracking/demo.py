@@ -184,7 +184,6 @@ def load_tracking() -> None:
 
     from . import assigning, statuses
     from .models import Assignment, Cluster, RecommendationStatus
-
     from .progress_demo import load_progress
 
     load_actions()
