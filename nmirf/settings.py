@@ -260,11 +260,11 @@ NMIRF_UPLOAD_RETENTION_DAYS = ENV.integer("NMIRF_UPLOAD_RETENTION_DAYS", 7, mini
                                           unit="days")
 
 # Evidence files attached to progress updates (tracking/evidence.py): the largest accepted,
-# and where they are kept (under generated names, outside the static files; back it up
-# with the database).
+# and where they are kept under generated names — by default in MEDIA_ROOT (never served
+# as such: no URL maps to it), so that `nmirf backup` and `restore` carry them.
 NMIRF_EVIDENCE_MAX_BYTES = ENV.integer("NMIRF_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1,
                                        unit="bytes")
-NMIRF_EVIDENCE_DIR = Path(ENV.text("NMIRF_EVIDENCE_DIR", str(DATA_DIR / "evidence")))
+NMIRF_EVIDENCE_DIR = Path(ENV.text("NMIRF_EVIDENCE_DIR", str(MEDIA_ROOT / "evidence")))
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -8,8 +8,9 @@ OpenDocument type). Anything else is refused, executables in disguise first (Win
 ELF, Mach-O, a script's `#!`), and any other zip (an archive may hold anything).
 
 Files are stored under a generated name (a uuid) in NMIRF_EVIDENCE_DIR (default:
-DATA_DIR/evidence), outside the static files, and reach a browser only through the
-download view, which checks who may read the update."""
+MEDIA_ROOT/evidence, under the data directory: outside the static files, mapped to no URL,
+and carried by `nmirf backup`), and reach a browser only through the download view, which
+checks who may read the update."""
 
 import hashlib
 import uuid
