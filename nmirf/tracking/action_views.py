@@ -21,6 +21,7 @@ from . import action_services
 from .action_forms import ActionForm
 from .models import Action, Cluster
 from .progress_views import measures_of
+from .view_helpers import archive_toggle
 
 PAGE_SIZE = 25
 
@@ -138,7 +139,5 @@ def action_edit(request, pk):
 def action_archive(request, pk):
     action = _visible_action(request, pk)
     permissions.require(permissions.can_edit_action(request.user, action))
-    archived = request.POST.get("archived", "1") == "1"
-    action_services.set_archived(action, archived)
-    messages.success(request, _("Archived.") if archived else _("Restored."))
-    return redirect(action)
+    return archive_toggle(request, lambda archived: action_services.set_archived(
+        action, archived), action)

@@ -16,6 +16,7 @@ from . import indicators
 from .models import Action
 from .progress_forms import IndicatorForm
 from .progress_models import Indicator
+from .view_helpers import archive_toggle
 
 
 def _visible_indicator(request, pk) -> Indicator:
@@ -42,6 +43,7 @@ def _indicator_form(request, indicator: Indicator, title: str):
             return redirect(saved)
     return render(request, "tracking/indicator_form.html", {
         "form": form, "action": indicator.action, "indicator": indicator, "title": title,
+        "cancel_url": indicator.action.get_absolute_url(),
         "history": history_of(indicator) if indicator.pk else None})
 
 
@@ -66,7 +68,5 @@ def indicator_edit(request, pk):
 def indicator_archive(request, pk):
     indicator = _visible_indicator(request, pk)
     permissions.require(permissions.can_edit_indicators(request.user, indicator.action))
-    archived = request.POST.get("archived", "1") == "1"
-    indicators.set_archived(indicator, archived)
-    messages.success(request, _("Archived.") if archived else _("Restored."))
-    return redirect(indicator.action)
+    return archive_toggle(request, lambda archived: indicators.set_archived(
+        indicator, archived), indicator.action)

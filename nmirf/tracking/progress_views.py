@@ -80,7 +80,8 @@ def _update_form(request, update: ProgressUpdate, title: str):
                              if saved.state == ProgressState.DRAFT else _("Saved."))
             return redirect(saved)
     return render(request, "tracking/progress_form.html", {
-        "form": form, "action": update.action, "update": update, "title": title})
+        "form": form, "action": update.action, "update": update, "title": title,
+        "cancel_url": (update if update.pk else update.action).get_absolute_url()})
 
 
 @login_required
