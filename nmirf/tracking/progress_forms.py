@@ -16,6 +16,11 @@ ALTERED = _("This form was altered or is incomplete: open the page again and ret
 VALUE_LIMITS = {"max_digits": 16, "decimal_places": 4}
 
 
+def typed(value: Decimal | None) -> Decimal | None:
+    """A stored value as the person typed it (20, not 20.0000), for a form's initial value."""
+    return None if value is None else Decimal(f"{value.normalize():f}")
+
+
 def version_field():
     return forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False,
                               error_messages={"invalid": ALTERED, "min_value": ALTERED})
@@ -43,6 +48,7 @@ class IndicatorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("baseline_value", "target_value"):
             self.fields[name].error_messages.update(_number_messages(self.fields[name].label))
+            self.initial[name] = typed(self.initial.get(name))
         self.fields["title"].error_messages["required"] = _("Give the indicator a title.")
         self.fields["baseline_year"].validators += [
             _between(1900, 2200, _("Give the baseline year as four digits, such as 2024."))]
@@ -83,7 +89,7 @@ class ProgressUpdateForm(forms.ModelForm):
         for name in ("period_start", "period_end"):
             self.fields[name].error_messages["required"] = _("Give the period the update "
                                                              "reports on.")
-        current = {value.indicator_id: value.value for value in self.instance.values.all()} \
+        current = {value.indicator_id: typed(value.value) for value in self.instance.values.all()} \
             if self.instance.pk else {}
         for indicator in self.indicators:
             label = indicator.title + (f" ({indicator.unit})" if indicator.unit else "")

@@ -254,3 +254,12 @@ def test_returned_update_and_its_comment_show_on_the_my_page(action, focal_point
     page = signed_in(focal_point_of_entity).get(reverse("tracking:my_recommendations"))
     assert returned.get_absolute_url() in page.content.decode()
     assert "More detail, please." in page.content.decode()
+
+
+def test_values_read_as_they_were_typed(action, indicator, focal_point_of_entity):
+    update = make_update(action, "draft", {indicator: 20})
+    client = signed_in(focal_point_of_entity)
+    page = client.get(update.get_absolute_url()).content.decode()
+    assert ">20 persons<" in page and "2E+1" not in page and "20.0000" not in page
+    form = client.get(reverse("tracking:progress_edit", args=[update.pk])).content.decode()
+    assert f'name="value_{indicator.pk}" value="20"' in form

@@ -3,8 +3,11 @@ page includes `{% load tracking_tags %}{% clusters_of rec %}{% implementation_of
 the registry's list shows each row's status with one query per page
 (`{% statuses_for page.object_list as statuses %}` … `{% status_badge statuses rec %}`)."""
 
+from decimal import Decimal
+
 from django import template
 from django.db.models import Q
+from django.utils import formats
 
 from nmirf.accounts import permissions
 from nmirf.audit.history import entries
@@ -121,3 +124,13 @@ def cluster_assignments(context, cluster):
             clusters=cluster).select_related("responsible_entity")),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def plain_number(value) -> str:
+    """A stored decimal as people write it: 20 not 20.0000 nor 2E+1, 3.5 not 3.5000, in the
+    reader's number format."""
+    if value is None:
+        return ""
+    digits = Decimal(f"{Decimal(value).normalize():f}")
+    return formats.number_format(digits, use_l10n=True)
