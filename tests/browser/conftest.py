@@ -53,10 +53,10 @@ def registry(transactional_db, reference_data):
         assert run.status == "succeeded", run.message
 
 
-@pytest.fixture
-def browser_problems(page):
-    """Script errors and failed requests seen by the page; each test asserts there are
-    none. The favicon Chromium asks for on its own is not the app's doing."""
+def watch_problems(page) -> list[str]:
+    """Script errors and failed requests seen by `page`, collected in the list returned
+    (each test asserts it stays empty). The favicon Chromium asks for on its own is not the
+    app's doing."""
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     # A failed request is also logged to the console: the response handler reports it.
@@ -68,3 +68,9 @@ def browser_problems(page):
         if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
     page.set_default_timeout(10_000)
     return problems
+
+
+@pytest.fixture
+def browser_problems(page):
+    """What `watch_problems` sees on the test's page."""
+    return watch_problems(page)
