@@ -126,8 +126,11 @@ def _manage(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
 
 
 def _instance_env(data_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(NMIRF_DATA_DIR=str(data_dir), DEBUG="true", SECRET_KEY=secrets.token_urlsafe(50),
+    # Nothing from the developer's .env or database: the instance is the demo, as shipped.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NMIRF_", "DATABASE_"))}
+    env.update(NMIRF_ENV_FILE="", NMIRF_DATA_DIR=str(data_dir),
+               DATABASE_URL=f"sqlite:///{data_dir / 'nmirf.sqlite3'}",
+               DEBUG="true", SECRET_KEY=secrets.token_urlsafe(50),
                ALLOWED_HOSTS="127.0.0.1,localhost", LOG_LEVEL="WARNING",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
     return env
@@ -158,7 +161,7 @@ def start_instance(data_dir: Path) -> tuple[str, subprocess.Popen, dict]:
 
 
 def setup_django(env: dict) -> None:
-    for key in ("NMIRF_DATA_DIR", "DATABASE_URL", "DEBUG", "SECRET_KEY"):
+    for key in ("NMIRF_ENV_FILE", "NMIRF_DATA_DIR", "DATABASE_URL", "DEBUG", "SECRET_KEY"):
         if key in env:
             os.environ[key] = env[key]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nmirf.settings")
