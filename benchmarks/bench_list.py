@@ -43,7 +43,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -53,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 import synth  # noqa: E402
-from common import OUT, PYTHON, REPO, log, ms  # noqa: E402
+from common import OUT, REPO, log, ms  # noqa: E402
 
 ROWS = 250_000
 SESSIONS_CSV = (REPO / ".." / "shared" / "data" / "reference" / "upr_sessions.csv").resolve()
@@ -215,20 +214,23 @@ def drop_postgres(rows: int = ROWS) -> None:
 # -- measure (runs in its own process, one per backend) ----------------------------------
 
 class Client(threading.Thread):
-    """One visitor: requests its share of the queries over one keep-alive connection."""
+    """One visitor: requests its share of the work over one keep-alive connection. A work
+    item is (kind, query) — requested as `path` with the query put in, with the cookie
+    of the run — or (kind, query, cookie), a request of another signed-in person (the
+    tracking benchmark: a different focal point per request)."""
 
     def __init__(self, port: int, cookie: str, work: list, lock: threading.Lock,
-                 samples: list, deadline: float):
+                 samples: list, deadline: float, path: str = "/recommendations/?{}"):
         super().__init__(daemon=True)
         self.port, self.cookie, self.work, self.lock = port, cookie, work, lock
-        self.samples, self.deadline = samples, deadline
+        self.samples, self.deadline, self.path = samples, deadline, path
         self.conn = None
 
-    def _get(self, path: str) -> tuple[int, int]:
+    def _get(self, path: str, cookie: str) -> tuple[int, int]:
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
-            self.conn.request("GET", path, headers={"Cookie": self.cookie})
+            self.conn.request("GET", path, headers={"Cookie": cookie})
             response = self.conn.getresponse()
             body = response.read()
             return response.status, len(body)
@@ -242,21 +244,26 @@ class Client(threading.Thread):
             with self.lock:
                 if not self.work:
                     break
-                kind, query = self.work.pop()
+                kind, query, *cookie = self.work.pop()
             start = time.perf_counter()
-            status, size = self._get(f"/recommendations/?{query}")
+            status, size = self._get(self.path.format(query), cookie[0] if cookie
+                                     else self.cookie)
             self.samples.append({"kind": kind, "query": query, "status": status,
                                  "seconds": time.perf_counter() - start, "bytes": size})
         if self.conn is not None:
             self.conn.close()
 
 
-def _run_level(port: int, cookie: str, items: list, clients: int, budget: float) -> dict:
+def run_level(port: int, cookie: str, items: list, clients: int, budget: float,
+              path: str = "/recommendations/?{}") -> dict:
+    """`clients` visitors (threads) request `items` without pause, until done or `budget`
+    seconds have passed; every request's wall time (shared with bench_tracking.py)."""
     work = list(reversed(items))
     samples: list = []
     lock = threading.Lock()
     deadline = time.monotonic() + budget
-    threads = [Client(port, cookie, work, lock, samples, deadline) for _ in range(clients)]
+    threads = [Client(port, cookie, work, lock, samples, deadline, path)
+               for _ in range(clients)]
     start = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -266,10 +273,11 @@ def _run_level(port: int, cookie: str, items: list, clients: int, budget: float)
     return {"clients": clients, "wall": wall, "samples": samples, "planned": len(items)}
 
 
-def _login(port: int) -> str:
-    """Log in once over HTTP as the benchmark's coordinator; the session cookie."""
+def login(port: int, username: str = USER, password: str = PASSWORD) -> str:
+    """Log in over HTTP (the form, its CSRF token); the session cookie. The benchmark's
+    coordinator by default."""
     browser = common.Browser(f"http://127.0.0.1:{port}")
-    browser.login(USER, PASSWORD)
+    browser.login(username, password)
     return browser.cookie_header()
 
 
@@ -430,11 +438,11 @@ def measure(database_url: str, per_kind: dict, budget: float) -> dict:
     server = common.serve(dict(os.environ), port, server_log)
     levels = {}
     try:
-        cookie = _login(port)
-        warm = _run_level(port, cookie, warmup, 8, budget)
+        cookie = login(port)
+        warm = run_level(port, cookie, warmup, 8, budget)
         for clients in CLIENTS:
             log(f"list: {len(batches[clients])} fresh queries at {clients} client(s)…")
-            levels[clients] = _run_level(port, cookie, batches[clients], clients, budget)
+            levels[clients] = run_level(port, cookie, batches[clients], clients, budget)
     finally:
         common.stop_server(server)
     server_line = next((line for line in server_log.with_suffix(".out").read_text()
@@ -455,16 +463,9 @@ def measure(database_url: str, per_kind: dict, budget: float) -> dict:
 
 
 def _measure_in_subprocess(url: str, per_kind: dict, budget: float) -> dict:
-    env = common.nmirf_env(url)
-    proc = subprocess.run(
-        [str(PYTHON), str(Path(__file__)), "measure", "--database-url", url,
-         "--per-kind", json.dumps({str(k): v for k, v in per_kind.items()}),
-         "--budget", str(budget)],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=MEASURE_TIMEOUT)
-    sys.stderr.write(proc.stderr[-3000:])
-    if proc.returncode != 0:
-        raise RuntimeError(f"measuring failed: {proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return common.measure_in_subprocess(
+        Path(__file__), url, ["--per-kind", json.dumps({str(k): v for k, v in per_kind.items()}),
+                              "--budget", str(budget)], timeout=MEASURE_TIMEOUT)
 
 # -- the benchmark -----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ independent of the settings of any one database.
 
 import datetime
 import http.cookiejar
+import json
 import os
 import platform
 import re
@@ -124,6 +125,19 @@ def nmirf_env(database_url: str, **extra) -> dict:
 
 def nmirf(args: list, database_url: str, **kwargs) -> Timed:
     return timed_run([NMIRF, *args], env=nmirf_env(database_url), **kwargs)
+
+
+def measure_in_subprocess(script: Path, database_url: str, args: list, timeout: float) -> dict:
+    """Run `script measure --database-url URL ARGS…` (Django set up for that database in
+    a process of its own) and return the JSON it prints last; its log goes to stderr."""
+    proc = subprocess.run(
+        [str(PYTHON), str(script), "measure", "--database-url", database_url, *map(str, args)],
+        env=nmirf_env(database_url), cwd=REPO, capture_output=True, text=True,
+        timeout=timeout)
+    sys.stderr.write(proc.stderr[-3000:])
+    if proc.returncode != 0:
+        raise RuntimeError(f"measuring failed: {proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def pg_url(database: str) -> str:
