@@ -190,10 +190,9 @@ def _measure_in_subprocess(url: str, rounds: int) -> dict:
 
 def run(quick: bool = False, rebuild: bool = False, rows: int = bench_list.ROWS,
         backends: tuple[str, ...] = ("sqlite", "postgresql")) -> dict:
-    if not common.upr_info_files():
-        line = common.skip_line("Edit benchmark")
-        log(line)
-        return {"skipped": line, "markdown": f"_{line}_\n"}
+    skipped = common.skipped_without_data("Edit benchmark")
+    if skipped:
+        return skipped
     rounds = _rounds(quick)
     result: dict = {"rows": rows, "backends": {}}
     if "sqlite" in backends:

@@ -281,6 +281,29 @@ def login(port: int, username: str = USER, password: str = PASSWORD) -> str:
     return browser.cookie_header()
 
 
+def serve_levels(server_log: Path, sign_in, warmup: list, batches: dict, budget: float,
+                 path: str = "/recommendations/?{}", label: str = "list", prepare=None):
+    """Serve the product as in production, sign in (`sign_in(port)`: the run's cookie),
+    request the warm-up at 8 clients, then each level's batch ({clients: items}); stop the
+    server. `prepare(items)` may turn the items into what the clients send (the cookie of
+    each request's person). Returns (warm-up level, {clients: level}, the server's line)."""
+    prepare = prepare or (lambda items: items)
+    port = common.free_port()
+    server = common.serve(dict(os.environ), port, server_log)
+    levels = {}
+    try:
+        cookie = sign_in(port)
+        warm = run_level(port, cookie, prepare(warmup), 8, budget, path)
+        for clients, items in batches.items():
+            log(f"{label}: {len(items)} fresh requests at {clients} client(s)…")
+            levels[clients] = run_level(port, cookie, prepare(items), clients, budget, path)
+    finally:
+        common.stop_server(server)
+    server_line = next((line for line in server_log.with_suffix(".out").read_text()
+                        .splitlines() if "gunicorn" in line), "")
+    return warm, levels, server_line
+
+
 def _floor_sql(query: str):
     """(page ids SQL, params, count SQL, params, offset) of a list query: the least the
     database must answer for the page — its 25 ids in order, and how many match."""
@@ -433,20 +456,8 @@ def measure(database_url: str, per_kind: dict, budget: float) -> dict:
     in_process = queries.batch(3 if per_kind[1] < 10 else 6)  # the first is a warm-up
     connection.close()  # the server's processes open their own
 
-    port = common.free_port()
-    server_log = work_dir / f"server-{connection.vendor}.log"
-    server = common.serve(dict(os.environ), port, server_log)
-    levels = {}
-    try:
-        cookie = login(port)
-        warm = run_level(port, cookie, warmup, 8, budget)
-        for clients in CLIENTS:
-            log(f"list: {len(batches[clients])} fresh queries at {clients} client(s)…")
-            levels[clients] = run_level(port, cookie, batches[clients], clients, budget)
-    finally:
-        common.stop_server(server)
-    server_line = next((line for line in server_log.with_suffix(".out").read_text()
-                        .splitlines() if "gunicorn" in line), "")
+    warm, levels, server_line = serve_levels(work_dir / f"server-{connection.vendor}.log",
+                                             login, warmup, batches, budget)
 
     log("list: timing the steps of the page in-process…")
     steps = breakdown(in_process)
@@ -476,10 +487,9 @@ def per_kind_counts(quick: bool) -> dict:
 
 def run(quick: bool = False, rebuild: bool = False, rows: int = ROWS,
         backends: tuple[str, ...] = ("sqlite", "postgresql"), drop_pg: bool = False) -> dict:
-    if not common.upr_info_files():
-        line = common.skip_line("List benchmark")
-        log(line)
-        return {"skipped": line, "markdown": f"_{line}_\n"}
+    skipped = common.skipped_without_data("List benchmark")
+    if skipped:
+        return skipped
     per_kind = per_kind_counts(quick)
     budget = 60.0 if quick else LEVEL_BUDGET
     result: dict = {"rows": rows, "backends": {}, "per_kind": per_kind}
@@ -564,10 +574,7 @@ def markdown(result: dict) -> str:
         "server stopped; page / floor is the median of per-request ratios, and p95 of the "
         "page over p95 of the floor.",
         "",
-        "| kind | what |",
-        "|---|---|",
-        *(f"| {k} | {v} |" for k, v in list_queries.KINDS.items()),
-        "",
+        *common.kinds_table(list_queries.KINDS),
     ]
     verdicts = []
     for backend, data in result["backends"].items():
@@ -680,17 +687,25 @@ def _breakdown_lines(found: dict | None) -> list[str]:
     return lines
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str, per_option: str, per_help: str):
+    """The command line of a served benchmark (this one, bench_tracking.py): --quick,
+    --rebuild, --rows, --backend, and the internal `measure` subcommand (its parser is
+    returned beside, for options of its own)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
     m = sub.add_parser("measure", help="(internal) measure one backend, print JSON")
     m.add_argument("--database-url", required=True)
-    m.add_argument("--per-kind", required=True, help="JSON {clients: queries per kind}")
+    m.add_argument(per_option, required=True, help=per_help)
     m.add_argument("--budget", type=float, default=LEVEL_BUDGET)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
+    return parser, m
+
+
+def main() -> int:
+    parser, m = arguments(__doc__, "--per-kind", "JSON {clients: queries per kind}")
     parser.add_argument("--drop-postgres", action="store_true",
                         help="drop the scratch PostgreSQL database afterwards")
     args = parser.parse_args()

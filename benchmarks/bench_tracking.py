@@ -35,10 +35,8 @@ commands, where the command exists.
     python benchmarks/run.py --only tracking [--quick]     # figures into RESULTS.md
 """
 
-import argparse
 import hashlib
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -292,25 +290,17 @@ def measure(database_url: str, per_level: dict, budget: float, logins: int) -> d
     in_process = pages.batch(3)
     connection.close()
 
-    port = common.free_port()
-    server_log = work_dir / f"server-tracking-{connection.vendor}.log"
-    server = common.serve(dict(os.environ), port, server_log)
-    levels = {}
-    try:
+    def sign_in(port: int) -> str:
         log(f"tracking: signing in the coordinator and {len(pages.focal_points)} focal "
             "points over HTTP…")
         pages.cookies[bench_list.USER] = bench_list.login(port)
         for person in pages.focal_points:
             pages.cookies[person] = bench_list.login(port, person, bench_list.PASSWORD)
-        warm = bench_list.run_level(port, "", pages.with_cookies(warmup), 8, budget, "{}")
-        for clients in CLIENTS:
-            log(f"tracking: {len(batches[clients])} fresh pages at {clients} client(s)…")
-            levels[clients] = bench_list.run_level(port, "", pages.with_cookies(
-                batches[clients]), clients, budget, "{}")
-    finally:
-        common.stop_server(server)
-    server_line = next((line for line in server_log.with_suffix(".out").read_text()
-                        .splitlines() if "gunicorn" in line), "")
+        return pages.cookies[bench_list.USER]
+
+    warm, levels, server_line = bench_list.serve_levels(
+        work_dir / f"server-tracking-{connection.vendor}.log", sign_in, warmup, batches,
+        budget, path="{}", label="tracking", prepare=pages.with_cookies)
     log("tracking: counting the queries of each kind of page in-process…")
     queries = count_queries(in_process)
     return {"vendor": connection.vendor, "sizes": sizes, "server": server_line,
@@ -368,10 +358,9 @@ def _reminders_on_copy(backend: str, source) -> dict:
 
 def run(quick: bool = False, rebuild: bool = False, rows: int = ROWS,
         backends: tuple[str, ...] = ("sqlite", "postgresql")) -> dict:
-    if not common.upr_info_files():
-        line = common.skip_line("Tracking benchmark")
-        log(line)
-        return {"skipped": line, "markdown": f"_{line}_\n"}
+    skipped = common.skipped_without_data("Tracking benchmark")
+    if skipped:
+        return skipped
     per_level = per_kind(quick)
     budget = 60.0 if quick else bench_list.LEVEL_BUDGET
     logins = 15 if quick else 60
@@ -420,10 +409,7 @@ def markdown(result: dict) -> str:
         "p95/p99 nearest-rank. Queries per page: counted in-process (Django's test client) "
         "over three further pages of each kind.",
         "",
-        "| kind | what |",
-        "|---|---|",
-        *(f"| {k} | {v} |" for k, v in KINDS.items()),
-        "",
+        *common.kinds_table(KINDS),
     ]
     verdicts = []
     for backend, data in result["backends"].items():
@@ -489,17 +475,8 @@ def markdown(result: dict) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command")
-    m = sub.add_parser("measure", help="(internal) measure one backend, print JSON")
-    m.add_argument("--database-url", required=True)
-    m.add_argument("--per-level", required=True, help="JSON {clients: pages per kind}")
-    m.add_argument("--budget", type=float, default=bench_list.LEVEL_BUDGET)
+    parser, m = bench_list.arguments(__doc__, "--per-level", "JSON {clients: pages per kind}")
     m.add_argument("--logins", type=int, default=60)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--rebuild", action="store_true")
-    parser.add_argument("--rows", type=int, default=ROWS)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
     args = parser.parse_args()
     if args.command == "measure":
         per_level = {int(k): v for k, v in json.loads(args.per_level).items()}

@@ -54,6 +54,21 @@ def skip_line(what: str) -> str:
             "(the benchmarks read ../shared/data/raw beside the clone).")
 
 
+def skipped_without_data(what: str) -> dict | None:
+    """A benchmark's result where the shared UPR Info exports are absent (a line that says
+    so, logged), else None."""
+    if upr_info_files():
+        return None
+    line = skip_line(what)
+    log(line)
+    return {"skipped": line, "markdown": f"_{line}_\n"}
+
+
+def kinds_table(kinds: dict) -> list[str]:
+    """The Markdown table of what each kind of request is."""
+    return ["| kind | what |", "|---|---|", *(f"| {k} | {v} |" for k, v in kinds.items()), ""]
+
+
 # -- statistics --------------------------------------------------------------------------
 
 def summary(values: list[float]) -> dict:
