@@ -14,14 +14,12 @@ def assigned_to(entity_ids, role: str | None = None) -> Q:
     One `pk IN (… UNION …)` read from the assignment side (the index on entity and role),
     not an EXISTS per recommendation: "My recommendations" and "assigned to me" stay a
     look-up of the entity's few thousand ids however large the registry is."""
-    own = Assignment.objects.current().filter(recommendation__isnull=False,
-                                              entity_id__in=entity_ids)
-    through_cluster = ClusterRecommendation.objects.filter(
-        cluster__archived=False, cluster__assignments__ended=False,
-        cluster__assignments__entity_id__in=entity_ids)
+    parts = Assignment.objects.current().filter(entity_id__in=entity_ids)
     if role:
-        own = own.filter(role=role)
-        through_cluster = through_cluster.filter(cluster__assignments__role=role)
+        parts = parts.filter(role=role)  # the same assignment row: one join, not two
+    own = parts.filter(recommendation__isnull=False)
+    through_cluster = ClusterRecommendation.objects.filter(cluster_id__in=parts.filter(
+        cluster__isnull=False, cluster__archived=False).values("cluster_id"))
     return Q(pk__in=own.order_by().values("recommendation_id").union(
         through_cluster.order_by().values("recommendation_id")))
 
