@@ -173,11 +173,8 @@ def generate(rows_hint: int | None = None) -> dict:
                            "updated_at"],
                  [(pk, f"Cluster {pk}", "Recommendations handled together.", False, now, now)
                   for pk in clusters])
-        links, in_cluster = [], {}
-        for pk in clusters:
-            for rec in rng.sample(rec_ids, min(len(rec_ids), rng.randint(5, 60))):
-                links.append((pk, rec, now))
-                in_cluster.setdefault(rec, []).append(pk)
+        links = [(pk, rec, now) for pk in clusters
+                 for rec in rng.sample(rec_ids, min(len(rec_ids), rng.randint(5, 60)))]
         w.insert(ClusterRecommendation, ["cluster_id", "recommendation_id", "added_at"], links)
         assignments = []
         for pk in clusters:
