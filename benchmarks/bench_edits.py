@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_list  # noqa: E402
 import common  # noqa: E402
-from common import PYTHON, REPO, log  # noqa: E402
+from common import log  # noqa: E402
 
 WORKERS = 4
 TARGET_MS = 100.0
@@ -140,7 +140,7 @@ def measure(database_url: str, rounds: int) -> dict:
     samples, build_seconds, edits = [], [], []
     originals: dict[int, str] = {}  # put back afterwards: the list benchmark's data
     try:
-        pool = Pool(port, bench_list._login(port))
+        pool = Pool(port, bench_list.login(port))
         for _ in range(64):  # until every process holds a connection
             pool.open_one()
             if len(pool.by_pid) == WORKERS:
@@ -184,23 +184,15 @@ def measure(database_url: str, rounds: int) -> dict:
 
 
 def _measure_in_subprocess(url: str, rounds: int) -> dict:
-    env = common.nmirf_env(url)
-    proc = subprocess.run(
-        [str(PYTHON), str(Path(__file__)), "measure", "--database-url", url,
-         "--rounds", str(rounds)],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=bench_list.MEASURE_TIMEOUT)
-    sys.stderr.write(proc.stderr[-3000:])
-    if proc.returncode != 0:
-        raise RuntimeError(f"measuring failed: {proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return common.measure_in_subprocess(Path(__file__), url, ["--rounds", str(rounds)],
+                                        timeout=bench_list.MEASURE_TIMEOUT)
 
 
 def run(quick: bool = False, rebuild: bool = False, rows: int = bench_list.ROWS,
         backends: tuple[str, ...] = ("sqlite", "postgresql")) -> dict:
-    if not common.upr_info_files():
-        line = common.skip_line("Edit benchmark")
-        log(line)
-        return {"skipped": line, "markdown": f"_{line}_\n"}
+    skipped = common.skipped_without_data("Edit benchmark")
+    if skipped:
+        return skipped
     rounds = _rounds(quick)
     result: dict = {"rows": rows, "backends": {}}
     if "sqlite" in backends:

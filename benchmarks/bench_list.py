@@ -43,7 +43,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -53,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 import synth  # noqa: E402
-from common import OUT, PYTHON, REPO, log, ms  # noqa: E402
+from common import OUT, REPO, log, ms  # noqa: E402
 
 ROWS = 250_000
 SESSIONS_CSV = (REPO / ".." / "shared" / "data" / "reference" / "upr_sessions.csv").resolve()
@@ -215,20 +214,23 @@ def drop_postgres(rows: int = ROWS) -> None:
 # -- measure (runs in its own process, one per backend) ----------------------------------
 
 class Client(threading.Thread):
-    """One visitor: requests its share of the queries over one keep-alive connection."""
+    """One visitor: requests its share of the work over one keep-alive connection. A work
+    item is (kind, query) — requested as `path` with the query put in, with the cookie
+    of the run — or (kind, query, cookie), a request of another signed-in person (the
+    tracking benchmark: a different focal point per request)."""
 
     def __init__(self, port: int, cookie: str, work: list, lock: threading.Lock,
-                 samples: list, deadline: float):
+                 samples: list, deadline: float, path: str = "/recommendations/?{}"):
         super().__init__(daemon=True)
         self.port, self.cookie, self.work, self.lock = port, cookie, work, lock
-        self.samples, self.deadline = samples, deadline
+        self.samples, self.deadline, self.path = samples, deadline, path
         self.conn = None
 
-    def _get(self, path: str) -> tuple[int, int]:
+    def _get(self, path: str, cookie: str) -> tuple[int, int]:
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
-            self.conn.request("GET", path, headers={"Cookie": self.cookie})
+            self.conn.request("GET", path, headers={"Cookie": cookie})
             response = self.conn.getresponse()
             body = response.read()
             return response.status, len(body)
@@ -242,21 +244,26 @@ class Client(threading.Thread):
             with self.lock:
                 if not self.work:
                     break
-                kind, query = self.work.pop()
+                kind, query, *cookie = self.work.pop()
             start = time.perf_counter()
-            status, size = self._get(f"/recommendations/?{query}")
+            status, size = self._get(self.path.format(query), cookie[0] if cookie
+                                     else self.cookie)
             self.samples.append({"kind": kind, "query": query, "status": status,
                                  "seconds": time.perf_counter() - start, "bytes": size})
         if self.conn is not None:
             self.conn.close()
 
 
-def _run_level(port: int, cookie: str, items: list, clients: int, budget: float) -> dict:
+def run_level(port: int, cookie: str, items: list, clients: int, budget: float,
+              path: str = "/recommendations/?{}") -> dict:
+    """`clients` visitors (threads) request `items` without pause, until done or `budget`
+    seconds have passed; every request's wall time (shared with bench_tracking.py)."""
     work = list(reversed(items))
     samples: list = []
     lock = threading.Lock()
     deadline = time.monotonic() + budget
-    threads = [Client(port, cookie, work, lock, samples, deadline) for _ in range(clients)]
+    threads = [Client(port, cookie, work, lock, samples, deadline, path)
+               for _ in range(clients)]
     start = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -266,11 +273,35 @@ def _run_level(port: int, cookie: str, items: list, clients: int, budget: float)
     return {"clients": clients, "wall": wall, "samples": samples, "planned": len(items)}
 
 
-def _login(port: int) -> str:
-    """Log in once over HTTP as the benchmark's coordinator; the session cookie."""
+def login(port: int, username: str = USER, password: str = PASSWORD) -> str:
+    """Log in over HTTP (the form, its CSRF token); the session cookie. The benchmark's
+    coordinator by default."""
     browser = common.Browser(f"http://127.0.0.1:{port}")
-    browser.login(USER, PASSWORD)
+    browser.login(username, password)
     return browser.cookie_header()
+
+
+def serve_levels(server_log: Path, sign_in, warmup: list, batches: dict, budget: float,
+                 path: str = "/recommendations/?{}", label: str = "list", prepare=None):
+    """Serve the product as in production, sign in (`sign_in(port)`: the run's cookie),
+    request the warm-up at 8 clients, then each level's batch ({clients: items}); stop the
+    server. `prepare(items)` may turn the items into what the clients send (the cookie of
+    each request's person). Returns (warm-up level, {clients: level}, the server's line)."""
+    prepare = prepare or (lambda items: items)
+    port = common.free_port()
+    server = common.serve(dict(os.environ), port, server_log)
+    levels = {}
+    try:
+        cookie = sign_in(port)
+        warm = run_level(port, cookie, prepare(warmup), 8, budget, path)
+        for clients, items in batches.items():
+            log(f"{label}: {len(items)} fresh requests at {clients} client(s)…")
+            levels[clients] = run_level(port, cookie, prepare(items), clients, budget, path)
+    finally:
+        common.stop_server(server)
+    server_line = next((line for line in server_log.with_suffix(".out").read_text()
+                        .splitlines() if "gunicorn" in line), "")
+    return warm, levels, server_line
 
 
 def _floor_sql(query: str):
@@ -425,20 +456,8 @@ def measure(database_url: str, per_kind: dict, budget: float) -> dict:
     in_process = queries.batch(3 if per_kind[1] < 10 else 6)  # the first is a warm-up
     connection.close()  # the server's processes open their own
 
-    port = common.free_port()
-    server_log = work_dir / f"server-{connection.vendor}.log"
-    server = common.serve(dict(os.environ), port, server_log)
-    levels = {}
-    try:
-        cookie = _login(port)
-        warm = _run_level(port, cookie, warmup, 8, budget)
-        for clients in CLIENTS:
-            log(f"list: {len(batches[clients])} fresh queries at {clients} client(s)…")
-            levels[clients] = _run_level(port, cookie, batches[clients], clients, budget)
-    finally:
-        common.stop_server(server)
-    server_line = next((line for line in server_log.with_suffix(".out").read_text()
-                        .splitlines() if "gunicorn" in line), "")
+    warm, levels, server_line = serve_levels(work_dir / f"server-{connection.vendor}.log",
+                                             login, warmup, batches, budget)
 
     log("list: timing the steps of the page in-process…")
     steps = breakdown(in_process)
@@ -455,16 +474,9 @@ def measure(database_url: str, per_kind: dict, budget: float) -> dict:
 
 
 def _measure_in_subprocess(url: str, per_kind: dict, budget: float) -> dict:
-    env = common.nmirf_env(url)
-    proc = subprocess.run(
-        [str(PYTHON), str(Path(__file__)), "measure", "--database-url", url,
-         "--per-kind", json.dumps({str(k): v for k, v in per_kind.items()}),
-         "--budget", str(budget)],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=MEASURE_TIMEOUT)
-    sys.stderr.write(proc.stderr[-3000:])
-    if proc.returncode != 0:
-        raise RuntimeError(f"measuring failed: {proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return common.measure_in_subprocess(
+        Path(__file__), url, ["--per-kind", json.dumps({str(k): v for k, v in per_kind.items()}),
+                              "--budget", str(budget)], timeout=MEASURE_TIMEOUT)
 
 # -- the benchmark -----------------------------------------------------------------------
 
@@ -475,10 +487,9 @@ def per_kind_counts(quick: bool) -> dict:
 
 def run(quick: bool = False, rebuild: bool = False, rows: int = ROWS,
         backends: tuple[str, ...] = ("sqlite", "postgresql"), drop_pg: bool = False) -> dict:
-    if not common.upr_info_files():
-        line = common.skip_line("List benchmark")
-        log(line)
-        return {"skipped": line, "markdown": f"_{line}_\n"}
+    skipped = common.skipped_without_data("List benchmark")
+    if skipped:
+        return skipped
     per_kind = per_kind_counts(quick)
     budget = 60.0 if quick else LEVEL_BUDGET
     result: dict = {"rows": rows, "backends": {}, "per_kind": per_kind}
@@ -563,10 +574,7 @@ def markdown(result: dict) -> str:
         "server stopped; page / floor is the median of per-request ratios, and p95 of the "
         "page over p95 of the floor.",
         "",
-        "| kind | what |",
-        "|---|---|",
-        *(f"| {k} | {v} |" for k, v in list_queries.KINDS.items()),
-        "",
+        *common.kinds_table(list_queries.KINDS),
     ]
     verdicts = []
     for backend, data in result["backends"].items():
@@ -679,17 +687,25 @@ def _breakdown_lines(found: dict | None) -> list[str]:
     return lines
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str, per_option: str, per_help: str):
+    """The command line of a served benchmark (this one, bench_tracking.py): --quick,
+    --rebuild, --rows, --backend, and the internal `measure` subcommand (its parser is
+    returned beside, for options of its own)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
     m = sub.add_parser("measure", help="(internal) measure one backend, print JSON")
     m.add_argument("--database-url", required=True)
-    m.add_argument("--per-kind", required=True, help="JSON {clients: queries per kind}")
+    m.add_argument(per_option, required=True, help=per_help)
     m.add_argument("--budget", type=float, default=LEVEL_BUDGET)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
+    return parser, m
+
+
+def main() -> int:
+    parser, m = arguments(__doc__, "--per-kind", "JSON {clients: queries per kind}")
     parser.add_argument("--drop-postgres", action="store_true",
                         help="drop the scratch PostgreSQL database afterwards")
     args = parser.parse_args()

@@ -9,6 +9,7 @@ independent of the settings of any one database.
 
 import datetime
 import http.cookiejar
+import json
 import os
 import platform
 import re
@@ -51,6 +52,21 @@ def upr_info_files() -> list[Path]:
 def skip_line(what: str) -> str:
     return (f"{what}: skipped — the shared UPR Info exports were not found at {UPR_INFO_DIR} "
             "(the benchmarks read ../shared/data/raw beside the clone).")
+
+
+def skipped_without_data(what: str) -> dict | None:
+    """A benchmark's result where the shared UPR Info exports are absent (a line that says
+    so, logged), else None."""
+    if upr_info_files():
+        return None
+    line = skip_line(what)
+    log(line)
+    return {"skipped": line, "markdown": f"_{line}_\n"}
+
+
+def kinds_table(kinds: dict) -> list[str]:
+    """The Markdown table of what each kind of request is."""
+    return ["| kind | what |", "|---|---|", *(f"| {k} | {v} |" for k, v in kinds.items()), ""]
 
 
 # -- statistics --------------------------------------------------------------------------
@@ -124,6 +140,19 @@ def nmirf_env(database_url: str, **extra) -> dict:
 
 def nmirf(args: list, database_url: str, **kwargs) -> Timed:
     return timed_run([NMIRF, *args], env=nmirf_env(database_url), **kwargs)
+
+
+def measure_in_subprocess(script: Path, database_url: str, args: list, timeout: float) -> dict:
+    """Run `script measure --database-url URL ARGS…` (Django set up for that database in
+    a process of its own) and return the JSON it prints last; its log goes to stderr."""
+    proc = subprocess.run(
+        [str(PYTHON), str(script), "measure", "--database-url", database_url, *map(str, args)],
+        env=nmirf_env(database_url), cwd=REPO, capture_output=True, text=True,
+        timeout=timeout)
+    sys.stderr.write(proc.stderr[-3000:])
+    if proc.returncode != 0:
+        raise RuntimeError(f"measuring failed: {proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def pg_url(database: str) -> str:

@@ -1,8 +1,9 @@
 """Run the benchmarks and write their figures to benchmarks/RESULTS.md (`make bench`).
 
-    python benchmarks/run.py [--only import|import-scale|list|list1m|load|edit|edit1m|assign]
+    python benchmarks/run.py [--only import|import-scale|list|list1m|load|edit|edit1m|assign|
+                                    tracking]
                              [--quick] [--rebuild] [--drop-postgres] [--large-file N]
-                             [--registry N] [--backend sqlite|postgresql]
+                             [--registry N] [--backend sqlite|postgresql] [--tracking-rows N]
 
 --only     run one benchmark; the others' sections of RESULTS.md are kept as they were
 --quick    fewer repetitions (import: 3 instead of 7; list: 4/3/3 fresh queries per kind
@@ -10,7 +11,9 @@
 --rebuild  rebuild the cached databases of the list benchmark (250,000 and 1,000,000)
 --drop-postgres  drop the scratch PostgreSQL database when done (the next run rebuilds it)
 --output   write somewhere other than benchmarks/RESULTS.md
---backend  sqlite or postgresql: the edit benchmarks on that database only
+--backend  sqlite or postgresql: the edit and tracking benchmarks on that database only
+--tracking-rows  the registry size of the tracking benchmark (250,000 by default; its
+           entities, actions and progress updates scale with it)
 
 Each section of RESULTS.md carries the machine it was measured on. The raw figures of the
 last run are also kept as JSON under benchmarks/out/ (gitignored).
@@ -30,6 +33,7 @@ import bench_import  # noqa: E402
 import bench_import_load  # noqa: E402
 import bench_import_scale  # noqa: E402
 import bench_list  # noqa: E402
+import bench_tracking  # noqa: E402
 import common  # noqa: E402
 
 RESULTS = common.BENCH_DIR / "RESULTS.md"
@@ -53,7 +57,11 @@ SQLite), PostgreSQL within 1.5× SQLite, peak memory ≤ 500 MB for a 1,000,000-
 recommendations every query kind p95 ≤ 100 ms at one client on SQLite and on PostgreSQL
 and ≤ 2× the bare statement, ≥ 60 requests/s at 8 clients; at 1,000,000,
 p95 ≤ 250 ms. Bulk assignment (issue 8): 10,000 rows ≤ 5 s, one POST through the whole
-view.
+view. Tracking (issue 8): with 250,000 recommendations, 2,000 entities, 20,000 actions and
+100,000 progress updates, "my recommendations", the list by status and lead entity with
+facets, and the overdue view p95 ≤ 150 ms on SQLite and on PostgreSQL, through the
+production server, each page requested once by a person drawn afresh;
+`nmirf send-reminders` over all deadlines ≤ 30 s.
 """
 
 SECTIONS = {
@@ -63,6 +71,8 @@ SECTIONS = {
     "list1m": "## List: fresh list pages on 1,000,000 recommendations, over HTTP",
     "load": "## List under load: fresh list pages while a 40,814-row import runs (gunicorn)",
     "assign": "## Bulk assignment: 10,000 recommendations of a filtered list in one POST",
+    "tracking": "## Tracking: my recommendations, the list by status and lead entity, "
+                "progress, actions, overdue; send-reminders",
     "edit": "## Edits before reads: the next request of every server process after one edit, "
             "250,000 recommendations",
     "edit1m": "## Edits before reads: the next request of every server process after one "
@@ -108,7 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--registry", type=int, default=1_000_000,
                         help="import-scale: recommendations of the large registry")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append",
-                        help="the edit benchmarks on this database only (repeatable)")
+                        help="the edit and tracking benchmarks on this database only "
+                             "(repeatable)")
+    parser.add_argument("--tracking-rows", type=int, default=bench_tracking.ROWS,
+                        help="tracking: recommendations of the registry (the rest scales)")
     args = parser.parse_args(argv)
 
     common.OUT.mkdir(parents=True, exist_ok=True)
@@ -124,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
                                             registry=args.registry)
         elif name == "assign":
             result = bench_assign.run(quick=args.quick)
+        elif name == "tracking":
+            result = bench_tracking.run(quick=args.quick, rebuild=args.rebuild,
+                                        rows=args.tracking_rows,
+                                        backends=tuple(args.backend or ("sqlite", "postgresql")))
         elif name == "load":
             result = bench_import_load.run(quick=args.quick)
         elif name in ("edit", "edit1m"):

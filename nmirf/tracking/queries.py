@@ -9,16 +9,19 @@ from .models import Assignment, AssignmentRole, ClusterRecommendation
 
 def assigned_to(entity_ids, role: str | None = None) -> Q:
     """Recommendations in which one of `entity_ids` has a part (`role`: only that part),
-    given on the recommendation itself or through an active cluster it sits in."""
-    own = Assignment.objects.current().filter(recommendation=OuterRef("pk"),
-                                              entity_id__in=entity_ids)
-    through_cluster = ClusterRecommendation.objects.filter(
-        recommendation=OuterRef("pk"), cluster__archived=False,
-        cluster__assignments__ended=False, cluster__assignments__entity_id__in=entity_ids)
+    given on the recommendation itself or through an active cluster it sits in.
+
+    One `pk IN (… UNION …)` read from the assignment side (the index on entity and role),
+    not an EXISTS per recommendation: "My recommendations" and "assigned to me" stay a
+    look-up of the entity's few thousand ids however large the registry is."""
+    parts = Assignment.objects.current().filter(entity_id__in=entity_ids)
     if role:
-        own = own.filter(role=role)
-        through_cluster = through_cluster.filter(cluster__assignments__role=role)
-    return Q(Exists(own)) | Q(Exists(through_cluster))
+        parts = parts.filter(role=role)  # the same assignment row: one join, not two
+    own = parts.filter(recommendation__isnull=False)
+    through_cluster = ClusterRecommendation.objects.filter(cluster_id__in=parts.filter(
+        cluster__isnull=False, cluster__archived=False).values("cluster_id"))
+    return Q(pk__in=own.order_by().values("recommendation_id").union(
+        through_cluster.order_by().values("recommendation_id")))
 
 
 def led_by(entity_ids) -> Q:

@@ -213,6 +213,22 @@ def test_my_recommendations_are_those_of_my_entities_directly_or_through_a_clust
     assert [rec for rec, _ in leads.context["rows"]] == [r.roma]
 
 
+def test_my_leads_leave_out_a_cluster_my_entity_only_supports_whoever_leads_it(
+        r, entity, labour, focal_point_of_entity):
+    """The role filter asks of the same assignment: the focal point's entity supporting a
+    cluster that another entity leads is not a lead of its recommendations."""
+    cluster = Cluster.objects.create(title="Children")
+    ClusterRecommendation.objects.create(cluster=cluster, recommendation=r.child_strategy)
+    assigning.assign_cluster(entity, "supporting", cluster)
+    assigning.assign_cluster(labour, "lead", cluster)
+    client = Client()
+    client.force_login(focal_point_of_entity)
+    url = reverse("tracking:my_recommendations")
+    assert [rec for rec, _ in client.get(url, {"role": "lead"}).context["rows"]] == []
+    assert [rec for rec, _ in client.get(url, {"role": "supporting"}).context["rows"]] == [
+        r.child_strategy]
+
+
 def test_my_recommendations_makes_the_same_number_of_queries_whatever_the_rows(
         r, entity, focal_point_of_entity):
     client = Client()
