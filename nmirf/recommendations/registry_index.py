@@ -47,6 +47,7 @@ from .filters import (
     SDG_TAXONOMY,
     Column,
     Derived,
+    Due,
     FilterDefinition,
     Link,
     Sort,
@@ -259,7 +260,9 @@ def _reference() -> dict:
         "tracking_clusterrecommendation", ["recommendation_id", "cluster_id"]))
     progress_rec, progress_value = _sorted_links(_fetch(f"({_PROGRESS}) AS progress",
                                                         ["rec", "value"]))
+    due_rec, due_date = _due_pairs()
     return dict(
+        due_rec=due_rec, due_date=due_date,
         progress_rec=progress_rec, progress_value=progress_value,
         lead_rec=lead_rec, lead_entity=lead_entity, assigned_rec=assigned_rec,
         assigned_entity=assigned_entity, cluster_rec=cluster_rec, cluster_id=cluster_id,
@@ -268,6 +271,21 @@ def _reference() -> dict:
         state_names=state_names, taxonomy_of_term=taxonomy_of_term,
         goal_of_term=goal_of_term, localized_ranks={}, resolved={},
     )
+
+
+def _today():
+    from nmirf.followup.deadlines import today
+
+    return today()
+
+
+def _due_pairs() -> tuple[np.ndarray, np.ndarray]:
+    """(recommendation, date ordinal) of every open deadline that makes a recommendation
+    overdue once passed (followup/deadlines.py, the one definition), by recommendation."""
+    from nmirf.followup.deadlines import recommendation_due_pairs
+
+    pairs = np.array(recommendation_due_pairs(), dtype=np.int64).reshape(-1, 2)
+    return _sorted_links(pairs)
 
 
 @dataclass
@@ -297,6 +315,10 @@ class RegistryIndex:
     cluster_id: np.ndarray
     progress_rec: np.ndarray  # recommendations with validated progress (value: 1)
     progress_value: np.ndarray
+    # (recommendation, the ordinal of an open deadline's date): "overdue" compares them
+    # with today's ordinal at each request (filters.Due).
+    due_rec: np.ndarray
+    due_date: np.ndarray
     review_rank: dict  # sort key -> int32[max review id + 1]: the review's place in that order
     # Per review id: its mechanism, state, UPR session and cycle (-1 where none).
     mechanism_of_review: np.ndarray
@@ -468,6 +490,8 @@ class RegistryIndex:
 
     def _keeps(self, reads: Column | Link, ids: list[int]) -> np.ndarray:
         """bool[size]: the recommendations whose column or links hold any of `ids`."""
+        if isinstance(reads, Due):
+            return self.due_before(_today().toordinal()) if ids else np.zeros(self.size, bool)
         if isinstance(reads, Link | Derived):
             return self._having(getattr(self, reads.rec_array), getattr(self, reads.value_array),
                                 ids)
@@ -475,6 +499,13 @@ class RegistryIndex:
         if reads.per_review:
             return _gather(np.isin(column, ids), self.review, False)
         return np.isin(column, ids)
+
+    def due_before(self, ordinal: int) -> np.ndarray:
+        """bool[size]: the recommendations with an open deadline before that day."""
+        mask = np.zeros(self.size, dtype=bool)
+        recs = self.due_rec[self.due_date < ordinal]
+        mask[recs[recs < self.size]] = True
+        return mask
 
     def _having(self, link_rec: np.ndarray, link_value: np.ndarray, values) -> np.ndarray:
         """bool[size]: the recommendations linked to any of `values`."""
