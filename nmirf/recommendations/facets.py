@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-from nmirf.followup.deadlines import today as _today
+from nmirf.followup import deadlines
 from nmirf.tracking.models import Cluster, Entity, ImplementationStatus
 
 from .filters import AFFECTED_TAXONOMY, SDG_TAXONOMY, RecommendationFilter
@@ -384,7 +384,7 @@ def _tracking_facets(index, filterset, everything, active, narrowing, limit):
         key="progress", param="progress", title=_("Progress"),
         values=[FacetValue("validated", _("Validated progress reported"), reported,
                            "validated" in active.get("progress", []))] if reported else []))
-    late = int((counted("overdue") & index.due_before(_today().toordinal())).sum())
+    late = int((counted("overdue") & index.due_before(deadlines.today().toordinal())).sum())
     facets.append(Facet(
         key="overdue", param="overdue", title=_("Deadline"),
         values=[FacetValue("yes", _("Overdue"), late, "yes" in active.get("overdue", []))]
