@@ -303,19 +303,23 @@ def action_deadlines(entity_ids=None) -> list[Deadline]:
 
 
 def indicator_deadlines(until: datetime.date | None = None, entity_ids=None) -> list[Deadline]:
-    """The next due date of each active indicator of an open action, and the later dates
-    of its schedule up to `until` (one query: the action comes with it)."""
+    """The next due date of each active indicator of an open action (the first not met),
+    and the later dates of its schedule from today up to `until` (one query: the action
+    comes with it)."""
     indicators = Indicator.objects.active().filter(
         next_due_date__isnull=False, action__in=open_actions()).select_related("action")
     if entity_ids is not None:
         indicators = indicators.filter(action__responsible_entity_id__in=entity_ids)
+    now = today()
     result = []
     for indicator in indicators:
         url = indicator.get_absolute_url()
         entity = (indicator.action.responsible_entity_id,)
         days = [indicator.next_due_date]
         if until is not None and until > indicator.next_due_date:
-            days += [day for day in due_dates(indicator, until) if day > indicator.next_due_date]
+            # Later dates still to come (those passed are summed up by the overdue one).
+            days += [day for day in due_dates(indicator, min(until, indicator.action.target_date))
+                     if day > indicator.next_due_date and day >= now]
         for day in days:
             result.append(Deadline(Kind.INDICATOR, day,
                                    f"{Kind.INDICATOR}:indicator:{indicator.pk}:{day.isoformat()}",
