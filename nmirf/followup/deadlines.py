@@ -33,16 +33,18 @@ reply — or of an open deadline of an incomplete, active action that implements
 (linked to it, or to an active cluster it sits in): the action's target date, or the
 next due date of one of its active indicators. Review deadlines (a report on the whole
 review) do not make each of its recommendations overdue. `overdue_condition(today)` is
-that rule in SQL; `recommendation_due_pairs()` gives the (recommendation, earliest open
-date) pairs the registry index keeps, and compares with today at each request.
+that rule in SQL; `follow_up_pairs()`, `action_dates_sql()` and `IMPLEMENTING_SQL` give the
+(recommendation, earliest open date) pairs the registry index keeps
+(registry_index._due_pairs), and compares with today at each request.
 """
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -54,7 +56,7 @@ from nmirf.recommendations.models import (
     Review,
     UprSession,
 )
-from nmirf.tracking.indicator_schedule import add_months, due_dates
+from nmirf.tracking.indicator_schedule import add_months, due_dates_after
 from nmirf.tracking.models import (
     Action,
     ActionStatus,
@@ -275,6 +277,7 @@ def follow_up_deadlines(settings_of=None) -> list[Deadline]:
     dates = follow_up_dates(settings_of)
     leads = lead_entities(_open_flags().values("recommendation_id")) if dates else {}
     result = []
+    url = _url_of("recommendations:detail")
     for rec_id, (day, row) in dates.items():
         code = row["recommendation__review__mechanism__code"]
         paragraph = row["recommendation__paragraph"]
@@ -282,7 +285,7 @@ def follow_up_deadlines(settings_of=None) -> list[Deadline]:
             if paragraph else f"{code} #{rec_id}"
         result.append(Deadline(
             Kind.FOLLOW_UP_REPLY, day, f"{Kind.FOLLOW_UP_REPLY}:recommendation:{rec_id}",
-            " ".join(title.split()), reverse("recommendations:detail", args=[rec_id]),
+            " ".join(title.split()), url(rec_id),
             tuple(sorted(leads.get(rec_id, ()))), mechanism=code))
     return result
 
@@ -292,38 +295,59 @@ def open_actions():
     return Action.objects.filter(archived=False).exclude(status__in=CLOSED_ACTION_STATES)
 
 
-def action_deadlines(entity_ids=None) -> list[Deadline]:
+def _url_of(name: str, anchor: str = ""):
+    """A function pk -> the URL of `name` for that pk: reverse() once, not per row."""
+    placeholder = 987654321
+    url = reverse(name, args=[placeholder])
+    head, tail = url.split(str(placeholder))
+    return lambda pk: f"{head}{pk}{tail}{anchor.format(pk=pk)}"
+
+
+def action_deadlines(entity_ids=None, since=None, until=None) -> list[Deadline]:
     actions = open_actions()
     if entity_ids is not None:
         actions = actions.filter(responsible_entity_id__in=entity_ids)
-    return [Deadline(Kind.ACTION, target, f"{Kind.ACTION}:action:{pk}", title,
-                     reverse("tracking:action_detail", args=[pk]), (entity,))
+    if since is not None:
+        actions = actions.filter(target_date__gte=since)
+    if until is not None:
+        actions = actions.filter(target_date__lte=until)
+    url = _url_of("tracking:action_detail")
+    return [Deadline(Kind.ACTION, target, f"{Kind.ACTION}:action:{pk}", title, url(pk),
+                     (entity,))
             for pk, title, target, entity in actions.values_list(
                 "pk", "title", "target_date", "responsible_entity_id")]
 
 
 def indicator_deadlines(until: datetime.date | None = None, entity_ids=None) -> list[Deadline]:
     """The next due date of each active indicator of an open action (the first not met),
-    and the later dates of its schedule from today up to `until` (one query: the action
-    comes with it)."""
+    and the later dates of its schedule from today up to `until` (one query, as values)."""
     indicators = Indicator.objects.active().filter(
-        next_due_date__isnull=False, action__in=open_actions()).select_related("action")
+        next_due_date__isnull=False, action__in=open_actions())
     if entity_ids is not None:
         indicators = indicators.filter(action__responsible_entity_id__in=entity_ids)
+    if until is not None:
+        indicators = indicators.filter(next_due_date__lte=until)
     now = today()
+    url = _url_of("tracking:action_detail")
     result = []
-    for indicator in indicators:
-        url = indicator.get_absolute_url()
-        entity = (indicator.action.responsible_entity_id,)
-        days = [indicator.next_due_date]
-        if until is not None and until > indicator.next_due_date:
+    for (pk, title, frequency, first, next_due, action_id, action_title, start, target,
+         entity) in indicators.values_list(
+            "pk", "title", "frequency", "first_due_date", "next_due_date", "action_id",
+            "action__title", "action__start_date", "action__target_date",
+            "action__responsible_entity_id"):
+        days = [next_due]
+        if until is not None and until > next_due:
             # Later dates still to come (those passed are summed up by the overdue one).
-            days += [day for day in due_dates(indicator, min(until, indicator.action.target_date))
-                     if day > indicator.next_due_date and day >= now]
+            schedule = SimpleNamespace(first_due_date=first, frequency=frequency,
+                                       action=SimpleNamespace(start_date=start,
+                                                              target_date=target))
+            days += due_dates_after(schedule, max(next_due, now - datetime.timedelta(days=1)),
+                                    until)
+        link = f"{url(action_id)}#indicator-{pk}"
         for day in days:
             result.append(Deadline(Kind.INDICATOR, day,
-                                   f"{Kind.INDICATOR}:indicator:{indicator.pk}:{day.isoformat()}",
-                                   f"{indicator.title} — {indicator.action.title}", url, entity))
+                                   f"{Kind.INDICATOR}:indicator:{pk}:{day.isoformat()}",
+                                   f"{title} — {action_title}", link, (entity,)))
     return result
 
 
@@ -355,7 +379,7 @@ def deadlines(query: Query | None = None) -> list[Deadline]:
         result += [d for d in follow_up_deadlines(settings_of)
                    if entities is None or entities & set(d.entity_ids)]
     if Kind.ACTION in kinds:
-        result += action_deadlines(entities)
+        result += action_deadlines(entities, query.since, query.until)
     if Kind.INDICATOR in kinds:
         result += indicator_deadlines(query.until, entities)
     result = [d for d in result if (query.since is None or d.date >= query.since)
@@ -419,34 +443,38 @@ def overdue_condition(on: datetime.date) -> Q:
     return Q(pk__in=own) | Q(pk__in=direct) | Q(pk__in=through_clusters)
 
 
-def open_action_dates() -> dict[int, datetime.date]:
-    """{action id: its earliest open deadline}: the target date, or an active indicator's
-    next due date if earlier (two queries)."""
-    dates = dict(open_actions().values_list("pk", "target_date"))
-    for action_id, first in Indicator.objects.filter(
-            archived=False, next_due_date__isnull=False, action_id__in=list(dates)
-    ).values("action_id").annotate(first=Min("next_due_date")).values_list(
-            "action_id", "first"):
-        dates[action_id] = min(dates[action_id], first)
-    return dates
+def follow_up_pairs() -> list[tuple[int, int]]:
+    """[(recommendation id, the ordinal of its follow-up reply's date)] for the open
+    flags."""
+    return [(rec, day.toordinal()) for rec, (day, _row) in follow_up_dates().items()]
 
 
-def recommendation_due_pairs() -> list[tuple[int, int]]:
-    """[(recommendation id, the ordinal of an open deadline's date)]: what the registry
-    index keeps for the `overdue` filter, compared with today's ordinal at each request
-    (registry_index.RegistryIndex._keeps). Every pair, not only the earliest: "any date
-    before today" is the same rule as overdue_condition."""
-    pairs = [(rec, day.toordinal()) for rec, (day, _row) in follow_up_dates().items()]
-    dates = open_action_dates()
-    if not dates:
-        return pairs
-    links = Action.recommendations.through.objects.filter(
-        action_id__in=open_actions().values("pk")).values_list("recommendation_id", "action_id")
-    through_clusters = ClusterRecommendation.objects.filter(
-        cluster__archived=False, cluster__actions__in=open_actions().values("pk")).values_list(
-        "recommendation_id", "cluster__actions")
-    for rec, action in (*links, *through_clusters):
-        day = dates.get(action)
-        if day is not None:
-            pairs.append((rec, day.toordinal()))
-    return pairs
+def action_dates_sql(vendor: str) -> str:
+    """SQL of (act, value) rows: each open action and the ordinal of its earliest open
+    deadline (its target date, or an active indicator's next due date if earlier)."""
+    closed = ", ".join(f"'{state}'" for state in CLOSED_ACTION_STATES)
+    ordinal = ("(MIN(due.day) - DATE '0001-01-01') + 1" if vendor == "postgresql"
+               else "CAST(julianday(MIN(due.day)) - 1721424.5 AS INTEGER)")
+    return f"""
+        SELECT due.act AS act, {ordinal} AS value FROM (
+            SELECT id AS act, target_date AS day FROM tracking_action
+            WHERE NOT archived AND status NOT IN ({closed})
+            UNION ALL
+            SELECT indicator.action_id AS act, indicator.next_due_date AS day
+            FROM tracking_indicator indicator
+            JOIN tracking_action act ON act.id = indicator.action_id AND NOT act.archived
+                AND act.status NOT IN ({closed})
+            WHERE NOT indicator.archived AND indicator.next_due_date IS NOT NULL
+        ) due GROUP BY due.act"""
+
+
+# (rec, act): the actions that implement each recommendation, linked to it or to an
+# active cluster it sits in (tracking.queries.implementing).
+IMPLEMENTING_SQL = """
+    SELECT recommendation_id AS rec, action_id AS act FROM tracking_action_recommendations
+    UNION ALL
+    SELECT member.recommendation_id AS rec, action_cluster.action_id AS act
+    FROM tracking_action_clusters action_cluster
+    JOIN tracking_cluster cluster ON cluster.id = action_cluster.cluster_id
+        AND NOT cluster.archived
+    JOIN tracking_clusterrecommendation member ON member.cluster_id = cluster.id"""

@@ -280,12 +280,27 @@ def _today():
 
 
 def _due_pairs() -> tuple[np.ndarray, np.ndarray]:
-    """(recommendation, date ordinal) of every open deadline that makes a recommendation
-    overdue once passed (followup/deadlines.py, the one definition), by recommendation."""
-    from nmirf.followup.deadlines import recommendation_due_pairs
+    """(recommendation, date ordinal) of the open deadlines that make a recommendation
+    overdue once passed (followup/deadlines.py, the one definition), by recommendation:
+    its follow-up reply's, and the earliest of each action that implements it — the
+    actions' dates (one small query) looked up for the (recommendation, action) links in
+    numpy, not joined and grouped by the database."""
+    from nmirf.followup.deadlines import IMPLEMENTING_SQL, action_dates_sql, follow_up_pairs
 
-    pairs = np.array(recommendation_due_pairs(), dtype=np.int64).reshape(-1, 2)
-    return _sorted_links(pairs)
+    own = np.array(follow_up_pairs(), dtype=np.int64).reshape(-1, 2)
+    actions = _fetch(f"({action_dates_sql(connection.vendor)}) AS due", ["act", "value"])
+    if not actions.size:
+        return _sorted_links(own)
+    links = _fetch(f"({IMPLEMENTING_SQL}) AS link", ["rec", "act"])
+    date_of = np.full(int(actions[:, 0].max()) + 1, -1, dtype=np.int64)
+    date_of[actions[:, 0]] = actions[:, 1]
+    links = links[links[:, 1] < date_of.size]
+    dates = date_of[links[:, 1]]
+    links = np.stack([links[:, 0], dates], axis=1)[dates >= 0]
+    # The earliest date of each recommendation: by recommendation, then date.
+    links = links[np.lexsort((links[:, 1], links[:, 0]))]
+    first = np.unique(links[:, 0], return_index=True)[1]
+    return _sorted_links(np.concatenate([links[first], own]))
 
 
 @dataclass
