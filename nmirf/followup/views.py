@@ -3,7 +3,6 @@ mechanism, flagging recommendations for follow-up (one, or a filtered list), mar
 report as met, and each person's calendar feed. Every deadline comes from deadlines.py;
 who may see and do what from accounts.permissions."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -200,7 +199,7 @@ def feed_ics(request, token):
     query = deadlines.Query(entity_ids=permissions.deadline_entities_of(current.user))
     found = deadlines.deadlines(query)
     text = ical.calendar(found, name=_("OpenNMIRF deadlines"),
-                         base_url=settings.NMIRF_SITE_URL,
+                         base_url=request.build_absolute_uri("/").rstrip("/"),
                          host=request.get_host().split(":")[0] or "nmirf",
                          entity_names=deadlines.entity_names(found))
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")

@@ -196,3 +196,24 @@ def test_the_calendar_queries_do_not_grow_with_the_rows_shown(health, coordinato
             action(health, days(20))
         with django_assert_max_num_queries(len(captured)):
             client.get(reverse(name))
+
+
+def test_access_with_a_tampered_recommendation_id_is_404_and_writes_nothing(coordinator):
+    client = signed_in(coordinator)
+    for name in ("followup:flag", "followup:replied"):
+        response = client.post(reverse(name, args=[987654321]), {"flagged": "1",
+                                                                  "replied_on": "2025-01-01"})
+        assert response.status_code == 404
+    assert not FollowUpFlag.objects.exists()
+    missing = reverse("followup:setting_edit", args=[987654321])
+    assert client.post(missing, {"follow_up_reply_years": "1"}).status_code == 404
+
+
+def test_access_without_a_csrf_token_is_refused_and_writes_nothing(coordinator):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(coordinator)
+    ccpr = Mechanism.objects.get(code="CCPR")
+    response = client.post(reverse("followup:setting_edit", args=[ccpr.pk]),
+                           {"follow_up_reply_years": "3"})
+    assert response.status_code == 403
+    assert FollowUpSetting.objects.get(mechanism=ccpr).follow_up_reply_years == Decimal("1")
