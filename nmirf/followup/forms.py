@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nmirf.tracking.models import Entity
@@ -42,3 +43,9 @@ class CalendarFilterForm(forms.Form):
 class RepliedForm(forms.Form):
     replied_on = forms.DateField(label=_("Replied on"),
                                  widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_replied_on(self):
+        day = self.cleaned_data["replied_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The reply cannot have been sent in the future."))
+        return day

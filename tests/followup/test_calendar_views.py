@@ -171,14 +171,31 @@ def test_flagging_from_the_recommendation_page_and_from_a_list(coordinator):
         datetime.date(2025, 3, 1)
 
 
-def test_a_bad_reply_date_says_why_and_changes_nothing(coordinator):
+@pytest.mark.parametrize(("value", "message"), [
+    ("not a date", "Enter a valid date."),
+    (str(days(30)), "The reply cannot have been sent in the future."),
+])
+def test_a_bad_reply_date_says_why_and_changes_nothing(coordinator, value, message):
     target = rec(review("CCPR", datetime.date(2024, 3, 8)))
     client = signed_in(coordinator)
     client.post(reverse("followup:flag", args=[target.pk]), {"flagged": "1"})
     response = client.post(reverse("followup:replied", args=[target.pk]),
-                           {"replied_on": "not a date"}, follow=True)
-    assert "Enter a valid date." in response.content.decode()
+                           {"replied_on": value}, follow=True)
+    assert message in response.content.decode()
     assert FollowUpFlag.objects.get(recommendation=target).replied_on is None
+
+
+def test_a_list_too_long_to_flag_says_so_and_flags_nothing(coordinator, monkeypatch):
+    from nmirf.followup import services
+
+    monkeypatch.setattr(services, "MAX_BULK_FLAGS", 1)
+    ccpr = review("CCPR", datetime.date(2024, 3, 8))
+    rec(ccpr), rec(ccpr)
+    response = signed_in(coordinator).post(reverse("followup:flag_from_list"),
+                                           {"query": f"review={ccpr.pk}"})
+    assert response.status_code == 200
+    assert "At most 1 recommendations are flagged at once" in response.content.decode()
+    assert not FollowUpFlag.objects.exists()
 
 
 def test_the_calendar_queries_do_not_grow_with_the_rows_shown(health, coordinator,
