@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        # `nmirf send-reminders` is the command send_reminders (Python module names
+        # cannot hold a hyphen).
+        argv[1] = argv[1].replace("-", "_")
     settings = load_settings()
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "nmirf.ingest",
     "nmirf.analysis",
     "nmirf.tracking",
+    "nmirf.followup",
 ]
 
 # ── Middleware ───────────────────────────────────────────────────────────────────────────
@@ -429,3 +430,17 @@ SERVER_EMAIL = ENV.text("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # A reset link works this many seconds (2 hours), and only once.
 PASSWORD_RESET_TIMEOUT = ENV.integer("PASSWORD_RESET_TIMEOUT", 2 * 60 * 60, minimum=60,
                                      unit="seconds")
+
+# ── Follow-up calendar (nmirf/followup; docs/admin-guide.md "Reminders") ─────────────────
+# Reminders of a deadline go this many days before it and after it (comma-separated);
+# `nmirf send-reminders` (cron or the worker, daily) sends each once per person.
+_DAYS = r"(\d{1,3}(,\d{1,3})*)?"
+NMIRF_REMINDER_DAYS_BEFORE = [int(d) for d in ENV.matching(
+    "NMIRF_REMINDER_DAYS_BEFORE", "14,3", _DAYS, "days as numbers, comma-separated, e.g. 14,3"
+).split(",") if d]
+NMIRF_REMINDER_DAYS_AFTER = [int(d) for d in ENV.matching(
+    "NMIRF_REMINDER_DAYS_AFTER", "1,14", _DAYS, "days as numbers, comma-separated, e.g. 1,14"
+).split(",") if d]
+# The address people reach this instance at, for links in e-mails and calendar feeds
+# (without it, links are relative to the site of the request, or to http://localhost:8000).
+NMIRF_SITE_URL = ENV.text("NMIRF_SITE_URL", "http://localhost:8000").rstrip("/")

@@ -359,3 +359,29 @@ def evidence_visible_to(queryset, user):
 
 def can_attach_evidence(user, update) -> bool:
     return can_edit_progress(user, update)
+
+
+# ── Follow-up calendar (nmirf/followup) ─────────────────────────────────────────────────
+
+def can_view_calendar(user) -> bool:
+    """The deadlines (calendar, overdue view, feed): the secretariat and the focal points,
+    who plan the work; observers follow what is shared with them, not the internal dates."""
+    return is_secretariat(user) or is_focal_point(user)
+
+
+def can_manage_follow_up(user) -> bool:
+    """Per-mechanism follow-up settings, flagging recommendations for a treaty body's
+    follow-up procedure and marking a report as submitted: the secretariat."""
+    return is_secretariat(user)
+
+
+def deadline_entities_of(user):
+    """Whose deadlines are `user`'s own ("mine", the feed, reminders): None for the
+    secretariat (every deadline), the ids of the entities a focal point currently belongs
+    to (a queryset of ids), nothing for anyone else."""
+    if is_secretariat(user):
+        return None
+    if is_focal_point(user):
+        return set(user.memberships.filter(ended=False, entity__archived=False)
+                   .values_list("entity_id", flat=True))
+    return set()

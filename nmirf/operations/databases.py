@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from .archive import ArchiveError
 
 # Tables that `nmirf migrate` fills by itself: Django's bookkeeping and the shipped reference
-# data (recommendations 0006). A database whose other tables hold no row is "empty".
+# data (recommendations 0006, followup 0002). A database whose other tables hold no row is "empty".
 FILLED_BY_MIGRATE = {
     "contenttypes.contenttype",
     "auth.permission",
@@ -34,6 +34,8 @@ FILLED_BY_MIGRATE = {
     "recommendations.uprsession_states",
     "recommendations.taxonomy",
     "recommendations.term",
+    # Each mechanism's follow-up settings, seeded from its reference data (followup 0002).
+    "followup.followupsetting",
 }
 
 

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
+from nmirf.followup import deadlines
 from nmirf.tracking.models import Cluster, Entity, ImplementationStatus
 
 from .filters import AFFECTED_TAXONOMY, SDG_TAXONOMY, RecommendationFilter
@@ -143,7 +144,7 @@ def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT, 
     # The order of the sidebar.
     by_key = {facet.key: facet for facet in [*facets, *term_facets, state_facet,
                                              *tracking_facets]}
-    order = ["status", "progress", "lead", "cluster", "mechanism", "review", "position",
+    order = ["status", "overdue", "progress", "lead", "cluster", "mechanism", "review", "position",
              "uhri_themes", "upr_info_issues", AFFECTED_TAXONOMY, SDG_TAXONOMY, "action_category",
              "recommending", "flagged"]
     return Facets(total=total, facets=[by_key[key] for key in order if key in by_key],
@@ -383,6 +384,11 @@ def _tracking_facets(index, filterset, everything, active, narrowing, limit):
         key="progress", param="progress", title=_("Progress"),
         values=[FacetValue("validated", _("Validated progress reported"), reported,
                            "validated" in active.get("progress", []))] if reported else []))
+    late = int((counted("overdue") & index.due_before(deadlines.today().toordinal())).sum())
+    facets.append(Facet(
+        key="overdue", param="overdue", title=_("Deadline"),
+        values=[FacetValue("yes", _("Overdue"), late, "yes" in active.get("overdue", []))]
+        if late else []))
     return facets
 
 

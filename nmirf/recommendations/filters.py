@@ -23,6 +23,9 @@ Query-string parameters (repeat a parameter for several values):
     assigned        "me": assigned to the signed-in person's entities (lead or supporting)
     progress        "validated": a validated or published progress update on an action that
                     implements it (directly or through a cluster)
+    overdue         "yes": an open deadline of its own (a follow-up reply) or of an incomplete
+                    action that implements it (target date, indicator due) has passed
+                    (followup/deadlines.py says it once)
     sort            relevance, newest, oldest, state, paragraph
 
 A recommendation has one value of a field such as position, so several values of it mean
@@ -46,6 +49,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from nmirf.core import search as fts
+from nmirf.followup import deadlines
 from nmirf.tracking import queries as tracking
 from nmirf.tracking.models import ClusterRecommendation, Entity, ImplementationStatus
 
@@ -181,6 +185,20 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class Due:
+    """Dates that pass without any write: "overdue". `condition(today)` is the SQL (a Q on
+    recommendations, built at each request for that day); the index keeps the
+    (recommendation, date ordinal) pairs of every open deadline as `rec_array`/
+    `date_array`, read whole with the reference data when a table they come from changes,
+    and compares them with today's ordinal at each request — so the index is never stale
+    for a date that passed since it was read."""
+
+    condition: Callable[[object], Q]
+    rec_array: str
+    date_array: str
+
+
+@dataclass(frozen=True)
 class Lookup:
     """How one value of a filter maps to stored ids: the ids of the rows of `model` (a
     small reference table: any change to it is logged as "reference changed", see
@@ -203,7 +221,7 @@ class Lookup:
 class FilterDefinition:
     param: str
     label: str
-    reads: Column | Link | Derived
+    reads: Column | Link | Derived | Due
     combine: str = ANY  # ANY: any of the values; ALL: each value narrows
     coerce: Callable = str  # checks and converts one query-string value (ValueError: invalid)
     choices: list | None = None  # the values allowed, with their labels, if a fixed list
@@ -235,7 +253,10 @@ class FilterDefinition:
         """The SQL meaning: the recommendations of `queryset` that these values keep."""
         for group in self.groups(values or ()):
             wanted = self.stored_values(group)
-            if isinstance(self.reads, Derived):
+            if isinstance(self.reads, Due):
+                queryset = queryset.filter(self.reads.condition(deadlines.today()) if wanted
+                                           else Q(pk__in=[]))
+            elif isinstance(self.reads, Derived):
                 queryset = queryset.filter(self.reads.condition(wanted))
             elif isinstance(self.reads, Link):
                 queryset = queryset.filter(id__in=self.reads.model.objects.filter(
@@ -378,6 +399,12 @@ FILTERS += [
                              value_array="progress_value"),
                      choices=[("validated", _("Validated progress reported"))],
                      stored=lambda value: 1),
+    # Recommendations with an open deadline that has passed (followup/deadlines.py:
+    # its follow-up reply, or an incomplete action's target date or indicator due date).
+    FilterDefinition("overdue", _("Deadline"),
+                     Due(deadlines.overdue_condition, rec_array="due_rec",
+                         date_array="due_date"),
+                     choices=[("yes", _("Overdue"))]),
 ]
 DEFINITIONS = {definition.param: definition for definition in FILTERS}
 

@@ -328,7 +328,10 @@ class Recommendation(models.Model):
     # Labels of values that tracking records in a recommendation's history (its
     # implementation status), so that the history reads in words.
     AUDIT_LABELS = {"implementation_status": _("implementation status"),
-                    "status_reason": _("reason")}
+                    "status_reason": _("reason"),
+                    # The follow-up calendar (nmirf/followup/services.py).
+                    "follow_up": _("flagged for follow-up"),
+                    "follow_up_replied": _("follow-up reply sent")}
 
     class Meta:
         ordering = ["review__state__name", "-review__session", "id"]

@@ -82,6 +82,11 @@ REFERENCE_TABLES = (
     "tracking_action",
     "tracking_action_recommendations",
     "tracking_action_clusters",
+    # Which recommendations have an open deadline, and when (the `overdue` filter;
+    # followup/0002): a flag, a mechanism's follow-up setting, an indicator's next due date.
+    "followup_followupflag",
+    "followup_followupsetting",
+    "tracking_indicator",
 )
 # Log rows older than this are pruned: a process idle for longer rebuilds its index.
 KEEP_SECONDS = 3600

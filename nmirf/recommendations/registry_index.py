@@ -47,6 +47,7 @@ from .filters import (
     SDG_TAXONOMY,
     Column,
     Derived,
+    Due,
     FilterDefinition,
     Link,
     Sort,
@@ -259,7 +260,9 @@ def _reference() -> dict:
         "tracking_clusterrecommendation", ["recommendation_id", "cluster_id"]))
     progress_rec, progress_value = _sorted_links(_fetch(f"({_PROGRESS}) AS progress",
                                                         ["rec", "value"]))
+    due_rec, due_date = _due_pairs()
     return dict(
+        due_rec=due_rec, due_date=due_date,
         progress_rec=progress_rec, progress_value=progress_value,
         lead_rec=lead_rec, lead_entity=lead_entity, assigned_rec=assigned_rec,
         assigned_entity=assigned_entity, cluster_rec=cluster_rec, cluster_id=cluster_id,
@@ -268,6 +271,36 @@ def _reference() -> dict:
         state_names=state_names, taxonomy_of_term=taxonomy_of_term,
         goal_of_term=goal_of_term, localized_ranks={}, resolved={},
     )
+
+
+def _today():
+    from nmirf.followup.deadlines import today
+
+    return today()
+
+
+def _due_pairs() -> tuple[np.ndarray, np.ndarray]:
+    """(recommendation, date ordinal) of the open deadlines that make a recommendation
+    overdue once passed (followup/deadlines.py, the one definition), by recommendation:
+    its follow-up reply's, and the earliest of each action that implements it — the
+    actions' dates (one small query) looked up for the (recommendation, action) links in
+    numpy, not joined and grouped by the database."""
+    from nmirf.followup.deadlines import IMPLEMENTING_SQL, action_dates_sql, follow_up_pairs
+
+    own = np.array(follow_up_pairs(), dtype=np.int64).reshape(-1, 2)
+    actions = _fetch(f"({action_dates_sql(connection.vendor)}) AS due", ["act", "value"])
+    if not actions.size:
+        return _sorted_links(own)
+    links = _fetch(f"({IMPLEMENTING_SQL}) AS link", ["rec", "act"])
+    date_of = np.full(int(actions[:, 0].max()) + 1, -1, dtype=np.int64)
+    date_of[actions[:, 0]] = actions[:, 1]
+    links = links[links[:, 1] < date_of.size]
+    dates = date_of[links[:, 1]]
+    links = np.stack([links[:, 0], dates], axis=1)[dates >= 0]
+    # The earliest date of each recommendation: by recommendation, then date.
+    links = links[np.lexsort((links[:, 1], links[:, 0]))]
+    first = np.unique(links[:, 0], return_index=True)[1]
+    return _sorted_links(np.concatenate([links[first], own]))
 
 
 @dataclass
@@ -297,6 +330,10 @@ class RegistryIndex:
     cluster_id: np.ndarray
     progress_rec: np.ndarray  # recommendations with validated progress (value: 1)
     progress_value: np.ndarray
+    # (recommendation, the ordinal of an open deadline's date): "overdue" compares them
+    # with today's ordinal at each request (filters.Due).
+    due_rec: np.ndarray
+    due_date: np.ndarray
     review_rank: dict  # sort key -> int32[max review id + 1]: the review's place in that order
     # Per review id: its mechanism, state, UPR session and cycle (-1 where none).
     mechanism_of_review: np.ndarray
@@ -468,6 +505,8 @@ class RegistryIndex:
 
     def _keeps(self, reads: Column | Link, ids: list[int]) -> np.ndarray:
         """bool[size]: the recommendations whose column or links hold any of `ids`."""
+        if isinstance(reads, Due):
+            return self.due_before(_today().toordinal()) if ids else np.zeros(self.size, bool)
         if isinstance(reads, Link | Derived):
             return self._having(getattr(self, reads.rec_array), getattr(self, reads.value_array),
                                 ids)
@@ -475,6 +514,13 @@ class RegistryIndex:
         if reads.per_review:
             return _gather(np.isin(column, ids), self.review, False)
         return np.isin(column, ids)
+
+    def due_before(self, ordinal: int) -> np.ndarray:
+        """bool[size]: the recommendations with an open deadline before that day."""
+        mask = np.zeros(self.size, dtype=bool)
+        recs = self.due_rec[self.due_date < ordinal]
+        mask[recs[recs < self.size]] = True
+        return mask
 
     def _having(self, link_rec: np.ndarray, link_value: np.ndarray, values) -> np.ndarray:
         """bool[size]: the recommendations linked to any of `values`."""

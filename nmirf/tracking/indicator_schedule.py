@@ -61,6 +61,27 @@ def due_dates(indicator: Indicator, until: datetime.date | None = None) -> list[
     return dates
 
 
+def due_dates_after(indicator: Indicator, after: datetime.date, until: datetime.date
+                    ) -> list[datetime.date]:
+    """The due dates of `due_dates(indicator, until)` later than `after`, without walking
+    the dates before it (the follow-up calendar asks this of every indicator)."""
+    months = MONTHS.get(indicator.frequency)
+    first = first_due_date(indicator)
+    until = min(until, indicator.action.target_date)
+    if months is None:
+        return [first] if after < first <= until else []
+    number = max(0, ((after.year - first.year) * 12 + after.month - first.month) // months)
+    dates = []
+    while number < MAX_DUE_DATES:
+        day = add_months(first, months * number, anchor_day=first.day)
+        if day > until:
+            break
+        if day > after:
+            dates.append(day)
+        number += 1
+    return dates
+
+
 def last_reported(indicator: Indicator) -> datetime.date | None:
     """The end of the latest period for which a validated update gave a value."""
     return indicator.values.filter(update__state__in=VALIDATED_STATES).aggregate(

@@ -38,6 +38,8 @@ PREDICATES = {
     "can_view_assignments": {"administrator", "coordinator", "focal_point", "observer"},
     "can_view_my_recommendations": {"administrator", "coordinator", "focal_point",
                                     "observer"},
+    "can_view_calendar": {"administrator", "coordinator", "focal_point"},
+    "can_manage_follow_up": {"administrator", "coordinator"},
 }
 
 
@@ -115,3 +117,18 @@ def test_access_the_base_knows_no_app():
     offenders = [path.name for path in (NMIRF / "core").rglob("*.py")
                  if imports.search(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+@pytest.mark.parametrize("name", PERSONAS)
+def test_permission_whose_deadlines_are_ones_own(request, db, name, entity):
+    """The secretariat answers for every deadline (None); a focal point for those of the
+    entities they currently belong to; anyone else for none."""
+    from nmirf.tracking.models import Membership
+
+    user = persona(request, name)
+    if name == "focal_point":
+        Membership.objects.create(entity=entity, user=user)
+    expected = {"administrator": None, "coordinator": None, "focal_point": {entity.pk},
+                "observer": set(), "anonymous": set()}[name]
+    assert permissions.deadline_entities_of(user) == expected
+

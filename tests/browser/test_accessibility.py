@@ -5,7 +5,8 @@ search and a facet, a recommendation, the imports page and the page of a refused
 with its problems, the entities (tree, one entity, the form with an error), the log of
 changes, clusters, assigning a list, the implementation status (its form, and the answer
 to a save based on an older version), actions (list, one, the form with an error) and a
-focal point's "My recommendations". A violation fails the test with axe's own report: what
+focal point's "My recommendations", the follow-up calendar (upcoming, overdue, settings,
+a setting's form, the feed, flagging a list). A violation fails the test with axe's own report: what
 is wrong, where, and how to fix it."""
 
 import pytest
@@ -14,7 +15,7 @@ from django.db.models import Count
 from playwright.sync_api import Page
 
 from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
-from nmirf.recommendations.models import Recommendation
+from nmirf.recommendations.models import Mechanism, Recommendation
 from nmirf.tracking.models import Action, Cluster
 
 from .helpers import log_in
@@ -105,7 +106,13 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
                     f"/status/{busiest.pk}/",
                     "/actions/",
                     f"/actions/{Action.objects.get().pk}/",
-                    f"/actions/new/?recommendation={busiest.pk}"):
+                    f"/actions/new/?recommendation={busiest.pk}",
+                    "/follow-up/",
+                    "/follow-up/overdue/",
+                    "/follow-up/settings/",
+                    f"/follow-up/settings/{Mechanism.objects.get(code='CEDAW').pk}/",
+                    "/follow-up/feed/",
+                    "/follow-up/flag-from-list/?position=noted"):
         page.goto(f"{live_server.url}{prefix}{address}")
         assert page.locator("html").get_attribute("lang") == language
         found += violations(page, address)

@@ -85,6 +85,12 @@ def test_every_kind_of_page_passes_the_content_security_policy(
                                        message="The file has problems.")
     page.goto(base + refused.get_absolute_url())
 
+    # The follow-up calendar's pages.
+    for address in ("/follow-up/", "/follow-up/overdue/", "/follow-up/settings/",
+                    "/follow-up/feed/"):
+        response = page.goto(base + address)
+        assert response.status == 200, address
+
     # The admin: Django's own pages.
     mechanism = Mechanism.objects.order_by("pk").first()
     for address in ("/admin/", "/admin/recommendations/recommendation/",

@@ -3,12 +3,14 @@ django-filter, and from memory by the registry index. For every filter — those
 included, since the test walks FILTERS — both must keep exactly the same recommendations,
 for known and unknown values, one value and several, archived rows and none."""
 
+import datetime
 import random
 
 import numpy as np
 import pytest
 from django.http import QueryDict
 
+from nmirf.followup.models import FollowUpFlag
 from nmirf.recommendations.facets import ROW_FACETS, selection_base
 from nmirf.recommendations.filters import FILTERS, Column, Me, RecommendationFilter
 from nmirf.recommendations.models import (
@@ -30,6 +32,7 @@ from nmirf.tracking.models import (
     ClusterRecommendation,
     Entity,
     ImplementationStatus,
+    Indicator,
     Membership,
     ProgressState,
     ProgressUpdate,
@@ -97,6 +100,7 @@ def track(recs, chance):
     Assignment.objects.create(recommendation=ended, entity=entities[4], role="lead",
                               ended=True)
     progress(recs, chance, entities, clusters)
+    deadlines(recs, chance, entities, clusters)
     person = _make_user("parity_focal_point", "focal_point")
     for entity in entities[:2]:
         Membership.objects.create(entity=entity, user=person)
@@ -115,6 +119,28 @@ def progress(recs, chance, entities, clusters):
         action.clusters.set(chance.sample(clusters, chance.randint(0, 1)))
         ProgressUpdate.objects.create(action=action, state=state, narrative="n",
                                       period_start="2026-01-01", period_end="2026-03-31")
+
+
+def deadlines(recs, chance, entities, clusters):
+    """Deadlines for the `overdue` filter: actions past their target date (open, one
+    completed, one linked through a cluster), an indicator whose next due date passed on
+    an action still running, and recommendations flagged for follow-up (one replied)."""
+    today = datetime.date.today()
+    past, future = today - datetime.timedelta(days=30), today + datetime.timedelta(days=90)
+    for number, (status, target, cluster) in enumerate([
+            ("in_progress", past, None), ("completed", past, None),
+            ("delayed", past, clusters[0]), ("planned", future, None)]):
+        action = Action.objects.create(
+            title=f"Dated action {number}", responsible_entity=chance.choice(entities),
+            start_date=past - datetime.timedelta(days=400), target_date=target, status=status)
+        action.recommendations.set(chance.sample(recs, 3))
+        if cluster is not None:
+            action.clusters.set([cluster])
+        if target == future:
+            Indicator.objects.create(action=action, title="Due", next_due_date=past)
+    for number, rec in enumerate(chance.sample(recs, 6)):
+        FollowUpFlag.objects.create(recommendation=rec,
+                                    replied_on=today if number == 0 else None)
 
 
 def me() -> Me:
@@ -150,6 +176,7 @@ def candidates(param: str) -> list:
         # The signed-in person (bound by the filter set), and "me" bound to nobody.
         "assigned": [me(), "me"],
         "progress": ["validated"],
+        "overdue": ["yes"],
     }[param]
 
 
@@ -192,7 +219,8 @@ def test_the_tracking_filters_select_something_to_compare(registry):
     for param, values in (("status", ["not_started"]), ("status", ["implemented"]),
                           ("lead", list(Entity.objects.values_list("pk", flat=True))),
                           ("cluster", list(Cluster.objects.values_list("pk", flat=True))),
-                          ("assigned", [me()]), ("progress", ["validated"])):
+                          ("assigned", [me()]), ("progress", ["validated"]),
+                          ("overdue", ["yes"])):
         assert index.filter_mask(param, values).any(), param
 
 

@@ -221,3 +221,21 @@ def test_indicator_form_without_csrf_token_is_refused_access(action, coordinator
         reverse("tracking:indicator_create", args=[action.pk]), form())
     assert response.status_code == 403
     assert state() == before
+
+
+@pytest.mark.parametrize("frequency", ["monthly", "quarterly", "half_yearly", "yearly", "once"])
+def test_the_due_dates_after_a_day_are_those_of_the_whole_schedule(frequency):
+    """What the follow-up calendar reads (indicator_schedule.due_dates_after) is the tail
+    of the schedule, whatever day it starts after."""
+    from nmirf.tracking.indicator_schedule import due_dates, due_dates_after
+    from nmirf.tracking.models import Action
+    from nmirf.tracking.progress_models import Indicator
+
+    action = Action(start_date=datetime.date(2025, 1, 31),
+                    target_date=datetime.date(2028, 6, 30))
+    indicator = Indicator(action=action, frequency=frequency)
+    until = datetime.date(2027, 12, 31)
+    every = due_dates(indicator, min(until, action.target_date))
+    for after in [datetime.date(2024, 1, 1), *every,
+                  *(day + datetime.timedelta(days=1) for day in every)]:
+        assert due_dates_after(indicator, after, until) == [d for d in every if d > after]

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from nmirf.accounts.models import Role, User
+from nmirf.followup.demo import load_follow_up
 from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
 from nmirf.tracking import demo as tracking_demo
 
@@ -59,3 +60,7 @@ class Command(BaseCommand):
                 f"Demo {role.lower()}: user name '{username}', password '{password}'"
                 + ("" if created else " (account already existed; password unchanged)")))
         tracking_demo.load_tracking()
+        flagged = load_follow_up()
+        if flagged:
+            self.stdout.write(f"Follow-up: {flagged} recommendations flagged; see the calendar "
+                              f"under Deadlines.")

@@ -1,0 +1,480 @@
+"""Every deadline of the follow-up calendar, computed in one place: the calendar page, the
+overdue view, the registry's `overdue` filter, the reminders and the iCalendar feed all
+read what this module gives.
+
+Kinds (Kind):
+
+- **mid_term**: the UPR mid-term report, `mid_term_years` (default 2.5) after the review;
+- **next_review** (UPR) and **periodic_report** (other mechanisms): `periodicity_years`
+  after the review;
+- **follow_up_reply**: a treaty body's follow-up procedure, `follow_up_reply_years` (1;
+  2 for CEDAW and CMW) after the review, for each recommendation flagged for follow-up;
+- **indicator**: an indicator's values due (its stored `next_due_date`, the first date
+  not met, and the later dates of its schedule up to the horizon asked for);
+- **action**: an incomplete action's target date.
+
+Review deadlines are counted for the reviews of the instance's own state
+(`NMIRF_HOME_STATE`), from the latest review of each mechanism (an older cycle's mid-term
+report is no longer due); the review's date is its own, else its UPR session's last day,
+else its latest document's. They belong to the secretariat (no entity) until marked as
+met (DeadlineDone). A follow-up reply belongs to the recommendation's lead entities (the
+lead rule of tracking.models.leads_among) and is closed by `replied_on`; an action's and
+an indicator's deadlines to the action's responsible entity, closed by the action's
+status (completed or cancelled), the indicator's validated values or archiving.
+
+Set-based: a fixed number of queries whatever the number of reviews, flags, actions or
+indicators (tests/followup/test_deadlines.py counts them). Settings come from
+FollowUpSetting, falling back to the mechanism's reference values for a mechanism without
+a row.
+
+**Overdue recommendations** (the registry's `overdue` filter): a recommendation is
+overdue when today is past the date of one of its own open deadlines — its follow-up
+reply — or of an open deadline of an incomplete, active action that implements it
+(linked to it, or to an active cluster it sits in): the action's target date, or the
+next due date of one of its active indicators. Review deadlines (a report on the whole
+review) do not make each of its recommendations overdue. `overdue_condition(today)` is
+that rule in SQL; `follow_up_pairs()`, `action_dates_sql()` and `IMPLEMENTING_SQL` give the
+(recommendation, earliest open date) pairs the registry index keeps
+(registry_index._due_pairs), and compares with today at each request.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nmirf.recommendations.models import (
+    Document,
+    Mechanism,
+    MechanismKind,
+    Review,
+    UprSession,
+)
+from nmirf.tracking.indicator_schedule import add_months, due_dates_after
+from nmirf.tracking.models import (
+    Action,
+    ActionStatus,
+    Assignment,
+    AssignmentRole,
+    ClusterRecommendation,
+    Entity,
+    Membership,
+)
+from nmirf.tracking.progress_models import Indicator
+
+from .models import DeadlineDone, FollowUpFlag, FollowUpSetting
+
+UPR_MID_TERM_YEARS = Decimal("2.5")
+# An action in one of these states has no deadline any more.
+CLOSED_ACTION_STATES = (ActionStatus.COMPLETED, ActionStatus.CANCELLED)
+# How far ahead the calendar looks by default.
+DEFAULT_HORIZON_DAYS = 366
+
+
+class Kind:
+    MID_TERM = "mid_term"
+    NEXT_REVIEW = "next_review"
+    PERIODIC_REPORT = "periodic_report"
+    FOLLOW_UP_REPLY = "follow_up_reply"
+    INDICATOR = "indicator"
+    ACTION = "action"
+
+    CHOICES = [
+        (MID_TERM, _("UPR mid-term report")),
+        (NEXT_REVIEW, _("Next UPR review")),
+        (PERIODIC_REPORT, _("Periodic report")),
+        (FOLLOW_UP_REPLY, _("Follow-up reply")),
+        (INDICATOR, _("Indicator values due")),
+        (ACTION, _("Action target date")),
+    ]
+    VALUES = [value for value, _label in CHOICES]
+    # Deadlines of a whole review: the secretariat's, marked as met by hand.
+    OF_REVIEWS = (MID_TERM, NEXT_REVIEW, PERIODIC_REPORT)
+
+    @classmethod
+    def label(cls, value) -> str:
+        return str(dict(cls.CHOICES).get(value, value))
+
+
+def today() -> datetime.date:
+    """The day that "overdue" is counted against (the server's time zone)."""
+    return timezone.localdate()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: str
+    date: datetime.date
+    key: str  # stable across runs: what reminders and "met" marks remember
+    title: str
+    url: str
+    entity_ids: tuple = ()  # responsible entities; none: the secretariat
+    mechanism: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return Kind.label(self.kind)
+
+    def is_overdue(self, on: datetime.date | None = None) -> bool:
+        return self.date < (on or today())
+
+    def days_left(self, on: datetime.date | None = None) -> int:
+        return (self.date - (on or today())).days
+
+
+@dataclass
+class Settings:
+    mid_term_years: Decimal | None = None
+    follow_up_reply_years: Decimal | None = None
+    periodicity_years: Decimal | None = None
+
+
+def add_years(day: datetime.date, years: Decimal) -> datetime.date:
+    """`day` plus a number of years that may have a fraction (2.5 = 30 months)."""
+    return add_months(day, int((Decimal(years) * 12).to_integral_value()))
+
+
+def default_settings(mechanism: Mechanism) -> dict:
+    """The values a mechanism's settings start from: its reference data, and 2.5 years
+    for the UPR mid-term report."""
+    return {"mid_term_years": UPR_MID_TERM_YEARS if mechanism.kind == MechanismKind.UPR
+            else None,
+            "follow_up_reply_years": mechanism.follow_up_reply_years,
+            "periodicity_years": mechanism.periodicity_years}
+
+
+def settings_by_mechanism() -> dict[int, Settings]:
+    """{mechanism id: Settings}: the coordinator's, else the defaults (two queries)."""
+    saved = {row.mechanism_id: row for row in FollowUpSetting.objects.all()}
+    result = {}
+    for mechanism in Mechanism.objects.all():
+        row = saved.get(mechanism.pk)
+        values = default_settings(mechanism) if row is None else {
+            "mid_term_years": row.mid_term_years,
+            "follow_up_reply_years": row.follow_up_reply_years,
+            "periodicity_years": row.periodicity_years}
+        result[mechanism.pk] = Settings(**values)
+    return result
+
+
+def review_dates(reviews: list[dict]) -> dict[int, datetime.date]:
+    """{review id: the date deadlines count from} for `reviews` (dicts with id, date,
+    session): the review's date, else its UPR session's last day, else its latest
+    document's date. Two queries."""
+    sessions = {number: end or start for number, start, end in
+                UprSession.objects.values_list("number", "start_date", "end_date")}
+    missing = [row["id"] for row in reviews if row["date"] is None]
+    documents = dict(Document.objects.filter(review_id__in=missing).values("review_id")
+                     .annotate(last=Max("date")).values_list("review_id", "last")) \
+        if missing else {}
+    dates = {}
+    for row in reviews:
+        day = row["date"] or sessions.get(row["session"]) or documents.get(row["id"])
+        if day is not None:
+            dates[row["id"]] = day
+    return dates
+
+
+def _done_keys() -> set[str]:
+    return set(DeadlineDone.objects.values_list("key", flat=True))
+
+
+def review_deadlines(settings_of=None, done=None) -> list[Deadline]:
+    """The mid-term reports, next reviews and periodic reports of the home state's latest
+    review of each mechanism, unless marked as met."""
+    settings_of = settings_by_mechanism() if settings_of is None else settings_of
+    done = _done_keys() if done is None else done
+    rows = list(Review.objects.filter(state__iso3=settings.NMIRF_HOME_STATE).values(
+        "id", "date", "session", "label", "mechanism_id", "mechanism__code",
+        "mechanism__kind", "state__name"))
+    dates = review_dates(rows)
+    latest = {}
+    for row in rows:
+        day = dates.get(row["id"])
+        if day is None:
+            continue
+        current = latest.get(row["mechanism_id"])
+        if current is None or (day, row["id"]) > (dates[current["id"]], current["id"]):
+            latest[row["mechanism_id"]] = row
+    result = []
+    for mechanism_id, row in latest.items():
+        setting = settings_of.get(mechanism_id, Settings())
+        day = dates[row["id"]]
+        code = row["mechanism__code"]
+        name = _review_name(row)
+        url = reverse("recommendations:list") + f"?review={row['id']}"
+        is_upr = row["mechanism__kind"] == MechanismKind.UPR
+        if is_upr and setting.mid_term_years:
+            result.append(Deadline(Kind.MID_TERM, add_years(day, setting.mid_term_years),
+                                   f"{Kind.MID_TERM}:review:{row['id']}", name, url,
+                                   mechanism=code))
+        if setting.periodicity_years:
+            kind = Kind.NEXT_REVIEW if is_upr else Kind.PERIODIC_REPORT
+            result.append(Deadline(kind, add_years(day, setting.periodicity_years),
+                                   f"{kind}:review:{row['id']}", name, url, mechanism=code))
+    return [deadline for deadline in result if deadline.key not in done]
+
+
+def _review_name(row) -> str:
+    if row["session"]:
+        return str(_("%(mechanism)s session %(session)s") % {
+            "mechanism": row["mechanism__code"], "session": row["session"]})
+    return f"{row['mechanism__code']} {row['label']}".strip()
+
+
+def lead_entities(recommendation_ids) -> dict[int, set[int]]:
+    """{recommendation id: its lead entities} by the lead rule (models.leads_among: its own
+    lead, else its active clusters' leads), for a set of recommendations given as a list
+    or a subquery of ids. Two queries."""
+    own, of_clusters = {}, {}
+    for rec, entity in Assignment.objects.current().filter(
+            recommendation_id__in=recommendation_ids, role=AssignmentRole.LEAD).values_list(
+            "recommendation_id", "entity_id"):
+        own.setdefault(rec, set()).add(entity)
+    for rec, entity in ClusterRecommendation.objects.filter(
+            recommendation_id__in=recommendation_ids, cluster__archived=False,
+            cluster__assignments__ended=False,
+            cluster__assignments__role=AssignmentRole.LEAD).values_list(
+            "recommendation_id", "cluster__assignments__entity_id"):
+        of_clusters.setdefault(rec, set()).add(entity)
+    return {rec: own.get(rec) or of_clusters.get(rec, set()) for rec in own.keys() | of_clusters}
+
+
+def _open_flags():
+    return FollowUpFlag.objects.active().filter(replied_on__isnull=True)
+
+
+def follow_up_dates(settings_of=None) -> dict[int, tuple[datetime.date, dict]]:
+    """{recommendation id: (reply due date, its row)} for the recommendations flagged for
+    follow-up and not replied to, whose mechanism has a reply period."""
+    settings_of = settings_by_mechanism() if settings_of is None else settings_of
+    rows = list(_open_flags().values(
+        "recommendation_id", "recommendation__paragraph", "recommendation__review_id",
+        "recommendation__review__date", "recommendation__review__session",
+        "recommendation__review__label", "recommendation__review__mechanism_id",
+        "recommendation__review__mechanism__code"))
+    reviews = {row["recommendation__review_id"]: {
+        "id": row["recommendation__review_id"], "date": row["recommendation__review__date"],
+        "session": row["recommendation__review__session"]} for row in rows}
+    dates = review_dates(list(reviews.values()))
+    result = {}
+    for row in rows:
+        years = settings_of.get(row["recommendation__review__mechanism_id"],
+                                Settings()).follow_up_reply_years
+        day = dates.get(row["recommendation__review_id"])
+        if years and day is not None:
+            result[row["recommendation_id"]] = (add_years(day, years), row)
+    return result
+
+
+def follow_up_deadlines(settings_of=None) -> list[Deadline]:
+    dates = follow_up_dates(settings_of)
+    leads = lead_entities(_open_flags().values("recommendation_id")) if dates else {}
+    result = []
+    url = _url_of("recommendations:detail")
+    for rec_id, (day, row) in dates.items():
+        code = row["recommendation__review__mechanism__code"]
+        paragraph = row["recommendation__paragraph"]
+        title = f"{code} {row['recommendation__review__label'] or ''} ¶{paragraph}" \
+            if paragraph else f"{code} #{rec_id}"
+        result.append(Deadline(
+            Kind.FOLLOW_UP_REPLY, day, f"{Kind.FOLLOW_UP_REPLY}:recommendation:{rec_id}",
+            " ".join(title.split()), url(rec_id),
+            tuple(sorted(leads.get(rec_id, ()))), mechanism=code))
+    return result
+
+
+def open_actions():
+    """The actions that still have deadlines: active, neither completed nor cancelled."""
+    return Action.objects.filter(archived=False).exclude(status__in=CLOSED_ACTION_STATES)
+
+
+def _url_of(name: str, anchor: str = ""):
+    """A function pk -> the URL of `name` for that pk: reverse() once, not per row."""
+    placeholder = 987654321
+    url = reverse(name, args=[placeholder])
+    head, tail = url.split(str(placeholder))
+    return lambda pk: f"{head}{pk}{tail}{anchor.format(pk=pk)}"
+
+
+def action_deadlines(entity_ids=None, since=None, until=None) -> list[Deadline]:
+    actions = open_actions()
+    if entity_ids is not None:
+        actions = actions.filter(responsible_entity_id__in=entity_ids)
+    if since is not None:
+        actions = actions.filter(target_date__gte=since)
+    if until is not None:
+        actions = actions.filter(target_date__lte=until)
+    url = _url_of("tracking:action_detail")
+    return [Deadline(Kind.ACTION, target, f"{Kind.ACTION}:action:{pk}", title, url(pk),
+                     (entity,))
+            for pk, title, target, entity in actions.values_list(
+                "pk", "title", "target_date", "responsible_entity_id")]
+
+
+def indicator_deadlines(until: datetime.date | None = None, entity_ids=None) -> list[Deadline]:
+    """The next due date of each active indicator of an open action (the first not met),
+    and the later dates of its schedule from today up to `until` (one query, as values)."""
+    indicators = Indicator.objects.active().filter(
+        next_due_date__isnull=False, action__in=open_actions())
+    if entity_ids is not None:
+        indicators = indicators.filter(action__responsible_entity_id__in=entity_ids)
+    if until is not None:
+        indicators = indicators.filter(next_due_date__lte=until)
+    now = today()
+    url = _url_of("tracking:action_detail")
+    result = []
+    for (pk, title, frequency, first, next_due, action_id, action_title, start, target,
+         entity) in indicators.values_list(
+            "pk", "title", "frequency", "first_due_date", "next_due_date", "action_id",
+            "action__title", "action__start_date", "action__target_date",
+            "action__responsible_entity_id"):
+        days = [next_due]
+        if until is not None and until > next_due:
+            # Later dates still to come (those passed are summed up by the overdue one).
+            schedule = SimpleNamespace(first_due_date=first, frequency=frequency,
+                                       action=SimpleNamespace(start_date=start,
+                                                              target_date=target))
+            days += due_dates_after(schedule, max(next_due, now - datetime.timedelta(days=1)),
+                                    until)
+        link = f"{url(action_id)}#indicator-{pk}"
+        for day in days:
+            result.append(Deadline(Kind.INDICATOR, day,
+                                   f"{Kind.INDICATOR}:indicator:{pk}:{day.isoformat()}",
+                                   f"{title} — {action_title}", link, (entity,)))
+    return result
+
+
+@dataclass
+class Query:
+    """What a list of deadlines asks for: kinds, responsible entities (None: any; a
+    secretariat deadline has none), a window of dates."""
+
+    kinds: list = field(default_factory=lambda: list(Kind.VALUES))
+    entity_ids: set | None = None
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+
+def deadlines(query: Query | None = None) -> list[Deadline]:
+    """The open deadlines that `query` asks for, by date (then kind and title). A fixed
+    number of queries: settings (2), done marks (1), reviews (3), flags (4), actions (1),
+    indicators (1)."""
+    query = query or Query()
+    kinds = set(query.kinds)
+    entities = None if query.entity_ids is None else set(query.entity_ids)
+    result: list[Deadline] = []
+    settings_of = None
+    if kinds & {Kind.FOLLOW_UP_REPLY, *Kind.OF_REVIEWS}:
+        settings_of = settings_by_mechanism()
+    if kinds & set(Kind.OF_REVIEWS) and entities is None:
+        result += [d for d in review_deadlines(settings_of) if d.kind in kinds]
+    if Kind.FOLLOW_UP_REPLY in kinds:
+        result += [d for d in follow_up_deadlines(settings_of)
+                   if entities is None or entities & set(d.entity_ids)]
+    if Kind.ACTION in kinds:
+        result += action_deadlines(entities, query.since, query.until)
+    if Kind.INDICATOR in kinds:
+        result += indicator_deadlines(query.until, entities)
+    result = [d for d in result if (query.since is None or d.date >= query.since)
+              and (query.until is None or d.date <= query.until)]
+    result.sort(key=lambda d: (d.date, Kind.VALUES.index(d.kind), d.title, d.key))
+    return result
+
+
+def overdue(query: Query | None = None, on: datetime.date | None = None) -> list[Deadline]:
+    """The open deadlines whose date has passed."""
+    query = query or Query()
+    query.until = (on or today()) - datetime.timedelta(days=1)
+    query.since = None
+    return deadlines(query)
+
+
+def upcoming(query: Query | None = None, on: datetime.date | None = None,
+             days: int = DEFAULT_HORIZON_DAYS) -> list[Deadline]:
+    query = query or Query()
+    start = on or today()
+    query.since, query.until = start, start + datetime.timedelta(days=days)
+    return deadlines(query)
+
+
+def entity_names(deadlines_shown) -> dict[int, str]:
+    """{entity id: name} for the entities of the deadlines shown (one query)."""
+    ids = {pk for deadline in deadlines_shown for pk in deadline.entity_ids}
+    return {pk: str(entity) for pk, entity in
+            ((e.pk, e) for e in Entity.objects.filter(pk__in=ids))}
+
+
+def focal_points_of(entity_ids) -> dict[int, list]:
+    """{entity id: its current focal points and deputy (users)} (one query)."""
+    result: dict[int, list] = {}
+    for membership in Membership.objects.current().filter(
+            entity_id__in=list(entity_ids), entity__archived=False,
+            user__is_active=True).select_related("user"):
+        result.setdefault(membership.entity_id, []).append(membership.user)
+    return result
+
+
+# -- the registry's `overdue` filter -----------------------------------------------------------
+
+def overdue_actions(on: datetime.date):
+    """Ids of the open actions with a deadline before `on`: the target date, or an active
+    indicator's next due date (a subquery)."""
+    return open_actions().filter(
+        Q(target_date__lt=on)
+        | Q(indicators__archived=False, indicators__next_due_date__lt=on)).values("pk")
+
+
+def overdue_condition(on: datetime.date) -> Q:
+    """The recommendations with an open deadline before `on` (see the module's
+    docstring), as one condition on the recommendation queryset."""
+    own = [rec for rec, (day, _row) in follow_up_dates().items() if day < on]
+    actions = overdue_actions(on)
+    direct = Action.recommendations.through.objects.filter(action_id__in=actions).values(
+        "recommendation_id")
+    through_clusters = ClusterRecommendation.objects.filter(
+        cluster__archived=False, cluster__actions__in=actions).values("recommendation_id")
+    return Q(pk__in=own) | Q(pk__in=direct) | Q(pk__in=through_clusters)
+
+
+def follow_up_pairs() -> list[tuple[int, int]]:
+    """[(recommendation id, the ordinal of its follow-up reply's date)] for the open
+    flags."""
+    return [(rec, day.toordinal()) for rec, (day, _row) in follow_up_dates().items()]
+
+
+def action_dates_sql(vendor: str) -> str:
+    """SQL of (act, value) rows: each open action and the ordinal of its earliest open
+    deadline (its target date, or an active indicator's next due date if earlier)."""
+    closed = ", ".join(f"'{state}'" for state in CLOSED_ACTION_STATES)
+    ordinal = ("(MIN(due.day) - DATE '0001-01-01') + 1" if vendor == "postgresql"
+               else "CAST(julianday(MIN(due.day)) - 1721424.5 AS INTEGER)")
+    return f"""
+        SELECT due.act AS act, {ordinal} AS value FROM (
+            SELECT id AS act, target_date AS day FROM tracking_action
+            WHERE NOT archived AND status NOT IN ({closed})
+            UNION ALL
+            SELECT indicator.action_id AS act, indicator.next_due_date AS day
+            FROM tracking_indicator indicator
+            JOIN tracking_action act ON act.id = indicator.action_id AND NOT act.archived
+                AND act.status NOT IN ({closed})
+            WHERE NOT indicator.archived AND indicator.next_due_date IS NOT NULL
+        ) due GROUP BY due.act"""
+
+
+# (rec, act): the actions that implement each recommendation, linked to it or to an
+# active cluster it sits in (tracking.queries.implementing).
+IMPLEMENTING_SQL = """
+    SELECT recommendation_id AS rec, action_id AS act FROM tracking_action_recommendations
+    UNION ALL
+    SELECT member.recommendation_id AS rec, action_cluster.action_id AS act
+    FROM tracking_action_clusters action_cluster
+    JOIN tracking_cluster cluster ON cluster.id = action_cluster.cluster_id
+        AND NOT cluster.archived
+    JOIN tracking_clusterrecommendation member ON member.cluster_id = cluster.id"""
