@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "nmirf.ingest",
     "nmirf.analysis",
     "nmirf.tracking",
+    "nmirf.consultation",
 ]
 
 # ── Middleware ───────────────────────────────────────────────────────────────────────────

@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("imports/", include("nmirf.ingest.urls")),
     path("", include("nmirf.tracking.urls")),  # entities/, clusters/
     path("changes/", include("nmirf.audit.urls")),
+    path("consultation/", include("nmirf.consultation.urls")),
     prefix_default_language=False,
 )
 
