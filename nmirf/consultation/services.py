@@ -5,6 +5,7 @@ message in the reader's language (ValidationError)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,9 +25,9 @@ def sharing_of(obj) -> Sharing | None:
 def is_shared(recommendation) -> bool:
     """Whether observers read this recommendation: shared itself, or in an active shared
     cluster (the rule of accounts.permissions.recommendations_visible_to)."""
-    return Sharing.objects.shared().filter(recommendation=recommendation).exists() or \
-        Sharing.objects.shared().filter(cluster__archived=False,
-                                        cluster__links__recommendation=recommendation).exists()
+    return Sharing.objects.shared().filter(
+        Q(recommendation=recommendation)
+        | Q(cluster__archived=False, cluster__links__recommendation=recommendation)).exists()
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
+from nmirf.accounts.permissions import reads_whole_registry
 from nmirf.tracking.models import Cluster, Entity, ImplementationStatus
 
 from .filters import AFFECTED_TAXONOMY, SDG_TAXONOMY, RecommendationFilter
@@ -87,6 +88,20 @@ class Facets:
         raise KeyError(key)
 
 
+def _readable_mask(index: RegistryIndex, filterset: RecommendationFilter):
+    """bool[size] of the recommendations the person may read, where that is not the whole
+    registry (an observer: what is shared with them, accounts.permissions), else None. One
+    query for their ids, kept on the filter set for the facets' other selections."""
+    user = filterset.user
+    if user is None or reads_whole_registry(user):
+        return None
+    mask = getattr(filterset, "_readable_mask", None)
+    if mask is None:
+        mask = index.mask_of(Recommendation.objects.visible_to(user))
+        filterset._readable_mask = mask
+    return mask
+
+
 def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
                    matches: list[int] | None = None, exclude=()) -> np.ndarray:
     """bool[size]: the recommendations selected by every filter except the row facets'
@@ -98,6 +113,9 @@ def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
     active = {name: values for name, values in filterset.active_filters.items()
               if name not in exclude}
     base = index.active.copy()
+    readable = _readable_mask(index, filterset)
+    if readable is not None:
+        base &= readable
     if filterset.search_problem:  # a refused search selects nothing, never everything
         base[:] = False
         return base
