@@ -13,7 +13,9 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5, "class": "form-control", "dir": "auto"}),
         help_text=_("The coordinator reads it before it is shown to others (at most "
                     "%(limit)s characters).") % {"limit": MAX_COMMENT_CHARS},
-        error_messages={"required": _("Write your comment: it is empty.")})
+        error_messages={"required": _("Write your comment: it is empty."),
+                        "max_length": _("A comment has at most %(limit_value)d characters; "
+                                        "this one has %(show_value)d.")})
 
 
 class ModerationForm(forms.Form):
