@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from nmirf.accounts.models import Role, User
+from nmirf.consultation import demo as consultation_demo
 from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
 from nmirf.tracking import demo as tracking_demo
 
@@ -59,3 +60,6 @@ class Command(BaseCommand):
                 f"Demo {role.lower()}: user name '{username}', password '{password}'"
                 + ("" if created else " (account already existed; password unchanged)")))
         tracking_demo.load_tracking()
+        shared, comments = consultation_demo.load_consultation()
+        self.stdout.write(f"Consultation: {shared} recommendations shared with observers, "
+                          f"{comments} comments written.")
