@@ -13,11 +13,12 @@ from axe_playwright_python.sync_playwright import Axe
 from django.db.models import Count
 from playwright.sync_api import Page
 
+from nmirf.accounts.models import User
 from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
 from nmirf.recommendations.models import Recommendation
 from nmirf.tracking.models import Action, Cluster
 
-from .helpers import log_in
+from .helpers import PASSWORD, log_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -75,6 +76,14 @@ def entities(focal_point, coordinator):
         Action(title="Train the police", responsible_entity=ministry, start_date="2026-02-01",
                target_date="2026-06-30", budget=12000, currency="EUR"),
         recommendations=[first], clusters=[cluster])
+    # Consultation: the first recommendation shared with observers, a comment waiting.
+    from nmirf.consultation import services as consultation
+    from nmirf.consultation.models import Comment
+
+    consultation.set_shared(first, True, user=coordinator)
+    observer = User.objects.create_user("oona-observer", password=PASSWORD, role="observer")
+    Comment.objects.create(recommendation=first, author=observer,
+                           text="The Ombudsman visited four police stations.")
     return ministry
 
 
@@ -105,7 +114,8 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
                     f"/status/{busiest.pk}/",
                     "/actions/",
                     f"/actions/{Action.objects.get().pk}/",
-                    f"/actions/new/?recommendation={busiest.pk}"):
+                    f"/actions/new/?recommendation={busiest.pk}",
+                    "/consultation/comments/"):
         page.goto(f"{live_server.url}{prefix}{address}")
         assert page.locator("html").get_attribute("lang") == language
         found += violations(page, address)
@@ -137,5 +147,15 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
     page.goto(f"{live_server.url}{prefix}/my/")
     assert page.locator("main li.border-bottom").count() > 0
     found += violations(page, "my recommendations")
+    # An observer: a shared recommendation with its comments, the comment form, their own.
+    page.context.clear_cookies()
+    shared = Recommendation.objects.order_by("pk").first()
+    log_in(page, live_server, User.objects.get(username="oona-observer"),
+           then=f"/recommendations/{shared.pk}/")
+    for address in (f"/recommendations/{shared.pk}/",
+                    f"/consultation/recommendations/{shared.pk}/comment/",
+                    "/consultation/comments/"):
+        page.goto(f"{live_server.url}{prefix}{address}")
+        found += violations(page, address)
     assert found == [], "\n".join(found)
     assert browser_problems == []
