@@ -216,6 +216,14 @@ def can_be_focal_point(user) -> bool:
     return is_focal_point(user)
 
 
+def can_belong_to(user, entity) -> bool:
+    """Focal points belong to any entity; an observer to an NHRI or civil-society entity,
+    on whose behalf they comment (nothing else of an entity's work is theirs to do)."""
+    if is_focal_point(user):
+        return True
+    return is_observer(user) and entity.kind in OBSERVER_ENTITY_KINDS
+
+
 def is_member_of(user, entity) -> bool:
     """Whether `user` is a (current) focal point or deputy of `entity`."""
     if role_of(user) is None:

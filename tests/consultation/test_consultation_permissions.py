@@ -169,3 +169,20 @@ def test_permission_observer_entity_kinds_are_trackings():
 
 def test_permission_querysets_of_observers_follow_what_is_shared(r, observer):
     assert list(Recommendation.objects.visible_to(observer)) == [r.torture]
+
+
+def test_permission_an_observer_belongs_to_the_nhri_but_not_to_a_ministry(
+        r, nhri, entity, observer, coordinator_client):
+    from nmirf.tracking.models import Membership
+
+    for target in (nhri, entity):
+        coordinator_client.post(reverse("tracking:member_add", args=[target.pk]),
+                                {"user": observer.pk})
+    assert [m.entity for m in Membership.objects.filter(user=observer)] == [nhri]
+    assert permissions.can_belong_to(observer, nhri)
+    assert not permissions.can_belong_to(observer, entity)
+    # What the observer sends is then sent for the NHRI; their reading does not change.
+    signed_in(observer).post(reverse("consultation:comment_create", args=[r.torture.pk]),
+                             {"text": "From the Ombudsman."})
+    assert Comment.objects.get().entity == nhri
+    assert list(Recommendation.objects.visible_to(observer)) == [r.torture]
