@@ -27,3 +27,11 @@ class ModerationForm(forms.Form):
     reason = forms.CharField(label=_("Reason (required to reject)"), required=False,
                              max_length=2000,
                              widget=forms.TextInput(attrs={"class": "form-control"}))
+
+
+class ShareListForm(forms.Form):
+    shared = forms.TypedChoiceField(
+        label=_("Observers"), coerce=lambda value: value == "1", initial="1",
+        choices=[("1", _("Share these recommendations with observers")),
+                 ("0", _("Stop sharing these recommendations (those shared one by one)"))],
+        widget=forms.Select(attrs={"class": "form-select"}))

@@ -9,7 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nmirf.audit import record
 from nmirf.audit.changes import tracking
+from nmirf.audit.models import Action
 from nmirf.recommendations.models import Recommendation
 from nmirf.tracking.models import Cluster
 
@@ -50,6 +52,30 @@ def set_shared(obj: Recommendation | Cluster, shared: bool, *, user=None) -> Sha
         sharing.changed_by = user
         sharing.save()
     return sharing
+
+
+@transaction.atomic
+def share_recommendations(selection, shared: bool, *, user=None, source: str = "") -> int:
+    """Share (or stop sharing) every recommendation of a filtered list in one step:
+    set-based (one UPDATE of the rows there, one bulk INSERT of the missing ones when
+    sharing), and **one** audit event with the count and the list's filters, whatever the
+    size. Returns how many changed."""
+    ids = selection.order_by().values("pk")
+    now = timezone.now()
+    changed = Sharing.objects.filter(recommendation__in=ids, shared=not shared).update(
+        shared=shared, changed_by=user, changed_at=now)
+    if shared:
+        missing = list(selection.order_by().exclude(sharing__isnull=False)
+                       .values_list("pk", flat=True))
+        Sharing.objects.bulk_create(
+            [Sharing(recommendation_id=pk, shared=True, changed_by=user) for pk in missing],
+            batch_size=1000)
+        changed += len(missing)
+    if changed:
+        record(Action.CHANGED, actor=user, target_repr=str(Sharing._meta.verbose_name),
+               before={"shared": not shared},
+               after={"shared": shared, "recommendations": changed, "source": source})
+    return changed
 
 
 def check_text(text: str) -> str:

@@ -7,18 +7,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nmirf.accounts import permissions
 from nmirf.recommendations.models import Recommendation
 from nmirf.tracking.models import Cluster
+from nmirf.tracking.selection import list_operation
 from nmirf.tracking.view_helpers import form_errors_text, refusal_or
 
 from . import services
-from .forms import CommentForm, ModerationForm
+from .forms import CommentForm, ModerationForm, ShareListForm
 from .models import Comment, CommentState
 
 PAGE_SIZE = 25
@@ -51,6 +54,30 @@ def share_cluster(request, pk):
         lambda: services.set_shared(cluster, shared, user=request.user),
         _("The cluster and its recommendations are shared with observers.") if shared
         else _("The cluster is no longer shared with observers."))
+
+
+@login_required
+def share_from_list(request):
+    """Share every recommendation of a filtered list with observers (or stop sharing them)
+    in one step: the page says how many the list holds, one POST writes them all."""
+    operation = list_operation(request, permissions.can_share_with_observers(request.user))
+    if isinstance(operation, HttpResponse):
+        return operation
+    form = ShareListForm(request.POST or None)
+    if operation.ready(request, form, _("The list is empty: there is nothing to share.")):
+        shared = form.cleaned_data["shared"]
+        changed = services.share_recommendations(
+            operation.selection, shared, user=request.user, source=operation.query.urlencode())
+        messages.success(request, (ngettext(
+            "%(count)d recommendation is now shared with observers.",
+            "%(count)d recommendations are now shared with observers.", changed) if shared
+            else ngettext("%(count)d recommendation is no longer shared with observers.",
+                          "%(count)d recommendations are no longer shared with observers.",
+                          changed)) % {"count": changed})
+        return redirect(operation.context(form)["list_url"])
+    return render(request, "consultation/share_from_list.html", operation.context(
+        form, shared_already=operation.selection.filter(sharing__shared=True).count()
+        if operation.count else 0))
 
 
 @login_required

@@ -38,6 +38,10 @@ def operations(world):
         "comment": ("post", reverse("consultation:comment_create", args=[r.torture.pk]),
                     {"text": "Information from the field."}),
         "comments page": ("get", reverse("consultation:comment_list"), None),
+        "share list preview": ("get", reverse("consultation:share_from_list") + "?q=education",
+                               None),
+        "share list": ("post", reverse("consultation:share_from_list"),
+                       {"query": "q=education", "shared": "1"}),
         "moderate": ("post", reverse("consultation:comment_moderate",
                                      args=[world["pending"].pk]), {"decision": "approved"}),
     }
@@ -45,13 +49,15 @@ def operations(world):
 
 # What each role may do (the others: 403).
 ALLOWED = {
-    "administrator": {"share recommendation", "share cluster", "comments page", "moderate"},
-    "coordinator": {"share recommendation", "share cluster", "comments page", "moderate"},
+    "administrator": {"share recommendation", "share cluster", "comments page", "moderate",
+                      "share list preview", "share list"},
+    "coordinator": {"share recommendation", "share cluster", "comments page", "moderate",
+                    "share list preview", "share list"},
     "focal_point": set(),
     "observer": {"comment form", "comment", "comments page"},
 }
 OPERATIONS = ["share recommendation", "share cluster", "comment form", "comment",
-              "comments page", "moderate"]
+              "comments page", "moderate", "share list preview", "share list"]
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)

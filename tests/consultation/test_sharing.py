@@ -132,3 +132,41 @@ def test_other_recommendations_are_not_quoted_to_observers(r, observer, focal_po
     assert reverse("recommendations:detail", args=[r.roma_earlier.pk]) not in page
     inside = signed_in(focal_point).get(detail(r.roma)).content.decode()
     assert reverse("recommendations:detail", args=[r.roma_earlier.pk]) in inside
+
+
+FROM_LIST = reverse("consultation:share_from_list")
+
+
+def test_the_coordinator_shares_a_whole_filtered_list_in_one_step(r, coordinator,
+                                                                  coordinator_client, observer):
+    assert "Share these with observers" in coordinator_client.get(
+        LIST, {"q": "education"}).content.decode()
+    preview = coordinator_client.get(FROM_LIST, {"q": "education"})
+    assert preview.status_code == 200 and preview.context["count"] == 4
+    events = AuditEvent.objects.count()
+    response = coordinator_client.post(FROM_LIST, {"query": "q=education", "shared": "1"},
+                                       follow=True)
+    assert "4 recommendations are now shared with observers." in messages_of(response)
+    assert set(Recommendation.objects.visible_to(observer)) == {
+        r.torture, r.roma, r.roma_earlier, r.child_strategy, r.french}
+    assert r.archived not in set(Recommendation.objects.visible_to(observer))  # not listed
+    # One event for the whole list, with its count and filters.
+    event = AuditEvent.objects.order_by("-pk").first()
+    assert AuditEvent.objects.count() == events + 1
+    assert event.actor == coordinator and event.after["recommendations"] == 4
+    assert event.after["source"] == "q=education"
+    # Again: nothing left to change. Then stopping takes them all back.
+    coordinator_client.post(FROM_LIST, {"query": "q=education", "shared": "1"})
+    assert AuditEvent.objects.count() == events + 1
+    response = coordinator_client.post(FROM_LIST, {"query": "q=education", "shared": "0"},
+                                       follow=True)
+    assert "4 recommendations are no longer shared with observers." in messages_of(response)
+    assert set(Recommendation.objects.visible_to(observer)) == {r.torture}
+
+
+def test_sharing_an_empty_list_is_refused_with_a_message(r, coordinator_client):
+    before = state()
+    response = coordinator_client.post(FROM_LIST, {"query": "q=nothingmatchesthis",
+                                                   "shared": "1"})
+    assert "The list is empty: there is nothing to share." in response.content.decode()
+    assert state() == before
