@@ -115,7 +115,8 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
                     "/actions/",
                     f"/actions/{Action.objects.get().pk}/",
                     f"/actions/new/?recommendation={busiest.pk}",
-                    "/consultation/comments/"):
+                    "/consultation/comments/",
+                    "/consultation/share/from-list/?position=noted"):
         page.goto(f"{live_server.url}{prefix}{address}")
         assert page.locator("html").get_attribute("lang") == language
         found += violations(page, address)
