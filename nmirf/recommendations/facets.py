@@ -375,7 +375,7 @@ def _state_facet(index, mask, chosen_iso3, limit):
 
 def _tracking_facets(index, filterset, everything, active, narrowing, limit):
     """Each counted without its own filter ("any of"), as the row facets are. Labels: the
-    active entities and clusters (what every signed-in reader may see), one query each."""
+    active entities and clusters the reader may see, one query each."""
     def counted(name):
         return _without(index, filterset, everything, active, narrowing, name)
 
@@ -391,12 +391,17 @@ def _tracking_facets(index, filterset, everything, active, narrowing, limit):
             ("cluster", _("Cluster"), ("cluster_rec", "cluster_id"), Cluster)):
         chosen = set(active.get(key, []))
         counts = Counter(index.pair_counts(*pairs, counted(key)))
-        names = dict(model.objects.active().filter(pk__in=list(counts)).values_list(
+        # Labels of what the person reads (an observer: the clusters shared with them).
+        readable = model.objects.active() if filterset.user is None else \
+            model.objects.visible_to(filterset.user).active()
+        names = dict(readable.filter(pk__in=list(counts)).values_list(
             "pk", "title" if model is Cluster else "name"))
         rows, more = _top(Counter({pk: n for pk, n in counts.items() if pk in names}),
                           chosen, limit)
         facets.append(_facet(key, title, rows, chosen, more, names.get))
-    reported = index.pair_counts("progress_rec", "progress_value", counted("progress")).get(1, 0)
+    # Validated (not yet published) progress is internal: no facet for observers.
+    reported = index.pair_counts("progress_rec", "progress_value", counted("progress")).get(1, 0) \
+        if filterset.user is None or reads_whole_registry(filterset.user) else 0
     facets.append(Facet(
         key="progress", param="progress", title=_("Progress"),
         values=[FacetValue("validated", _("Validated progress reported"), reported,

@@ -170,3 +170,30 @@ def test_sharing_an_empty_list_is_refused_with_a_message(r, coordinator_client):
                                                    "shared": "1"})
     assert "The list is empty: there is nothing to share." in response.content.decode()
     assert state() == before
+
+
+def test_observers_facets_name_only_the_clusters_shared_with_them(r, observer, coordinator):
+    hidden = Cluster.objects.create(title="Internal working group")
+    shown = Cluster.objects.create(title="Shared cluster")
+    for cluster in (hidden, shown):
+        ClusterRecommendation.objects.create(cluster=cluster, recommendation=r.torture)
+    services.set_shared(shown, True, user=coordinator)
+    html = signed_in(observer).get(LIST).content.decode()
+    assert "Shared cluster" in html and "Internal working group" not in html
+    assert "Internal working group" in signed_in(coordinator).get(LIST).content.decode()
+
+
+def test_the_observers_list_queries_do_not_grow_with_the_rows_shown(
+        r, observer, coordinator, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(observer)
+    client.get(LIST)
+    with CaptureQueriesContext(connection) as one:
+        client.get(LIST)
+    for rec in (r.roma, r.roma_earlier, r.child_strategy, r.french, r.arabic):
+        services.set_shared(rec, True, user=coordinator)
+    with django_assert_max_num_queries(len(one)):
+        page = client.get(LIST)
+    assert page.context["facets"].total == 6
