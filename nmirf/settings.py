@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "nmirf.analysis",
     "nmirf.tracking",
     "nmirf.followup",
+    "nmirf.consultation",
 ]
 
 # ── Middleware ───────────────────────────────────────────────────────────────────────────

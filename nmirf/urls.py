@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("", include("nmirf.tracking.urls")),  # entities/, clusters/
     path("changes/", include("nmirf.audit.urls")),
     path("follow-up/", include("nmirf.followup.urls")),
+    path("consultation/", include("nmirf.consultation.urls")),
     prefix_default_language=False,
 )
 

@@ -50,6 +50,10 @@ def is_focal_point(user) -> bool:
     return role_of(user) == Role.FOCAL_POINT
 
 
+def is_observer(user) -> bool:
+    return role_of(user) == Role.OBSERVER
+
+
 def has_role_among(user, roles) -> bool:
     """Whether the person's role is one of `roles` (role names as text, from settings such
     as NMIRF_REQUIRE_2FA_ROLES)."""
@@ -66,12 +70,43 @@ def require(allowed: bool) -> None:
 # ── The registry ─────────────────────────────────────────────────────────────────────────
 
 def can_view_registry(user) -> bool:
-    """Everyone with an account reads the internal registry (the public portal comes later)."""
+    """Everyone with an account reads the registry's pages (the public portal comes later):
+    the NMIRF's staff and the focal points all of it, observers what is shared with them
+    (`recommendations_visible_to`)."""
     return role_of(user) is not None
 
 
+def reads_whole_registry(user) -> bool:
+    """The secretariat and the focal points read every recommendation (shared internally);
+    observers — the NHRI and civil society — only what the coordinator shared with them.
+    The list page asks this before narrowing its in-memory selection to the rows
+    `recommendations_visible_to` gives (recommendations/facets.selection_base)."""
+    return is_secretariat(user) or is_focal_point(user)
+
+
+def _shared(recommendations):
+    """The recommendations shared with observers (nmirf.consultation.Sharing): by their own
+    sharing, or as members of an active cluster that is shared."""
+    model = recommendations.model
+    in_shared_clusters = model.objects.filter(
+        clusters__archived=False, clusters__sharing__shared=True).values("pk")
+    return recommendations.filter(Q(sharing__shared=True) | Q(pk__in=in_shared_clusters))
+
+
+def _shared_recommendations_of(queryset, field: str):
+    """All the recommendations shared with observers, reached from a queryset of a model
+    whose `field` points at recommendations."""
+    return _shared(queryset.model._meta.get_field(field).related_model.objects.all())
+
+
 def recommendations_visible_to(queryset, user):
-    return queryset if can_view_registry(user) else queryset.none()
+    """The secretariat and focal points read every recommendation; observers the shared
+    ones (archived ones too, as everyone: lists show the active ones); anonymous none."""
+    if reads_whole_registry(user):
+        return queryset
+    if role_of(user) is not None:
+        return _shared(queryset)
+    return queryset.none()
 
 
 def can_edit_recommendations(user) -> bool:
@@ -181,6 +216,14 @@ def can_be_focal_point(user) -> bool:
     return is_focal_point(user)
 
 
+def can_belong_to(user, entity) -> bool:
+    """Focal points belong to any entity; an observer to an NHRI or civil-society entity,
+    on whose behalf they comment (nothing else of an entity's work is theirs to do)."""
+    if is_focal_point(user):
+        return True
+    return is_observer(user) and entity.kind in OBSERVER_ENTITY_KINDS
+
+
 def is_member_of(user, entity) -> bool:
     """Whether `user` is a (current) focal point or deputy of `entity`."""
     if role_of(user) is None:
@@ -200,8 +243,10 @@ def can_view_clusters(user) -> bool:
 
 
 def clusters_visible_to(queryset, user):
-    """Clusters are shared internally: everyone signed in reads the active ones; the
-    secretariat the archived ones too."""
+    """Clusters are shared internally: the secretariat reads them all, archived ones too;
+    focal points the active ones; observers the active ones shared with them."""
+    if is_observer(user):
+        return queryset.filter(archived=False, sharing__shared=True)
     return _active_unless_secretariat(queryset, user)
 
 
@@ -218,11 +263,25 @@ def can_view_assignments(user) -> bool:
 
 
 def assignments_visible_to(queryset, user):
-    return queryset if can_view_assignments(user) else queryset.none()
+    """Who does what: everyone inside reads it all; an observer only for the
+    recommendations and clusters shared with them."""
+    if reads_whole_registry(user):
+        return queryset
+    if role_of(user) is not None:
+        return queryset.filter(
+            Q(recommendation__in=_shared_recommendations_of(queryset, "recommendation"))
+            | Q(cluster__archived=False, cluster__sharing__shared=True))
+    return queryset.none()
 
 
 def statuses_visible_to(queryset, user):
-    return queryset if can_view_registry(user) else queryset.none()
+    """A recommendation's status is read with the recommendation."""
+    if reads_whole_registry(user):
+        return queryset
+    if role_of(user) is not None:
+        return queryset.filter(
+            recommendation__in=_shared_recommendations_of(queryset, "recommendation"))
+    return queryset.none()
 
 
 def can_view_my_recommendations(user) -> bool:
@@ -252,7 +311,14 @@ def can_view_actions(user) -> bool:
 
 
 def actions_visible_to(queryset, user):
-    """Everyone signed in reads the active actions; the secretariat the archived ones too."""
+    """Everyone inside reads the active actions, the secretariat the archived ones too; an
+    observer the active actions that implement a recommendation or cluster shared with
+    them (the context of the published progress they read)."""
+    if is_observer(user):
+        shared = queryset.model.objects.filter(
+            Q(recommendations__in=_shared_recommendations_of(queryset, "recommendations"))
+            | Q(clusters__archived=False, clusters__sharing__shared=True))
+        return queryset.filter(archived=False, pk__in=shared.values("pk"))
     return _active_unless_secretariat(queryset, user)
 
 
@@ -288,6 +354,9 @@ def indicators_visible_to(queryset, user):
     the active actions; the secretariat the archived ones too."""
     if is_secretariat(user):
         return queryset
+    if is_observer(user):
+        actions = queryset.model._meta.get_field("action").related_model.objects.all()
+        return queryset.filter(archived=False, action__in=actions_visible_to(actions, user))
     if role_of(user) is not None:
         return queryset.filter(archived=False, action__archived=False)
     return queryset.none()
@@ -328,8 +397,8 @@ def can_publish_progress(user, update=None) -> bool:
 def progress_updates_visible_to(queryset, user):
     """The secretariat reads every update once submitted (a draft is its author's entity's
     own); the focal points of the action's entity every one of theirs, and the validated
-    and published updates of others; observers the published ones. Only on the actions
-    the person may read."""
+    and published updates of others; observers the published ones of the actions they may
+    read (those of what is shared with them). Only on the actions the person may read."""
     role = role_of(user)
     if role is None:
         return queryset.none()
@@ -342,7 +411,8 @@ def progress_updates_visible_to(queryset, user):
         return queryset.filter(
             Q(state__in=("validated", "published"))
             | Q(pk__in=queryset.model.objects.filter(own).values("pk")))
-    return queryset.filter(state="published")
+    actions = queryset.model._meta.get_field("action").related_model.objects.all()
+    return queryset.filter(state="published", action__in=actions_visible_to(actions, user))
 
 
 def can_view_progress(user, update) -> bool:
@@ -385,3 +455,70 @@ def deadline_entities_of(user):
         return set(user.memberships.filter(ended=False, entity__archived=False)
                    .values_list("entity_id", flat=True))
     return set()
+
+
+# ── Consultation: what is shared with observers, and their comments ─────────────────────
+
+# The kinds of entity whose members follow the work as observers (tracking.OBSERVER_KINDS,
+# by value: this module imports no app; a test keeps the two the same).
+OBSERVER_ENTITY_KINDS = ("nhri", "civil_society")
+
+
+def can_share_with_observers(user) -> bool:
+    """Deciding what the NHRI and civil society read is the secretariat's."""
+    return is_secretariat(user)
+
+
+def sharings_visible_to(queryset, user):
+    """Whether something is shared, and who shared it: the secretariat's own record."""
+    return queryset if is_secretariat(user) else queryset.none()
+
+
+def commenting_memberships(user):
+    """The person's current memberships of an active NHRI or civil-society entity (those a
+    comment is sent on behalf of)."""
+    return user.memberships.filter(ended=False, entity__archived=False,
+                                   entity__kind__in=OBSERVER_ENTITY_KINDS)
+
+
+def can_comment(user, recommendation=None) -> bool:
+    """Observers comment: an account with the observer role, or a member of an NHRI or
+    civil-society entity; on a recommendation they can read (a role observer: one shared
+    with them). Whether that recommendation takes comments now (shared, not archived) is
+    the consultation service's check, which says why in words."""
+    role = role_of(user)
+    if role is None:
+        return False
+    if role != Role.OBSERVER and not commenting_memberships(user).exists():
+        return False
+    if recommendation is None:
+        return True
+    return type(recommendation)._default_manager.visible_to(user).filter(
+        pk=recommendation.pk).exists()
+
+
+def can_moderate_comments(user, comment=None) -> bool:
+    """The coordinator (and the administrator) decide which comments become visible."""
+    return is_secretariat(user)
+
+
+def can_view_comment_list(user) -> bool:
+    """The "Comments" page in the menu: the moderation queue of the secretariat, an
+    observer's own comments. (A member of an NHRI or civil-society entity with another
+    role reaches it from a recommendation's page: asking their memberships on every page
+    would cost each page a query.)"""
+    return is_secretariat(user) or is_observer(user)
+
+
+def comments_visible_to(queryset, user):
+    """The secretariat reads every comment, whatever its state; everyone else signed in the
+    approved comments on the recommendations they read, and their own (pending, rejected
+    with the reason) there too. Nobody else sees a pending comment."""
+    if is_secretariat(user):
+        return queryset
+    if role_of(user) is None:
+        return queryset.none()
+    recommendations = queryset.model._meta.get_field("recommendation").related_model.objects
+    return queryset.filter(
+        Q(state="approved") | Q(author=user),
+        recommendation__in=recommendations_visible_to(recommendations.all(), user))

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
+from nmirf.accounts.permissions import reads_whole_registry
 from nmirf.followup import deadlines
 from nmirf.tracking.models import Cluster, Entity, ImplementationStatus
 
@@ -88,6 +89,20 @@ class Facets:
         raise KeyError(key)
 
 
+def _readable_mask(index: RegistryIndex, filterset: RecommendationFilter):
+    """bool[size] of the recommendations the person may read, where that is not the whole
+    registry (an observer: what is shared with them, accounts.permissions), else None. One
+    query for their ids, kept on the filter set for the facets' other selections."""
+    user = filterset.user
+    if user is None or reads_whole_registry(user):
+        return None
+    mask = getattr(filterset, "_readable_mask", None)
+    if mask is None:
+        mask = index.mask_of(Recommendation.objects.visible_to(user))
+        filterset._readable_mask = mask
+    return mask
+
+
 def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
                    matches: list[int] | None = None, exclude=()) -> np.ndarray:
     """bool[size]: the recommendations selected by every filter except the row facets'
@@ -99,6 +114,9 @@ def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
     active = {name: values for name, values in filterset.active_filters.items()
               if name not in exclude}
     base = index.active.copy()
+    readable = _readable_mask(index, filterset)
+    if readable is not None:
+        base &= readable
     if filterset.search_problem:  # a refused search selects nothing, never everything
         base[:] = False
         return base
@@ -358,7 +376,7 @@ def _state_facet(index, mask, chosen_iso3, limit):
 
 def _tracking_facets(index, filterset, everything, active, narrowing, limit):
     """Each counted without its own filter ("any of"), as the row facets are. Labels: the
-    active entities and clusters (what every signed-in reader may see), one query each."""
+    active entities and clusters the reader may see, one query each."""
     def counted(name):
         return _without(index, filterset, everything, active, narrowing, name)
 
@@ -374,12 +392,17 @@ def _tracking_facets(index, filterset, everything, active, narrowing, limit):
             ("cluster", _("Cluster"), ("cluster_rec", "cluster_id"), Cluster)):
         chosen = set(active.get(key, []))
         counts = Counter(index.pair_counts(*pairs, counted(key)))
-        names = dict(model.objects.active().filter(pk__in=list(counts)).values_list(
+        # Labels of what the person reads (an observer: the clusters shared with them).
+        readable = model.objects.active() if filterset.user is None else \
+            model.objects.visible_to(filterset.user).active()
+        names = dict(readable.filter(pk__in=list(counts)).values_list(
             "pk", "title" if model is Cluster else "name"))
         rows, more = _top(Counter({pk: n for pk, n in counts.items() if pk in names}),
                           chosen, limit)
         facets.append(_facet(key, title, rows, chosen, more, names.get))
-    reported = index.pair_counts("progress_rec", "progress_value", counted("progress")).get(1, 0)
+    # Validated (not yet published) progress is internal: no facet for observers.
+    reported = index.pair_counts("progress_rec", "progress_value", counted("progress")).get(1, 0) \
+        if filterset.user is None or reads_whole_registry(filterset.user) else 0
     facets.append(Facet(
         key="progress", param="progress", title=_("Progress"),
         values=[FacetValue("validated", _("Validated progress reported"), reported,

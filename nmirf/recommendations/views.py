@@ -14,7 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nmirf.accounts.permissions import can_resolve_duplicates, can_view_registry
+from nmirf.accounts.permissions import (
+    can_resolve_duplicates,
+    can_view_registry,
+    reads_whole_registry,
+)
 from nmirf.audit.history import history_of
 from nmirf.core.search import parse_query
 
@@ -119,8 +123,17 @@ def recommendation_detail(request, pk):
     terms = rec.terms.select_related("taxonomy", "parent").order_by(
         "taxonomy__sort", "taxonomy__name", "sort", "code"
     )
+    # Observers read only what is shared with them: other recommendations are named here
+    # only if they may read them too (their texts are quoted).
+    whole = reads_whole_registry(request.user)
+    repeats = repeats_of(rec)
+    if not whole and repeats:
+        readable = set(Recommendation.objects.visible_to(request.user).filter(
+            pk__in=[r.recommendation.pk for r in repeats]).values_list("pk", flat=True))
+        repeats = [r for r in repeats if r.recommendation.pk in readable]
     context = {
         "rec": rec,
+        "show_duplicates": whole,
         "review_label": review_label(rec.review),
         "recommending_states": rec.recommending_states.order_by("name"),
         "terms_by_taxonomy": [
@@ -131,7 +144,7 @@ def recommendation_detail(request, pk):
         # The two texts side by side, what differs marked, for the person who decides.
         "comparison": (compare(rec.text, rec.possible_duplicate_of.text)
                        if rec.possible_duplicate_of else None),
-        "repeats": repeats_of(rec),
+        "repeats": repeats,
         # Fetched through visible_to(user): whoever reads it reads its history
         # (accounts.permissions.can_view_history), without asking the database again.
         "history": history_of(rec),

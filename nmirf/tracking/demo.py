@@ -32,6 +32,9 @@ ACCOUNTS = [
      [("Ministry of Labour, Family, Social Affairs and Equal Opportunities", True),
       ("Ministry of Justice", False)]),
     ("observer", "demo-observer-2026", Role.OBSERVER, "Ana", "Horvat", []),
+    # An observer who writes for the NHRI: reads what the coordinator shares, comments.
+    ("observer-nhri", "demo-observer-2026", Role.OBSERVER, "Nina", "Zupan",
+     [("Human Rights Ombudsman of the Republic of Slovenia", False)]),
 ]
 
 

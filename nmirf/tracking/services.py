@@ -89,12 +89,13 @@ def restore(entity: Entity) -> Entity:
 @transaction.atomic
 def add_member(entity: Entity, user, *, deputy: bool = False) -> Membership:
     """Make `user` a focal point of `entity` (its deputy if asked: the former deputy stays a
-    focal point). Only people with the focal-point role belong to entities."""
+    focal point). Only people with the focal-point role belong to entities, and observers
+    to the NHRI and civil-society ones (permissions.can_belong_to)."""
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
     if entity.archived:
         raise ValidationError(_("%(entity)s is archived: restore it before naming its focal "
                                 "points.") % {"entity": entity.name}, code="archived")
-    if not permissions.can_be_focal_point(user):
+    if not permissions.can_belong_to(user, entity):
         raise ValidationError(
             _("%(person)s is not a focal point: give them the focal-point role (or choose "
               "someone who has it) first.") % {"person": person_name(user)}, code="not_focal_point")

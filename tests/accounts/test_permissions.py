@@ -75,7 +75,7 @@ def rows(db, administrator, observer):
     ("administrator", 1, 1, "all"),  # sign-ins and accounts created too
     ("coordinator", 1, 1, 1),  # the change, not the sign-in
     ("focal_point", 1, 0, 0),
-    ("observer", 1, 0, 0),
+    ("observer", 0, 0, 0),  # nothing is shared with observers here (tests/consultation)
     ("anonymous", 0, 0, 0),
 ])
 def test_permission_querysets_are_narrowed_per_role(request, rows, name, recommendations, runs,

@@ -123,10 +123,10 @@ def test_a_duplicate_decision_is_recorded_with_its_own_name(coordinator_client, 
     assert event.after == {"possible_duplicate_of": None}
 
 
-def test_the_history_shows_on_the_recommendation_page(observer_client, administrator, rec):
+def test_the_history_shows_on_the_recommendation_page(focal_point_client, administrator, rec):
     record(Action.CHANGED, actor=administrator, target=rec, before={"position": "Noted"},
            after={"position": "Supported"})
-    page = observer_client.get(reverse("recommendations:detail", args=[rec.pk]))
+    page = focal_point_client.get(reverse("recommendations:detail", args=[rec.pk]))
     html = page.content.decode()
     assert 'id="history-heading"' in html
     assert "alice-admin" in html and "<del>Noted</del>" in html and "<ins>Supported</ins>" in html

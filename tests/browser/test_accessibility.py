@@ -14,11 +14,12 @@ from axe_playwright_python.sync_playwright import Axe
 from django.db.models import Count
 from playwright.sync_api import Page
 
+from nmirf.accounts.models import User
 from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
 from nmirf.recommendations.models import Mechanism, Recommendation
 from nmirf.tracking.models import Action, Cluster
 
-from .helpers import log_in
+from .helpers import PASSWORD, log_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -76,6 +77,14 @@ def entities(focal_point, coordinator):
         Action(title="Train the police", responsible_entity=ministry, start_date="2026-02-01",
                target_date="2026-06-30", budget=12000, currency="EUR"),
         recommendations=[first], clusters=[cluster])
+    # Consultation: the first recommendation shared with observers, a comment waiting.
+    from nmirf.consultation import services as consultation
+    from nmirf.consultation.models import Comment
+
+    consultation.set_shared(first, True, user=coordinator)
+    observer = User.objects.create_user("oona-observer", password=PASSWORD, role="observer")
+    Comment.objects.create(recommendation=first, author=observer,
+                           text="The Ombudsman visited four police stations.")
     return ministry
 
 
@@ -112,7 +121,9 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
                     "/follow-up/settings/",
                     f"/follow-up/settings/{Mechanism.objects.get(code='CEDAW').pk}/",
                     "/follow-up/feed/",
-                    "/follow-up/flag-from-list/?position=noted"):
+                    "/follow-up/flag-from-list/?position=noted",
+                    "/consultation/comments/",
+                    "/consultation/share/from-list/?position=noted"):
         page.goto(f"{live_server.url}{prefix}{address}")
         assert page.locator("html").get_attribute("lang") == language
         found += violations(page, address)
@@ -144,5 +155,15 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
     page.goto(f"{live_server.url}{prefix}/my/")
     assert page.locator("main li.border-bottom").count() > 0
     found += violations(page, "my recommendations")
+    # An observer: a shared recommendation with its comments, the comment form, their own.
+    page.context.clear_cookies()
+    shared = Recommendation.objects.order_by("pk").first()
+    log_in(page, live_server, User.objects.get(username="oona-observer"),
+           then=f"/recommendations/{shared.pk}/")
+    for address in (f"/recommendations/{shared.pk}/",
+                    f"/consultation/recommendations/{shared.pk}/comment/",
+                    "/consultation/comments/"):
+        page.goto(f"{live_server.url}{prefix}{address}")
+        found += violations(page, address)
     assert found == [], "\n".join(found)
     assert browser_problems == []

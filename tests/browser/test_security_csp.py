@@ -61,6 +61,7 @@ def test_every_kind_of_page_passes_the_content_security_policy(
                .order_by("-tags", "pk").first())
     page.goto(f"{base}/recommendations/{busiest.pk}/")
     page.goto(f"{base}/imports/")
+    page.goto(f"{base}/consultation/comments/")  # the moderation queue
 
     # A running import: the bar is drawn from data-percent by app.js, and htmx polls.
     running = ImportRun.objects.create(source="upr_info", files=["big.csv"],

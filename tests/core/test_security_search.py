@@ -48,29 +48,29 @@ def test_stop_words_beside_other_words_are_ignored_alike(texts):
     assert found('"right to education"') == {texts["education"].pk}
 
 
-def test_the_list_page_says_why_a_stop_word_search_finds_nothing(observer_client, texts):
-    page, count = listed(observer_client, "the")
+def test_the_list_page_says_why_a_stop_word_search_finds_nothing(focal_point_client, texts):
+    page, count = listed(focal_point_client, "the")
     assert count == 0
     assert 'id="search-problem"' in page and "“the”" in page and "are not searched for" in page
 
 
 def test_a_query_over_the_limit_is_refused_with_a_message_and_no_results(
-    observer_client, texts
+    focal_point_client, texts
 ):
     query = "education " * (MAX_QUERY_CHARS // 10 + 1)
     assert len(query.strip()) > MAX_QUERY_CHARS
-    page, count = listed(observer_client, query)
+    page, count = listed(focal_point_client, query)
     assert count == 0  # before: every recommendation of the registry
     assert 'id="search-problem"' in page and f"at most {MAX_QUERY_CHARS:,}" in page
     assert found(query) == set()
     # At the limit it is still searched.
     at_limit = ("education " * 60)[:MAX_QUERY_CHARS]
     assert query_problem(at_limit) is None
-    assert listed(observer_client, at_limit)[1] == 1
+    assert listed(focal_point_client, at_limit)[1] == 1
 
 
-def test_an_ordinary_search_shows_no_problem(observer_client, texts):
-    page, count = listed(observer_client, "education")
+def test_an_ordinary_search_shows_no_problem(focal_point_client, texts):
+    page, count = listed(focal_point_client, "education")
     assert count == 1 and 'id="search-problem"' not in page
 
 

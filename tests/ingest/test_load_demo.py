@@ -5,8 +5,10 @@ again."""
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from nmirf.accounts.models import User
 from nmirf.audit.models import Action as AuditAction
 from nmirf.audit.models import AuditEvent
+from nmirf.consultation.models import Comment, Sharing
 from nmirf.recommendations.models import Recommendation, SourceRecord
 from nmirf.tracking.models import (
     Action,
@@ -40,7 +42,8 @@ def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
     for username, password in [("admin", "demo-admin-2026"),
                                ("focal-justice", "demo-focal-2026"),
                                ("focal-labour", "demo-focal-2026"),
-                               ("observer", "demo-observer-2026")]:
+                               ("observer", "demo-observer-2026"),
+                               ("observer-nhri", "demo-observer-2026")]:
         assert f"user name '{username}', password '{password}'" in out
         assert authenticate(username=username, password=password)
     assert Membership.objects.get(entity=justice, is_deputy=True).user.username == (
@@ -65,6 +68,18 @@ def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
         "in_progress", "completed", "delayed", "planned"}
     assert Action.objects.get(title__startswith="Amend the Criminal Code").recommendations.exists()
     tracked = (Assignment.objects.count(), StatusChange.objects.count(), Action.objects.count())
+    # Consultation: an observer of the NHRI; shared recommendations and comments in each
+    # state, each moderation in the audit trail.
+    nhri_observer = User.objects.get(username="observer-nhri")
+    assert Membership.objects.get(user=nhri_observer).entity.kind == "nhri"
+    assert set(Comment.objects.values_list("state", flat=True)) == {
+        "pending", "approved", "rejected"}
+    assert Comment.objects.filter(entity__kind="nhri").exists()
+    shared = Recommendation.objects.visible_to(nhri_observer).count()
+    assert 0 < shared < Recommendation.objects.count()
+    assert f"Consultation: {shared} recommendations shared with observers" in out
+    consulted = (Comment.objects.count(), Sharing.objects.count(),
+                 AuditEvent.objects.changes().count())
 
     call_command("load_demo")
     again = capsys.readouterr().out
@@ -76,3 +91,5 @@ def test_it_loads_the_demo_once_however_often_it_runs(db, capsys):
     assert ClusterRecommendation.objects.count() == links
     assert (Assignment.objects.count(), StatusChange.objects.count(),
             Action.objects.count()) == tracked
+    assert (Comment.objects.count(), Sharing.objects.count(),
+            AuditEvent.objects.changes().count()) == consulted

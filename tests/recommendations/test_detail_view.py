@@ -31,18 +31,18 @@ def test_it_sends_anonymous_visitors_to_the_login_page(client, r):
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
 
 
-def test_it_asks_the_permission_module(observer_client, r, monkeypatch):
+def test_it_asks_the_permission_module(focal_point_client, r, monkeypatch):
     monkeypatch.setattr("nmirf.recommendations.views.can_view_registry", lambda user: False)
-    assert observer_client.get(url(r.torture)).status_code == 403
+    assert focal_point_client.get(url(r.torture)).status_code == 403
 
 
-def test_it_answers_404_for_an_unknown_recommendation(observer_client, r):
-    assert observer_client.get(reverse("recommendations:detail", args=[999999])).status_code \
+def test_it_answers_404_for_an_unknown_recommendation(focal_point_client, r):
+    assert focal_point_client.get(reverse("recommendations:detail", args=[999999])).status_code \
         == 404
 
 
-def test_it_shows_everything_known(observer_client, r):
-    html = page(observer_client, r.torture)
+def test_it_shows_everything_known(focal_point_client, r):
+    html = page(focal_point_client, r.torture)
     for expected in (
         r.torture.text, "Recommendation 121.1", "UPR 34 · Slovenia", "Universal Periodic Review",
         "Slovenia", "(SVN)", "UPR session", "34", "Cycle", "Supported", "5 — Specific action",
@@ -54,51 +54,51 @@ def test_it_shows_everything_known(observer_client, r):
         assert expected in html, expected
 
 
-def test_it_shows_the_document(observer_client, r):
+def test_it_shows_the_document(focal_point_client, r):
     from nmirf.recommendations.models import Document
 
     Recommendation.objects.filter(pk=r.death_penalty.pk).update(
         document=Document.objects.create(symbol="A/HRC/28/16", title="Report of the Working "
                                          "Group", review=r.egy20)
     )
-    html = page(observer_client, r.death_penalty)
+    html = page(focal_point_client, r.death_penalty)
     assert "A/HRC/28/16 — Report of the Working Group" in html
 
 
-def test_it_shows_the_same_text_in_an_earlier_cycle(observer_client, r):
-    html = page(observer_client, r.roma)
+def test_it_shows_the_same_text_in_an_earlier_cycle(focal_point_client, r):
+    html = page(focal_point_client, r.roma)
     section = html.split('id="repeats-heading"', 1)[1]
     assert "UPR 20 · Slovenia · 115.3" in section and "same text" in section
     assert "earlier cycle" in section
     assert url(r.roma_earlier) in section
-    later = page(observer_client, r.roma_earlier).split('id="repeats-heading"', 1)[1]
+    later = page(focal_point_client, r.roma_earlier).split('id="repeats-heading"', 1)[1]
     assert url(r.roma) in later and "later cycle" in later
 
 
-def test_it_says_when_no_other_review_repeats_the_text(observer_client, r):
-    assert "No other review of this state has the same" in page(observer_client, r.torture)
+def test_it_says_when_no_other_review_repeats_the_text(focal_point_client, r):
+    assert "No other review of this state has the same" in page(focal_point_client, r.torture)
 
 
-def test_it_links_possible_duplicates_both_ways(observer_client, r):
+def test_it_links_possible_duplicates_both_ways(focal_point_client, r):
     Recommendation.objects.filter(pk=r.french.pk).update(possible_duplicate_of=r.roma)
-    assert url(r.roma) in page(observer_client, r.french).split('id="duplicates-heading"')[1]
-    assert url(r.french) in page(observer_client, r.roma).split('id="duplicates-heading"')[1]
-    assert 'id="duplicates-heading"' not in page(observer_client, r.torture)
+    assert url(r.roma) in page(focal_point_client, r.french).split('id="duplicates-heading"')[1]
+    assert url(r.french) in page(focal_point_client, r.roma).split('id="duplicates-heading"')[1]
+    assert 'id="duplicates-heading"' not in page(focal_point_client, r.torture)
 
 
 def test_it_shows_a_possible_duplicate_beside_the_other_with_the_differences_marked(
-        observer_client, r):
+        focal_point_client, r):
     from .builders import make_rec
 
     copy = make_rec(r.svn34, r.roma.text.rstrip(".") + " (Roma and Sinti).",
                     possible_duplicate_of=r.roma)
-    section = page(observer_client, copy).split('id="duplicates-heading"')[1]
+    section = page(focal_point_client, copy).split('id="duplicates-heading"')[1]
     assert "The words that differ are marked." in section
     assert "(<mark>Roma and Sinti</mark>)" in section
     assert r.roma.text in section  # the other text, whole and unmarked
 
     same = make_rec(r.svn34, r.roma.text.upper(), possible_duplicate_of=r.roma)
-    assert "The two texts have the same words in the same order." in page(observer_client, same)
+    assert "The two texts have the same words in the same order." in page(focal_point_client, same)
 
 
 def test_compared_texts_are_escaped():
@@ -110,18 +110,18 @@ def test_compared_texts_are_escaped():
         "<mark>now</mark>"
 
 
-def test_an_archived_recommendation_is_still_shown_and_says_so(observer_client, r):
-    assert "This recommendation is archived" in page(observer_client, r.archived)
+def test_an_archived_recommendation_is_still_shown_and_says_so(focal_point_client, r):
+    assert "This recommendation is archived" in page(focal_point_client, r.archived)
 
 
-def test_it_marks_the_language_of_the_text(observer_client, r):
-    assert 'lang="ar">ضمان الحق في التعليم' in page(observer_client, r.arabic)
+def test_it_marks_the_language_of_the_text(focal_point_client, r):
+    assert 'lang="ar">ضمان الحق في التعليم' in page(focal_point_client, r.arabic)
 
 
-def test_it_names_the_language_of_the_text_in_the_readers_language(observer_client, r):
-    assert "<dd class=\"col-sm-8\">Arabic</dd>" in page(observer_client, r.arabic)
+def test_it_names_the_language_of_the_text_in_the_readers_language(focal_point_client, r):
+    assert "<dd class=\"col-sm-8\">Arabic</dd>" in page(focal_point_client, r.arabic)
     with translation.override("fr"):
-        assert "<dd class=\"col-sm-8\">Arabe</dd>" in page(observer_client, r.arabic)
+        assert "<dd class=\"col-sm-8\">Arabe</dd>" in page(focal_point_client, r.arabic)
 
 
 def test_an_unknown_language_code_is_shown_as_it_is():
@@ -132,12 +132,14 @@ def test_an_unknown_language_code_is_shown_as_it_is():
     assert language_name("qaa") == "qaa" and language_name("") == ""
 
 
-def test_it_takes_a_bounded_number_of_queries(observer_client, r, django_assert_max_num_queries):
-    page(observer_client, r.roma)
+def test_it_takes_a_bounded_number_of_queries(focal_point_client, r, django_assert_max_num_queries):
+    page(focal_point_client, r.roma)
     # 10 for the recommendation, its labels, sources, duplicates and repeats; 1 for its
     # history (however many changes it has), 1 for its clusters (however many); 3 for its
     # implementation: the status, the assignments (its own and its clusters'), and the
     # events that made them; 3 for the progress reported on its actions (the updates, their
-    # values and files: tests/tracking/test_progress.py counts them with updates).
-    with django_assert_max_num_queries(18):
-        page(observer_client, r.roma)
+    # values and files: tests/tracking/test_progress.py counts them with updates); 2 for
+    # consultation: whether it is shared, and its comments (tests/consultation counts them
+    # with comments).
+    with django_assert_max_num_queries(20):
+        page(focal_point_client, r.roma)

@@ -55,21 +55,22 @@ def test_it_sends_anonymous_visitors_to_the_login_page(client):
     assert response.url.startswith(reverse("accounts:login"))
 
 
-@pytest.mark.parametrize("persona", ["observer_client", "focal_point_client",
-                                     "coordinator_client", "admin_client_"])
-def test_every_role_reads_the_registry(request, persona, r):
+# Observers read only what the coordinator shares with them: tests/consultation.
+@pytest.mark.parametrize("persona", ["focal_point_client", "coordinator_client",
+                                     "admin_client_"])
+def test_every_role_inside_reads_the_whole_registry(request, persona, r):
     html = page(request.getfixturevalue(persona))
     assert "7 recommendations" in html
     assert r.torture.text in html
 
 
-def test_it_asks_the_permission_module(observer_client, monkeypatch):
+def test_it_asks_the_permission_module(focal_point_client, monkeypatch):
     monkeypatch.setattr("nmirf.recommendations.views.can_view_registry", lambda user: False)
-    assert observer_client.get(URL).status_code == 403
+    assert focal_point_client.get(URL).status_code == 403
 
 
-def test_it_shows_the_facets_with_their_counts(observer_client, r):
-    html = page(observer_client)
+def test_it_shows_the_facets_with_their_counts(focal_point_client, r):
+    html = page(focal_point_client)
     for title in ("Mechanism", "Review", "Position", "Theme (UHRI)", "Issue (UPR Info)",
                   "Affected persons", "Sustainable Development Goal", "Action category",
                   "Recommending state"):
@@ -77,8 +78,8 @@ def test_it_shows_the_facets_with_their_counts(observer_client, r):
     assert re.search(r"UPR 34 · Slovenia</bdi></span> <span class=\"facet-count\">3<", html)
 
 
-def test_every_facet_link_puts_its_filter_in_the_url(observer_client, r):
-    html = page(observer_client, "q=education&sort=oldest")
+def test_every_facet_link_puts_its_filter_in_the_url(focal_point_client, r):
+    html = page(focal_point_client, "q=education&sort=oldest")
     params = {}
     for href in facet_links(html):
         query = parse_qs(urlsplit(href).query)
@@ -91,93 +92,93 @@ def test_every_facet_link_puts_its_filter_in_the_url(observer_client, r):
     assert str(r.education_issue.pk) in params["theme"] and "4" in params["sdg"]
 
 
-def test_following_facet_links_adds_and_removes_filters(observer_client, r):
-    html = page(observer_client)
+def test_following_facet_links_adds_and_removes_filters(focal_point_client, r):
+    html = page(focal_point_client)
     noted = next(h for h in facet_links(html) if "position=noted" in h)
-    narrowed = page(observer_client, urlsplit(noted).query)
+    narrowed = page(focal_point_client, urlsplit(noted).query)
     assert "2 recommendations" in narrowed
     # The chosen value now links to the list without it.
     back = next(h for h in facet_links(narrowed) if "position" not in h and "?" in h)
-    assert "7 recommendations" in page(observer_client, urlsplit(back).query)
+    assert "7 recommendations" in page(focal_point_client, urlsplit(back).query)
     # The form carries the filters in use, so a new search keeps them.
     assert '<input type="hidden" form="filter-form" name="position" value="noted">' in narrowed
     assert "Remove all filters" in narrowed
 
 
-def test_a_bookmarked_url_shows_the_same_view(observer_client, r):
+def test_a_bookmarked_url_shows_the_same_view(focal_point_client, r):
     query = (f"q=education&mechanism=UPR&state=SVN&review={r.svn34.pk}&session=34&cycle=3"
              f"&position=noted&action_category=4&recommending=DEU&theme={r.education_issue.pk}"
              f"&affected={r.children.pk}&sdg=4&term={r.sdg_4_5.pk}&sort=state")
-    html = page(observer_client, query)
+    html = page(focal_point_client, query)
     assert "1 recommendation<" in html
     assert r.roma.text in html
     assert 'value="state" selected' in html
 
 
-def test_it_searches_and_sorts(observer_client, r):
-    html = page(observer_client, "q=%C3%A9ducation")
+def test_it_searches_and_sorts(focal_point_client, r):
+    html = page(focal_point_client, "q=%C3%A9ducation")
     assert "4 recommendations" in html and r.french.text.replace("'", "&#x27;") in html
     assert 'value="education"' not in html and 'value="éducation"' in html
-    newest = results(page(observer_client, "sort=newest"))
-    oldest = results(page(observer_client, "sort=oldest"))
+    newest = results(page(focal_point_client, "sort=newest"))
+    oldest = results(page(focal_point_client, "sort=oldest"))
     assert newest.index("UPR 34 · Slovenia") < newest.index("UPR 20 · Slovenia")
     assert oldest.index("UPR 20 · Slovenia") < oldest.index("UPR 34 · Slovenia")
 
 
-def test_sorting_by_state_follows_the_names_the_reader_sees(observer_client, r):
+def test_sorting_by_state_follows_the_names_the_reader_sees(focal_point_client, r):
     from .builders import make_review
 
     make_rec(make_review("DEU", "UPR", session=30, cycle=3), "Ratify the Convention.",
              paragraph="1")
-    english = results(page(observer_client, "sort=state"))
+    english = results(page(focal_point_client, "sort=state"))
     assert english.index("UPR 20 · Egypt") < english.index("UPR 30 · Germany")
-    french = results(observer_client.get(f"/fr{URL}?sort=state").content.decode())
+    french = results(focal_point_client.get(f"/fr{URL}?sort=state").content.decode())
     # Allemagne before Égypte (accents folded), before Slovénie.
     assert french.index("UPR 30 · Allemagne") < french.index("UPR 20 · Égypte") \
         < french.index("UPR 34 · Slovénie")
 
 
 @pytest.mark.parametrize("query", ['"', "NEAR(", "*", "AND", "-", "%00", "(("])
-def test_hostile_searches_answer_a_page(observer_client, r, query):
-    observer_client.get(f"{URL}?q={query}")
-    assert observer_client.get(f"{URL}?q={query}").status_code == 200
+def test_hostile_searches_answer_a_page(focal_point_client, r, query):
+    focal_point_client.get(f"{URL}?q={query}")
+    assert focal_point_client.get(f"{URL}?q={query}").status_code == 200
 
 
-def test_it_warns_about_filters_it_cannot_read(observer_client, r):
-    html = page(observer_client, "theme=abc&position=noted")
+def test_it_warns_about_filters_it_cannot_read(focal_point_client, r):
+    html = page(focal_point_client, "theme=abc&position=noted")
     assert "were not understood" in html and "2 recommendations" in html
 
 
-def test_it_pages_by_25(observer_client, r):
+def test_it_pages_by_25(focal_point_client, r):
     for n in range(30):
         make_rec(r.egy20, f"Paged recommendation {n}.")
-    first = page(observer_client)
+    first = page(focal_point_client)
     assert "37 recommendations" in first and "page 1 of 2" in first
     assert first.count('class="result-item') == 25
     assert re.search(r'<a class="page-link" href="\?page=1" aria-current="page">1</a>', first)
     # 30 new ones and two others are supported: 25 on page 1, 7 on page 2.
-    second = page(observer_client, "position=supported&page=2")
+    second = page(focal_point_client, "position=supported&page=2")
     assert second.count('class="result-item') == 7
     assert re.search(r'href="\?position=supported&amp;page=2" aria-current="page">2<', second)
     assert 'href="?position=supported&amp;page=1"' in second
     # Past the end: the last page.
-    assert page(observer_client, "page=99").count('class="result-item') == 12
+    assert page(focal_point_client, "page=99").count('class="result-item') == 12
 
 
-def test_an_htmx_request_gets_only_the_results(observer_client, r):
-    html = page(observer_client, "q=education", HTTP_HX_REQUEST="true",
+def test_an_htmx_request_gets_only_the_results(focal_point_client, r):
+    html = page(focal_point_client, "q=education", HTTP_HX_REQUEST="true",
                 HTTP_HX_TARGET="results")
     assert "<html" not in html and 'id="results-heading"' in html
     assert 'id="sort-field" hx-swap-oob="true"' in html
     assert 'id="results-status" hx-swap-oob="innerHTML">4 recommendations<' in html
     # A history restore after a cache miss needs the whole page.
-    full = page(observer_client, "q=education", HTTP_HX_REQUEST="true",
+    full = page(focal_point_client, "q=education", HTTP_HX_REQUEST="true",
                 HTTP_HX_TARGET="results", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in full
 
 
-def test_the_page_works_with_and_without_javascript(observer_client, r):
-    html = page(observer_client)
+def test_the_page_works_with_and_without_javascript(focal_point_client, r):
+    html = page(focal_point_client)
     form = re.search(r'<form id="filter-form"[^>]*>', html).group(0)
     assert 'method="get"' in form and f'action="{URL}"' in form
     assert f'hx-get="{URL}"' in form and 'hx-push-url="true"' in form
@@ -186,8 +187,8 @@ def test_the_page_works_with_and_without_javascript(observer_client, r):
     assert "django_htmx/htmx-2.min.js" in html
 
 
-def test_every_control_has_a_label(observer_client, r):
-    html = page(observer_client)
+def test_every_control_has_a_label(focal_point_client, r):
+    html = page(focal_point_client)
     for control_id in re.findall(r'<(?:input|select)[^>]*\bid="([^"]+)"', html):
         assert f'for="{control_id}"' in html, control_id
     headings = [int(level) for level in re.findall(r"<h([1-6])", html)]
@@ -195,23 +196,23 @@ def test_every_control_has_a_label(observer_client, r):
     assert all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False)), headings
 
 
-def test_the_arabic_page_runs_right_to_left(observer_client, r):
-    response = observer_client.get("/ar" + URL)
+def test_the_arabic_page_runs_right_to_left(focal_point_client, r):
+    response = focal_point_client.get("/ar" + URL)
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="ar" dir="rtl">' in html
     assert "vendor/bootstrap/bootstrap.rtl.min.css" in html
     assert "vendor/bootstrap/bootstrap.min.css" not in html
-    english = page(observer_client)
+    english = page(focal_point_client)
     assert '<html lang="en" dir="ltr">' in english
     assert "vendor/bootstrap/bootstrap.min.css" in english
 
 
 @pytest.mark.parametrize("language, slovenia, france", [
     ("fr", "Slovénie", "France"), ("es", "Eslovenia", "Francia"), ("ar", "سلوفينيا", "فرنسا")])
-def test_state_names_are_in_the_readers_language(observer_client, r, language, slovenia,
+def test_state_names_are_in_the_readers_language(focal_point_client, r, language, slovenia,
                                                   france):
-    html = observer_client.get(f"/{language}{URL}").content.decode()
+    html = focal_point_client.get(f"/{language}{URL}").content.decode()
     assert f"UPR 34 · {slovenia}" in html  # the review facet
     assert france in html  # the recommending-state facet and the rows
     assert "Slovenia" not in html
@@ -224,31 +225,31 @@ def test_the_stylesheets_and_scripts_ship_with_the_app():
         assert finders.find(path), path
 
 
-def test_the_list_page_takes_a_bounded_number_of_queries(observer_client, r,
+def test_the_list_page_takes_a_bounded_number_of_queries(focal_point_client, r,
                                                           django_assert_max_num_queries):
     for n in range(40):
         make_rec(r.egy20, f"Another recommendation on education {n}.",
                  recommending=["USA", "CAN"], terms=[r.education_issue, r.sdg_4_1],
                  action_category=3)
-    page(observer_client)  # warm the session
+    page(focal_point_client)  # warm the session
     # Session and user; the registry's version; the search; labels for the facets
     # (mechanisms, reviews, terms, states: no COUNT, the facets give the total); the page's
     # rows, and their recommending states and terms; the rows' implementation statuses.
     with django_assert_max_num_queries(12):
-        html = page(observer_client, "q=education&position=supported&sort=newest")
+        html = page(focal_point_client, "q=education&position=supported&sort=newest")
     assert "41 recommendations" in html
 
 
-def test_the_queries_of_a_page_do_not_grow_with_the_rows_shown(observer_client, r):
+def test_the_queries_of_a_page_do_not_grow_with_the_rows_shown(focal_point_client, r):
     for n in range(40):
         make_rec(r.egy20, f"Another recommendation on education {n}.",
                  recommending=["USA", "CAN"], terms=[r.education_issue, r.sdg_4_1],
                  action_category=3)
-    page(observer_client)  # warm the session
+    page(focal_point_client)  # warm the session
 
     def queries_for(query):
         with CaptureQueriesContext(connection) as captured:
-            html = page(observer_client, query)
+            html = page(focal_point_client, query)
         return len(captured), html.count('class="result-item')
 
     # The second page shows the 22 left (47 in all), the first 25; a (fresh) search
@@ -260,8 +261,8 @@ def test_the_queries_of_a_page_do_not_grow_with_the_rows_shown(observer_client, 
     assert queries_for("q=education&sort=relevance")[0] == queries_for("q=another")[0]
 
 
-def test_the_filters_in_use_are_named_even_without_results(observer_client, r):
-    html = page(observer_client, f"position=supported&theme={r.death_issue.pk}&state=EGY"
+def test_the_filters_in_use_are_named_even_without_results(focal_point_client, r):
+    html = page(focal_point_client, f"position=supported&theme={r.death_issue.pk}&state=EGY"
                                  f"&review={r.svn34.pk}&recommending=AUT")
     assert "0 recommendations" in html
     for title, label in (("Position", "Supported"), ("Theme", "Death penalty"),
@@ -270,11 +271,11 @@ def test_the_filters_in_use_are_named_even_without_results(observer_client, r):
         assert f"{title}: <bdi>{label}</bdi>" in html, label
 
 
-def test_it_lists_the_possible_duplicates_that_wait_for_a_decision(observer_client, r):
+def test_it_lists_the_possible_duplicates_that_wait_for_a_decision(focal_point_client, r):
     from nmirf.recommendations.models import Recommendation
 
     Recommendation.objects.filter(pk=r.french.pk).update(possible_duplicate_of=r.roma)
-    html = page(observer_client, "flagged=duplicate")
+    html = page(focal_point_client, "flagged=duplicate")
     shown = unescape(results(html))
     assert "1 recommendation" in html and r.french.text in shown
     assert r.roma.text not in shown
@@ -282,8 +283,8 @@ def test_it_lists_the_possible_duplicates_that_wait_for_a_decision(observer_clie
     assert "flagged=" not in links(html.split("Remove all filters")[0].rsplit("<a", 1)[1])
 
 
-def test_the_results_mark_the_words_searched_for(observer_client, r):
-    html = results(marked_page(observer_client, "q=roma+education"))
+def test_the_results_mark_the_words_searched_for(focal_point_client, r):
+    html = results(marked_page(focal_point_client, "q=roma+education"))
     assert "for <mark>Roma</mark> children" in html
     assert "access to <mark>education</mark> for" in html
-    assert "<mark>" not in results(marked_page(observer_client, "position=noted"))
+    assert "<mark>" not in results(marked_page(focal_point_client, "position=noted"))

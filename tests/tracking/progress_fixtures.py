@@ -50,6 +50,21 @@ def make_update(action, state="draft", values=None, **fields) -> ProgressUpdate:
     return update
 
 
+def share_with_observers(action) -> None:
+    """Share what `action` implements with observers (its recommendations, or a cluster
+    made for it), so that they may read its published progress (tests/consultation)."""
+    from nmirf.consultation.models import Sharing
+    from nmirf.tracking.models import Cluster
+
+    recommendations = list(action.recommendations.all())
+    for rec in recommendations:
+        Sharing.objects.update_or_create(recommendation=rec, defaults={"shared": True})
+    if not recommendations:
+        cluster = Cluster.objects.create(title=f"Shared: {action.title}")
+        action.clusters.add(cluster)
+        Sharing.objects.create(cluster=cluster, shared=True)
+
+
 def other_entity() -> Entity:
     return Entity.objects.get_or_create(name="Ministry of Labour", defaults={"kind": "ministry"})[0]
 

@@ -82,6 +82,10 @@ def test_permission_matrix_for_assignments_and_statuses(request, world, role, op
         assert response.status_code in (200, 302), response.content[:500]
         if method == "post":
             assert state() != before, f"{role} {operation} wrote nothing"
+    elif role == "observer" and operation in {"status form", "set status"}:
+        # An observer does not read a recommendation that is not shared with them.
+        assert response.status_code == 404
+        assert state() == before
     else:
         assert response.status_code == 403
         assert state() == before

@@ -19,6 +19,7 @@ from .progress_fixtures import (
     make_action,
     make_update,
     messages_of,
+    share_with_observers,
     signed_in,
     state,
     stored_files,
@@ -159,6 +160,7 @@ def test_the_file_type_is_never_taken_from_the_name_or_the_browser():
     ("validated", "observer", False), ("published", "observer", True)])
 def test_evidence_download_access_follows_the_update(request, action, focal_point_of_entity,
                                                       update_state, role, allowed):
+    share_with_observers(action)
     update = make_update(action, "draft")
     upload(signed_in(focal_point_of_entity), update, "report.pdf", PDF)
     item = Evidence.objects.get()

@@ -194,6 +194,9 @@ def test_indicator_create_access_by_role(request, action, role, allowed):
                                     form())
     if allowed:
         assert response.status_code == 302 and Indicator.objects.count() == 1
+    elif role == "observer":
+        # The action implements nothing shared with observers: not theirs to read.
+        assert response.status_code == 404 and state() == before
     else:
         assert response.status_code == 403 and state() == before
 

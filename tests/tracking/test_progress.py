@@ -20,6 +20,7 @@ from .progress_fixtures import (
     make_indicator,
     make_update,
     messages_of,
+    share_with_observers,
     signed_in,
     state,
 )
@@ -60,6 +61,7 @@ def step(client, update, name, version=None, comment=""):
 def test_the_whole_workflow_through_the_web_ui(r, action, indicator, focal_point_of_entity,
                                                coordinator, observer):
     writer, reviewer = signed_in(focal_point_of_entity), signed_in(coordinator)
+    share_with_observers(action)  # observers read published progress on shared items
     response = writer.post(reverse("tracking:progress_create", args=[action.pk]),
                            data(indicator), follow=True)
     update = ProgressUpdate.objects.get()

@@ -16,6 +16,7 @@ from .progress_fixtures import (
     make_indicator,
     make_update,
     other_entity,
+    share_with_observers,
     signed_in,
     state,
 )
@@ -23,7 +24,8 @@ from .progress_fixtures import (
 pytestmark = pytest.mark.django_db
 
 # Who reads an update of `entity` in each state (focal_point: of `entity`; stranger: a focal
-# point of another entity).
+# point of another entity). The action implements what is shared with observers (otherwise
+# they read none of it: tests/consultation).
 READERS = {
     "draft": {"focal_point"},
     "submitted": {"focal_point", "administrator", "coordinator"},
@@ -35,7 +37,9 @@ READERS = {
 
 @pytest.fixture
 def action(entity):
-    return make_action(entity)
+    made = make_action(entity)
+    share_with_observers(made)
+    return made
 
 
 @pytest.fixture

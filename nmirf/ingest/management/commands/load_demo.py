@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from nmirf.accounts.models import Role, User
+from nmirf.consultation import demo as consultation_demo
 from nmirf.followup.demo import load_follow_up
 from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
 from nmirf.tracking import demo as tracking_demo
@@ -64,3 +65,6 @@ class Command(BaseCommand):
         if flagged:
             self.stdout.write(f"Follow-up: {flagged} recommendations flagged; see the calendar "
                               f"under Deadlines.")
+        shared, comments = consultation_demo.load_consultation()
+        self.stdout.write(f"Consultation: {shared} recommendations shared with observers, "
+                          f"{comments} comments written.")
