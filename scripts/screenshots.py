@@ -42,6 +42,7 @@ ACCOUNTS = {
     "focal-justice": "demo-focal-2026",
     "focal-labour": "demo-focal-2026",
     "observer": "demo-observer-2026",
+    "observer-nhri": "demo-observer-2026",
     "admin": "demo-admin-2026",
 }
 
@@ -68,6 +69,13 @@ SHOTS = [
     Shot("review-queue", "coordinator", "/progress/"),
     Shot("progress-review", "coordinator", "/progress/{submitted_update}/"),
     Shot("entity-tree", "coordinator", "/entities/"),
+    Shot("deadlines-mine", "focal-justice", "/follow-up/?mine=on"),
+    Shot("deadlines-overdue", "coordinator", "/follow-up/overdue/"),
+    Shot("follow-up-settings", "coordinator", "/follow-up/settings/"),
+    Shot("calendar-feed", "focal-justice", "/follow-up/feed/"),
+    Shot("observer-recommendation", "observer-nhri",
+         "/recommendations/{commented_recommendation}/#consultation-heading"),
+    Shot("comments-to-moderate", "coordinator", "/consultation/comments/"),
 ]
 
 
@@ -104,7 +112,16 @@ def _update_in(state: str) -> Callable[[], int]:
     return lookup
 
 
+def _commented_recommendation() -> int:
+    """A recommendation shared with observers that carries comments."""
+    from nmirf.consultation.models import Comment
+
+    return (Comment.objects.order_by("recommendation_id")
+            .values_list("recommendation_id", flat=True).first())
+
+
 LOOKUPS: dict[str, Callable[[], int]] = {
+    "commented_recommendation": _commented_recommendation,
     "tracked_recommendation": _tracked_recommendation,
     "action_with_indicators": _action_with_indicators,
     "submitted_update": _update_in("submitted"),

@@ -142,7 +142,7 @@ STATUSES = [
 # None, search words of the recommendations it implements)
 ACTIONS = [
     ("Amend the Criminal Code to define torture in line with the Convention",
-     "Ministry of Justice", "2025-03-01", "2026-06-30", None, "", "in_progress", None,
+     "Ministry of Justice", "2025-03-01", "2027-06-30", None, "", "in_progress", None,
      "torture"),
     ("Training for police officers on the prohibition of ill-treatment", "Police",
      "2025-09-01", "2026-03-31", 48000, "EUR", "completed", None, "torture"),
