@@ -91,6 +91,16 @@ def all_url_names() -> set[str]:
     return set(walk(get_resolver().url_patterns))
 
 
+def client_for(world, role, **options):
+    """A test client signed in as `role` of the world ("anonymous": as nobody)."""
+    from django.test import Client
+
+    client = Client(**options)
+    if role != "anonymous":
+        client.force_login(getattr(world, role))
+    return client
+
+
 # ── The world ──────────────────────────────────────────────────────────────────────────
 
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"

@@ -8,7 +8,6 @@ The focal point belongs to `own` (the Ministry of Justice); `other` is another e
 (the Ministry of Labour) with its own focal point. See access_matrix.py for the world."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from .access_matrix import (
@@ -27,8 +26,8 @@ from .access_matrix import (
     Exempt,
     Row,
     all_url_names,
-    build_world,
     changed_tables,
+    client_for,
     expect,
     pdf,
     snapshot,
@@ -258,19 +257,6 @@ EXEMPT = [
     Exempt("accounts:logout", "signing out lands everyone on the sign-in page and records "
            "the sign-out in the audit trail: tests/accounts/test_login.py"),
 ]
-
-
-@pytest.fixture
-def world(administrator, coordinator, focal_point, observer):
-    return build_world({"administrator": administrator, "coordinator": coordinator,
-                        "focal_point": focal_point, "observer": observer})
-
-
-def client_for(world, role, **options) -> Client:
-    client = Client(**options)
-    if role != "anonymous":
-        client.force_login(getattr(world, role))
-    return client
 
 
 def request(client, row, world):
