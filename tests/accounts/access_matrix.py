@@ -186,6 +186,24 @@ def build_world(users: dict) -> SimpleNamespace:
     return w
 
 
+# ── Valid forms (a row changes one field to make bad input) ─────────────────────────
+
+ACTION_FORM = {"title": "Plan", "description": "", "start_date": "2026-02-01",
+               "target_date": "2026-06-30", "budget": "", "currency": "", "status": "planned"}
+INDICATOR_FORM = {"kind": "process", "title": "Courses held", "unit": "courses",
+                  "frequency": "yearly", "baseline_value": "", "baseline_year": "",
+                  "target_value": "", "data_source": "", "disaggregation": "",
+                  "first_due_date": ""}
+PROGRESS_FORM = {"period_start": "2026-04-01", "period_end": "2026-06-30",
+                 "narrative": "Three more courses.", "version": 0}
+
+
+def action_form(entity, action=None):
+    return {**ACTION_FORM, "responsible_entity": entity.pk,
+            "version": action.version if action else ""}
+
+
+
 # ── What a request may write ───────────────────────────────────────────────────────────
 
 PROJECT_APPS = {"accounts", "recommendations", "ingest", "tracking", "audit", "core",

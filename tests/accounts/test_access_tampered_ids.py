@@ -10,8 +10,7 @@ from django.urls import reverse
 
 from nmirf.tracking.models import Action, IndicatorValue, ProgressUpdate
 
-from .access_matrix import changed_tables, client_for, snapshot
-from .test_permission_matrix import PROGRESS_FORM, action_form
+from .access_matrix import PROGRESS_FORM, action_form, changed_tables, client_for, snapshot
 
 MISSING = 987654
 NOT_A_CHOICE = "Select a valid choice"

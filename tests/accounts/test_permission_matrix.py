@@ -13,11 +13,13 @@ from django.urls import reverse
 from .access_matrix import (
     EVERYONE_SIGNED_IN,
     FORBIDDEN,
+    INDICATOR_FORM,
     LOGIN,
     NOT_FOUND,
     OK,
     OTHER_ENTITY,
     OWN_ENTITY,
+    PROGRESS_FORM,
     PUBLIC,
     READ,
     REFUSALS,
@@ -25,6 +27,7 @@ from .access_matrix import (
     SECRETARIAT,
     Exempt,
     Row,
+    action_form,
     all_url_names,
     changed_tables,
     client_for,
@@ -32,21 +35,6 @@ from .access_matrix import (
     pdf,
     snapshot,
 )
-
-ACTION_FORM = {"title": "Plan", "description": "", "start_date": "2026-02-01",
-               "target_date": "2026-06-30", "budget": "", "currency": "", "status": "planned"}
-INDICATOR_FORM = {"kind": "process", "title": "Courses held", "unit": "courses",
-                  "frequency": "yearly", "baseline_value": "", "baseline_year": "",
-                  "target_value": "", "data_source": "", "disaggregation": "",
-                  "first_due_date": ""}
-PROGRESS_FORM = {"period_start": "2026-04-01", "period_end": "2026-06-30",
-                 "narrative": "Three more courses.", "version": 0}
-
-
-def action_form(entity, action=None):
-    return {**ACTION_FORM, "responsible_entity": entity.pk,
-            "version": action.version if action else ""}
-
 
 # Reading a progress update depends on its state: a draft is its entity's focal points'
 # own; once submitted the secretariat reads it; validated, every focal point too.
