@@ -262,12 +262,11 @@ def check(response, outcome, before, after, row, role):
         assert response.status_code in (200, 302), where
         if response.status_code == 302:
             assert "/login/" not in response["Location"], where
-        if row.method == "post":
-            wrote = changed_tables(before, after)
-            if outcome == OK and row.writes:
-                assert wrote, f"{where}: nothing was written"
-            else:
-                assert not wrote, f"{where}: wrote {wrote}"
+        wrote = changed_tables(before, after)
+        if row.method == "post" and outcome == OK and row.writes:
+            assert wrote, f"{where}: nothing was written"
+        else:  # a GET never writes, nor a POST that shows the form again
+            assert not wrote, f"{where}: wrote {wrote}"
     elif outcome == LOGIN:
         assert response.status_code == 302 and "/login/" in response["Location"], where
         assert changed_tables(before, after) == [], where
