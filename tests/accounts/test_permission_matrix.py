@@ -284,6 +284,18 @@ def test_permission_matrix(world, row, role):
     check(response, row.expected[role], before, snapshot(), row, role)
 
 
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.id)
+def test_access_a_disabled_account_gets_what_anonymous_gets(world, row):
+    """A coordinator whose account was disabled while signed in: every page answers as
+    to someone signed out, and nothing is written."""
+    client = client_for(world, "coordinator")
+    world.coordinator.is_active = False
+    world.coordinator.save()
+    before = snapshot()
+    response = request(client, row, world)
+    check(response, row.expected["anonymous"], before, snapshot(), row, "disabled")
+
+
 WRITES = [row for row in ROWS if row.method == "post" and row.writes
           and any(row.expected[role] == OK for role in ROLES)]
 
