@@ -20,7 +20,8 @@ The module knows other apps' models only by their field names (`archived`,
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 
 from .models import Role
 
@@ -157,15 +158,25 @@ def can_view_change_log(user) -> bool:
     return is_secretariat(user)
 
 
-def audit_events_visible_to(queryset, user, *, change_actions=()):
+def audit_events_visible_to(queryset, user, *, change_actions=(), narrowed_targets=()):
     """The administrator reads every event; a coordinator the changes people made to the
     registry and to tracking (`change_actions`, given by the audit app), not the security
-    events of accounts; everyone else none."""
+    events of accounts, and not the changes to an object the coordinator may not read
+    (`narrowed_targets`: (content type, model) of the models whose readers are fewer than
+    the secretariat, given by the audit app — a draft progress update is its entity's own
+    until it is submitted, and its text must not show in the log either); everyone else
+    none."""
     if is_administrator(user):
         return queryset
-    if can_view_change_log(user):
-        return queryset.filter(action__in=list(change_actions))
-    return queryset.none()
+    if not can_view_change_log(user):
+        return queryset.none()
+    queryset = queryset.filter(action__in=list(change_actions))
+    for content_type, model in narrowed_targets:
+        objects = model._default_manager
+        hidden = objects.exclude(pk__in=objects.visible_to(user).values("pk")).annotate(
+            target_key=Cast("pk", CharField())).values("target_key")
+        queryset = queryset.exclude(target_type=content_type, target_id__in=hidden)
+    return queryset
 
 
 def can_view_history(user, obj) -> bool:
@@ -413,6 +424,16 @@ def progress_updates_visible_to(queryset, user):
             | Q(pk__in=queryset.model.objects.filter(own).values("pk")))
     actions = queryset.model._meta.get_field("action").related_model.objects.all()
     return queryset.filter(state="published", action__in=actions_visible_to(actions, user))
+
+
+def can_view_progress_history(user, update) -> bool:
+    """The drafting and review of an update (its earlier texts, the secretariat's comments
+    when it returned it) are between the focal points of its action's entity and the
+    secretariat: those who read it once validated or published (other entities' focal
+    points, observers) read it as it is, without that history."""
+    if is_secretariat(user):
+        return True
+    return is_focal_point(user) and is_member_of(user, update.action.responsible_entity)
 
 
 def can_view_progress(user, update) -> bool:

@@ -57,6 +57,16 @@ CHANGE_ACTIONS = (
 )
 
 
+def _narrowed_targets():
+    """(content type, model) of the models that say `audit_narrowed = True`: some of their
+    rows are hidden even from the secretariat (a draft progress update), so their events
+    are narrowed like the rows (accounts.permissions.audit_events_visible_to)."""
+    from django.apps import apps
+
+    return [(ContentType.objects.get_for_model(model), model) for model in apps.get_models()
+            if getattr(model, "audit_narrowed", False)]
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     """Bulk changes would bypass Model.save/delete: refuse them too."""
 
@@ -64,7 +74,8 @@ class AppendOnlyQuerySet(models.QuerySet):
         """The events `user` may read (nmirf.accounts.permissions)."""
         from nmirf.accounts.permissions import audit_events_visible_to
 
-        return audit_events_visible_to(self, user, change_actions=CHANGE_ACTIONS)
+        return audit_events_visible_to(self, user, change_actions=CHANGE_ACTIONS,
+                                       narrowed_targets=_narrowed_targets())
 
     def changes(self):
         return self.filter(action__in=CHANGE_ACTIONS)

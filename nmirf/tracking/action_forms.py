@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from nmirf.accounts import permissions
@@ -39,11 +40,15 @@ class ActionForm(forms.ModelForm):
         self.fields["responsible_entity"].queryset = permissions.entities_for_actions(
             Entity.objects.all(), user)
         # The recommendations already linked and those the person came from: a list of
-        # 40,000 checkboxes would help no one (more are linked from each one's page).
+        # 40,000 checkboxes would help no one (more are linked from each one's page). A new
+        # link goes to an active recommendation only (an archived one was merged into
+        # another or withdrawn: an id of one, posted by hand, is not a choice); one linked
+        # before it was archived stays offered, so that saving the form keeps it.
         linked = list(self.instance.recommendations.values_list("pk", flat=True)) \
             if self.instance.pk else []
         self.fields["recommendations"].queryset = Recommendation.objects.visible_to(
-            user).filter(pk__in=[*linked, *offered_recommendations]).order_by("pk")
+            user).filter(Q(pk__in=linked) | Q(pk__in=offered_recommendations, archived=False)
+                         ).order_by("pk")
         self.fields["recommendations"].required = False
         self.fields["clusters"].queryset = Cluster.objects.visible_to(user).active()
         self.fields["clusters"].required = False

@@ -119,6 +119,9 @@ class ProgressUpdate(models.Model):
     comment or validated by the secretariat, then published (progress_workflow.py). Its
     `version` counts the saves and transitions."""
 
+    # A draft is hidden from the secretariat: so are its changes in the change log.
+    audit_narrowed = True
+
     action = models.ForeignKey("tracking.Action", on_delete=models.PROTECT,
                                related_name="progress_updates", verbose_name=_("action"))
     period_start = models.DateField(_("period from"))

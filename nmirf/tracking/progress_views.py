@@ -110,7 +110,8 @@ def progress_detail(request, pk):
         "can_edit": permissions.can_edit_progress(request.user, update),
         "evidence_form": EvidenceForm() if permissions.can_attach_evidence(
             request.user, update) else None,
-        "history": history_of(update)})
+        "history": history_of(update) if permissions.can_view_progress_history(
+            request.user, update) else None})
 
 
 @login_required

@@ -173,3 +173,61 @@ def test_the_review_queue_access_shows_what_each_may_read(action, focal_point_of
     everything = signed_in(observer).get(reverse("tracking:progress_list")).content.decode()
     assert published.get_absolute_url() in everything
     assert submitted.get_absolute_url() not in everything
+
+
+def test_permission_the_change_log_hides_a_draft_from_the_secretariat(
+        action, focal_point_of_entity, coordinator, administrator):
+    """A draft is its entity's own: the coordinator reads neither the update nor, in the
+    change log, what was written in it — until it is submitted. The administrator reads
+    the whole trail."""
+    client = signed_in(focal_point_of_entity)
+    client.post(reverse("tracking:progress_create", args=[action.pk]),
+                {"period_start": "2026-01-01", "period_end": "2026-02-01",
+                 "narrative": "Not ready for the secretariat yet.", "version": 0})
+    update = ProgressUpdate.objects.get()
+    log = reverse("audit:log")
+    assert "Not ready for the secretariat yet." not in \
+        signed_in(coordinator).get(log).content.decode()
+    assert "Not ready for the secretariat yet." in \
+        signed_in(administrator).get(log).content.decode()
+    client.post(reverse("tracking:progress_transition", args=[update.pk, "submit"]),
+                {"version": update.version})
+    assert "Not ready for the secretariat yet." in \
+        signed_in(coordinator).get(log).content.decode()
+
+
+@pytest.mark.parametrize("role, sees_history", [
+    ("focal_point", True), ("coordinator", True), ("stranger", False), ("observer", False)])
+def test_permission_the_history_of_an_update_is_its_entitys_and_the_secretariats(
+        request, action, focal_point_of_entity, coordinator, role, sees_history):
+    """Once published, everyone signed in reads the update as it is; its earlier texts and
+    the secretariat's comment when it returned it stay between the entity and the
+    secretariat."""
+    author, reviewer = signed_in(focal_point_of_entity), signed_in(coordinator)
+    author.post(reverse("tracking:progress_create", args=[action.pk]),
+                {"period_start": "2026-01-01", "period_end": "2026-02-01",
+                 "narrative": "First attempt.", "version": 0})
+    update = ProgressUpdate.objects.get()
+
+    def step(client, name, **data):
+        update.refresh_from_db()
+        client.post(reverse("tracking:progress_transition", args=[update.pk, name]),
+                    {"version": update.version, **data})
+
+    step(author, "submit")
+    step(reviewer, "return", comment="The figures do not add up.")
+    update.refresh_from_db()
+    author.post(reverse("tracking:progress_edit", args=[update.pk]),
+                {"period_start": "2026-01-01", "period_end": "2026-02-01",
+                 "narrative": "Corrected figures.", "version": update.version})
+    step(author, "submit")
+    step(reviewer, "validate")
+    step(reviewer, "publish")
+    update.refresh_from_db()
+    assert update.state == "published"
+    user = request.getfixturevalue(role)
+    html = signed_in(user).get(update.get_absolute_url()).content.decode()
+    assert "Corrected figures." in html
+    assert ("The figures do not add up." in html) is sees_history
+    assert ("First attempt." in html) is sees_history
+    assert permissions.can_view_progress_history(user, update) is sees_history
