@@ -1,8 +1,9 @@
 """Run the benchmarks and write their figures to benchmarks/RESULTS.md (`make bench`).
 
-    python benchmarks/run.py [--only import|import-scale|list|list1m|load|edit|edit1m|assign]
+    python benchmarks/run.py [--only import|import-scale|list|list1m|load|edit|edit1m|assign|
+                                    export]
                              [--quick] [--rebuild] [--drop-postgres] [--large-file N]
-                             [--registry N] [--backend sqlite|postgresql]
+                             [--registry N] [--backend sqlite|postgresql] [--export-rows N]
 
 --only     run one benchmark; the others' sections of RESULTS.md are kept as they were
 --quick    fewer repetitions (import: 3 instead of 7; list: 4/3/3 fresh queries per kind
@@ -11,6 +12,8 @@
 --drop-postgres  drop the scratch PostgreSQL database when done (the next run rebuilds it)
 --output   write somewhere other than benchmarks/RESULTS.md
 --backend  sqlite or postgresql: the edit benchmarks on that database only
+--export-rows  the export benchmark's registry size (250,000 by default; the targets are
+           judged at that size only)
 
 Each section of RESULTS.md carries the machine it was measured on. The raw figures of the
 last run are also kept as JSON under benchmarks/out/ (gitignored).
@@ -26,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_assign  # noqa: E402
 import bench_edits  # noqa: E402
+import bench_export  # noqa: E402
 import bench_import  # noqa: E402
 import bench_import_load  # noqa: E402
 import bench_import_scale  # noqa: E402
@@ -53,7 +57,8 @@ SQLite), PostgreSQL within 1.5× SQLite, peak memory ≤ 500 MB for a 1,000,000-
 recommendations every query kind p95 ≤ 100 ms at one client on SQLite and on PostgreSQL
 and ≤ 2× the bare statement, ≥ 60 requests/s at 8 clients; at 1,000,000,
 p95 ≤ 250 ms. Bulk assignment (issue 8): 10,000 rows ≤ 5 s, one POST through the whole
-view.
+view. Export (issue 9): all 250,000 recommendations as CSV ≤ 20 s and as XLSX ≤ 60 s,
+peak memory < 300 MB, whole commands beside a plain `csv.writer` script.
 """
 
 SECTIONS = {
@@ -67,6 +72,7 @@ SECTIONS = {
             "250,000 recommendations",
     "edit1m": "## Edits before reads: the next request of every server process after one "
               "edit, 1,000,000 recommendations",
+    "export": "## Export: every recommendation as CSV, XLSX and JSON, whole commands",
 }
 
 
@@ -109,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="import-scale: recommendations of the large registry")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append",
                         help="the edit benchmarks on this database only (repeatable)")
+    parser.add_argument("--export-rows", type=int, default=bench_export.ROWS,
+                        help="export: recommendations in the registry exported")
     args = parser.parse_args(argv)
 
     common.OUT.mkdir(parents=True, exist_ok=True)
@@ -124,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
                                             registry=args.registry)
         elif name == "assign":
             result = bench_assign.run(quick=args.quick)
+        elif name == "export":
+            result = bench_export.run(quick=args.quick, rows=args.export_rows,
+                                      rebuild=args.rebuild)
         elif name == "load":
             result = bench_import_load.run(quick=args.quick)
         elif name in ("edit", "edit1m"):
