@@ -24,16 +24,22 @@ from os import PathLike
 # OWASP's list, plus the full-width forms that some spreadsheet programs also accept.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _LEADING_SPACE = " \n\u00a0"
+_FORMULA_START = frozenset(FORMULA_PREFIXES)
+_LEADING = frozenset(_LEADING_SPACE)
 
 
 def needs_neutralising(value: str) -> bool:
+    # Asked of every text cell of an export: the first character decides, almost always.
     if not value:
         return False
-    if value[0] in FORMULA_PREFIXES:
+    first = value[0]
+    if first in _FORMULA_START:
         return True
+    if first not in _LEADING:
+        return False
     # " =1+1": some programs drop leading spaces before deciding what a cell is.
     stripped = value.lstrip(_LEADING_SPACE)
-    return bool(stripped) and stripped[0] in FORMULA_PREFIXES
+    return bool(stripped) and stripped[0] in _FORMULA_START
 
 
 def neutralise(value):
@@ -76,7 +82,11 @@ def _plain(value) -> object:
 
 def xlsx_value(value):
     """The value as it may go into an .xlsx export (formulas neutralised)."""
-    value = _plain(value)
+    kind = type(value)
+    if value is None or kind is int or kind is float:  # asked of every cell: short ways
+        return value
+    if kind is not str:
+        value = _plain(value)
     if isinstance(value, str):
         return neutralise(_ILLEGAL_XML.sub("", value))
     return value
@@ -84,6 +94,13 @@ def xlsx_value(value):
 
 def csv_value(value) -> str:
     """The value as it may go into a CSV export (formulas neutralised)."""
+    kind = type(value)
+    if kind is str:  # asked of every cell: the short ways first
+        return "'" + value if needs_neutralising(value) else value
+    if value is None:
+        return ""
+    if kind is int:
+        return str(value)
     value = _plain(value)
     if value is None:
         return ""
