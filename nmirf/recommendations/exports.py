@@ -9,11 +9,12 @@ in a format. The web view (views.recommendation_export) and the command
 wrappers around it.
 
 How it reads: the ids of the selection first, in the list's order (one query), then
-`CHUNK_SIZE` recommendations at a time with a fixed number of queries per chunk (the
-recommendations with their review, state, mechanism and document; their recommending
-states; their terms; their sources; with tracking, their assignments direct and through
+`CHUNK_SIZE` recommendations at a time with a bounded number of queries per chunk (the
+recommendations; the reviews and documents not met before; their recommending states;
+their terms; their sources; with tracking, their assignments direct and through
 clusters, and their clusters), never a query per row. States, terms, taxonomies and
-entities are read once. Memory stays flat: a chunk's rows, and the ids.
+entities are read once. Memory stays flat: a chunk's rows, the ids, and one small entry
+per review and document.
 
 What it writes:
 - CSV: UTF-8 with a byte order mark (without it Excel reads UTF-8 as Windows-1252 and
@@ -56,10 +57,12 @@ from .facets import review_label_of
 from .filters import FILTERS, Me, RecommendationFilter
 from .models import (
     ActionCategory,
+    Document,
     Position,
     Recommendation,
     RecommendationTerm,
     RecommendingState,
+    Review,
     SourceRecord,
     State,
     Taxonomy,
@@ -263,21 +266,25 @@ class _Reader:
                            {"code": code, "name": term_label(code, name)})
                       for rank, (_t, _sort, code, pk, taxonomy_id, name) in enumerate(terms)}
         self.entities = dict(Entity.objects.values_list("pk", "name")) if export.tracking else {}
-        self.reviews: dict[int, str] = {}
+        # Reviews and documents are read once each, when a chunk first meets them: a
+        # registry has a few thousand of them for hundreds of thousands of rows.
+        self.reviews: dict[int, tuple] = {}
+        self.documents: dict[int, dict] = {}
         self.source_labels: dict[str, str] = {}
 
     def chunk(self, ids: list[int]) -> Iterator[dict]:
         chunk_ids = ids
         ids = _among(chunk_ids)
-        fields = ["pk", "review_id", "review__mechanism__code", "review__state_id",
-                  "review__cycle", "review__session", "review__label", "review__date",
-                  "document__symbol", "document__date", "paragraph", "text", "language",
+        fields = ["pk", "review_id", "document_id", "paragraph", "text", "language",
                   "position", "action_category", "possible_duplicate_of_id"]
         if self.export.tracking:
             fields.append("implementation__status")
-        records = {}
-        for row in Recommendation.objects.filter(pk__in=ids).order_by().values_list(*fields):
-            records[row[0]] = self._record(row)
+        rows = list(Recommendation.objects.filter(pk__in=ids).order_by().values_list(*fields))
+        self._read_reviews({row[1] for row in rows} - self.reviews.keys())
+        self._read_documents({row[2] for row in rows if row[2] is not None}
+                             - self.documents.keys())
+        records = {row[0]: self._record(row) for row in rows}
+        del rows
         self._recommending(ids, records)
         self._terms(ids, records)
         self._sources(ids, records)
@@ -288,22 +295,36 @@ class _Reader:
             if record is not None:
                 yield record
 
+    def _read_reviews(self, missing: set[int]) -> None:
+        if not missing:
+            return
+        for pk, mechanism, state_id, cycle, session, label, review_date in (
+                Review.objects.filter(pk__in=missing).order_by().values_list(
+                    "pk", "mechanism__code", "state_id", "cycle", "session", "label",
+                    "date")):
+            state = self.states[state_id][1]
+            review = {"id": pk, "label": review_label_of(mechanism, session, label,
+                                                         review_date, state["name"]),
+                      "cycle": cycle, "session": session, "date": review_date}
+            self.reviews[pk] = (mechanism, state, review)
+
+    def _read_documents(self, missing: set[int]) -> None:
+        if not missing:
+            return
+        for pk, symbol, document_date in Document.objects.filter(pk__in=missing).order_by() \
+                .values_list("pk", "symbol", "date"):
+            self.documents[pk] = {"symbol": symbol, "date": document_date}
+
     def _record(self, row) -> dict:
-        (pk, review_id, mechanism, state_id, cycle, session, label, review_date, symbol,
-         document_date, paragraph, text, language, position, action, duplicate_of,
-         *tracking) = row
-        state = self.states[state_id][1]
-        review_label = self.reviews.get(review_id)
-        if review_label is None:
-            review_label = self.reviews[review_id] = review_label_of(
-                mechanism, session, label, review_date, state["name"])
+        (pk, review_id, document_id, paragraph, text, language, position, action,
+         duplicate_of, *tracking) = row
+        mechanism, state, review = self.reviews[review_id]
         record = {
             "id": pk,
             "mechanism": mechanism,
             "state": state,
-            "review": {"id": review_id, "label": review_label, "cycle": cycle,
-                       "session": session, "date": review_date},
-            "document": {"symbol": symbol, "date": document_date} if symbol else None,
+            "review": review,
+            "document": self.documents.get(document_id),
             "paragraph": paragraph,
             "text": text,
             "language": language,

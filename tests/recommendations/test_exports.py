@@ -392,8 +392,8 @@ def test_the_number_of_queries_grows_with_chunks_not_rows(tracked, coordinator, 
         make_rec(tracked.svn34, f"Recommendation number {n}.", recommending=["FRA", "DEU"],
                  terms=[tracked.children])
     assert _queries(coordinator, "", monkeypatch, 1000) == one_chunk
-    # 37 rows in chunks of 10: four chunks, each the same few queries.
+    # 37 rows in chunks of 10: four chunks, each a few queries (reviews and documents only
+    # where the chunk meets new ones).
     four_chunks = _queries(coordinator, "", monkeypatch, 10)
-    per_chunk = (four_chunks - one_chunk) / 3
-    assert per_chunk == int(per_chunk) and per_chunk <= 8
-    assert one_chunk <= 20
+    assert four_chunks - one_chunk <= 3 * 9
+    assert one_chunk <= 22
