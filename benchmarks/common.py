@@ -35,6 +35,9 @@ UPR_INFO_DIR = RAW / "upr_info_sessions_01-20"
 VENV_BIN = REPO / ".venv" / "bin"
 PYTHON = VENV_BIN / "python" if (VENV_BIN / "python").exists() else Path(sys.executable)
 NMIRF = VENV_BIN / "nmirf"
+# The console script, or — in a checkout without its own .venv (a git worktree beside the
+# main clone, run with that clone's interpreter) — its module, run from the repository.
+NMIRF_COMMAND = [NMIRF] if NMIRF.exists() else [PYTHON, "-m", "nmirf.cli"]
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "nmirf_bench")
@@ -139,7 +142,7 @@ def nmirf_env(database_url: str, **extra) -> dict:
 
 
 def nmirf(args: list, database_url: str, **kwargs) -> Timed:
-    return timed_run([NMIRF, *args], env=nmirf_env(database_url), **kwargs)
+    return timed_run([*NMIRF_COMMAND, *args], env=nmirf_env(database_url), **kwargs)
 
 
 def measure_in_subprocess(script: Path, database_url: str, args: list, timeout: float) -> dict:

@@ -110,6 +110,13 @@ def recommendations_visible_to(queryset, user):
     return queryset.none()
 
 
+def can_export_registry(user) -> bool:
+    """Any list one reads, one may take away (CSV, XLSX, JSON): the export is narrowed by
+    `recommendations_visible_to` as the list is, and carries tracking's columns only for
+    whoever `can_view_assignments`."""
+    return can_view_registry(user)
+
+
 def can_edit_recommendations(user) -> bool:
     """Changing what a recommendation says (the admin) is the administrator's: the text came
     from a source, and an import is the usual way to correct it."""

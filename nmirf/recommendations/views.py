@@ -10,19 +10,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nmirf.accounts.permissions import (
+    can_export_registry,
     can_resolve_duplicates,
     can_view_registry,
     reads_whole_registry,
+    require,
 )
 from nmirf.audit.history import history_of
 from nmirf.core.search import parse_query
 
 from .duplicates import NotADuplicate, compare, resolve
+from .exports import FORMATS, ExportRefused, prepare_export
 from .facets import review_label
 from .filters import RecommendationFilter
 from .listing import RecommendationsInOrder, build_listing
@@ -31,6 +36,7 @@ from .similar import repeats_of
 from .state_names import localized_name
 
 PAGE_SIZE = 25
+EXPORT_LINKS = [("csv", "CSV"), ("xlsx", gettext_lazy("Excel (XLSX)")), ("json", "JSON")]
 
 
 def _require_reader(user):
@@ -57,12 +63,40 @@ def recommendation_list(request):
         "active_filters": _active_filter_labels(filterset, facets),
         # The words of the search, folded: the results mark where they are.
         "search_words": parse_query(filterset.query).words if filterset.query else set(),
+        # The downloads of this list: its query string without the page.
+        "export_formats": EXPORT_LINKS,
+        "export_query": _without_page(request.GET),
     }
     if request.htmx and request.htmx.target == "results" and not (
         request.htmx.history_restore_request
     ):
         return render(request, "recommendations/_results.html", context)
     return render(request, "recommendations/list.html", context)
+
+
+@login_required
+def recommendation_export(request, fmt):
+    """The list at this query string (filters, search, sort), as this person sees it,
+    downloaded as CSV, XLSX or JSON (exports.py), streamed as it is read. A filter the
+    list would leave out refuses the export (400, with the list's message): a file that
+    silently holds more than was asked for is worse than none."""
+    require(can_export_registry(request.user))
+    try:
+        export = prepare_export(request.user, request.GET, fmt, strict=False)
+    except ExportRefused as refusal:
+        return render(request, "recommendations/export_refused.html",
+                      {"message": str(refusal), "query": request.GET.urlencode()}, status=400)
+    response = StreamingHttpResponse(export.stream(fmt),
+                                     content_type=FORMATS[fmt].content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(fmt)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _without_page(query) -> str:
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def _active_filter_labels(filterset, facets):
