@@ -66,8 +66,9 @@ view. Tracking (issue 8): with 250,000 recommendations, 2,000 entities, 20,000 a
 100,000 progress updates, "my recommendations", the list by status and lead entity with
 facets, and the overdue view p95 ≤ 150 ms on SQLite and on PostgreSQL, through the
 production server, each page requested once by a person drawn afresh;
-`nmirf send-reminders` over all deadlines ≤ 30 s. Export (issue 9): all 250,000 recommendations as CSV ≤ 20 s and as XLSX ≤ 60 s,
-peak memory < 300 MB, whole commands beside a plain `csv.writer` script.
+`nmirf send-reminders` over all deadlines ≤ 30 s. Export (issue 9): all 250,000
+recommendations as CSV ≤ 20 s and as XLSX ≤ 60 s, peak memory < 300 MB, whole commands
+beside a plain `csv.writer` script.
 """
 
 SECTIONS = {
