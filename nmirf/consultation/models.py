@@ -10,6 +10,7 @@ nmirf.accounts.permissions; the querysets' `visible_to(user)` call in there.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # A comment is a paragraph or a few, not a report (an attachment would be evidence).
 MAX_COMMENT_CHARS = 5000
@@ -60,8 +61,9 @@ class Sharing(models.Model):
 
 class CommentState(models.TextChoices):
     PENDING = "pending", _("Pending moderation")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    # A comment's state (singular, unlike the counts of rejected import rows).
+    APPROVED = "approved", pgettext_lazy("comment state", "Approved")
+    REJECTED = "rejected", pgettext_lazy("comment state", "Rejected")
 
 
 class CommentQuerySet(models.QuerySet):
