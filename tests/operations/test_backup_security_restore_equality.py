@@ -113,6 +113,6 @@ def test_a_backup_under_write_load_restores_one_consistent_moment(db, tmp_path):
             else:
                 with contextlib.closing(target.connect()) as pg:
                     found = pg.execute(
-                        "SELECT count(*) FROM recommendations_recommendation WHERE "
+                        "SELECT count(*) FROM recommendation_search WHERE "
                         "search_vector @@ plainto_tsquery('english', 'writer')").fetchone()[0]
                 assert found == k
