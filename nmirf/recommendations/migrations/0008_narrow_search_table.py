@@ -100,10 +100,9 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("recommendations", "0007_registry_change_log")]
-    # Forward: fill the new table from the column, then drop it. Backward: the column comes
-    # back (RemoveField reversed) before PG_BACKWARD fills it.
+    # Forward: fill the new table from the column, then drop it. Backward (in reverse
+    # order): the column comes back (RemoveField reversed), then PG_BACKWARD fills it.
     operations = [
-        migrations.RunPython(forward, migrations.RunPython.noop),
+        migrations.RunPython(forward, backward),
         migrations.RemoveField(model_name="recommendation", name="search_vector"),
-        migrations.RunPython(migrations.RunPython.noop, backward),
     ]
