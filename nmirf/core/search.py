@@ -6,9 +6,12 @@ query follows web-search conventions on both backends: words are ANDed, "quoted 
 stay together, `or` between words means either, and `-word` excludes.
 
 SQLite: an external-content FTS5 table kept in step by triggers (migration 0002 of
-recommendations), Porter stemming over unicode61. PostgreSQL: the search_vector column
-(to_tsvector('english', search_text), kept by a trigger) with a GIN index, and
-websearch_to_tsquery.
+recommendations), Porter stemming over unicode61. PostgreSQL: a narrow table of its own,
+recommendation_search (id, search_vector = to_tsvector('english', search_text)), kept in
+step by triggers (migration 0008), with a GIN index, and websearch_to_tsquery. Narrow
+because a GIN index has no index-only scans: the ids of a common word's matches are read
+from the table pages that hold them, and this table's are few enough to stay in memory
+(developer guide, "Fast list pages").
 
 Both backends ignore the same words: PostgreSQL's 'english' configuration drops its stop
 words ("the", "of", "to" …) from the query, and parse_query drops the same ones (at the
@@ -24,9 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from .text import WORD, search_text
 
 FTS_TABLE = "recommendation_fts"
+PG_TABLE = "recommendation_search"  # created by recommendations migration 0008
 INSERT_TRIGGER = "recommendation_fts_ai"  # created by recommendations migration 0002
 PG_CONFIG = "english"
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
@@ -179,14 +182,12 @@ def highlight(text: str, words: set[str]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every piece of the text is escaped
 
 
-def _pg_vector():
-    # The stored tsvector (filled by a trigger, GIN-indexed); Django qualifies the column
-    # itself, so the queryset may also serve as a subquery.
-    return F("search_vector")
+# The query as PostgreSQL reads it; its parameters are PG_CONFIG and the folded query.
+_PG_QUERY = "websearch_to_tsquery(%s::regconfig, %s)"
 
 
-def _pg_query(user_query: str):
-    return SearchQuery(search_text(user_query), config=PG_CONFIG, search_type="websearch")
+def _pg_params(user_query: str) -> list:
+    return [PG_CONFIG, search_text(user_query)]
 
 
 def _clean(user_query: str) -> str:
@@ -202,7 +203,9 @@ def search(queryset: QuerySet, user_query: str) -> QuerySet:
     if len(user_query) > MAX_QUERY_CHARS:  # refused (query_problem), not dropped
         return queryset.none()
     if is_postgres():
-        return queryset.filter(search_vector=_pg_query(user_query))
+        return queryset.filter(id__in=RawSQL(
+            f"SELECT id FROM {PG_TABLE} WHERE search_vector @@ {_PG_QUERY}",
+            _pg_params(user_query)))
     expression = fts5_query(user_query)
     if not expression:
         return queryset.none()
@@ -220,8 +223,15 @@ def order_by_relevance(queryset: QuerySet, user_query: str) -> QuerySet:
     if not user_query:
         return queryset
     if is_postgres():
-        rank = SearchRank(_pg_vector(), _pg_query(user_query))
-        return queryset.annotate(relevance=rank).order_by("-relevance", "id")
+        # As on SQLite: one join with the index table ranks every match in one pass.
+        return queryset.extra(
+            tables=[PG_TABLE],
+            where=[f"{PG_TABLE}.id = recommendations_recommendation.id",
+                   f"{PG_TABLE}.search_vector @@ {_PG_QUERY}"],
+            params=_pg_params(user_query),
+            select={"relevance": f"ts_rank({PG_TABLE}.search_vector, {_PG_QUERY})"},
+            select_params=_pg_params(user_query),
+        ).order_by("-relevance", "id")
     expression = fts5_query(user_query)
     if not expression:
         return queryset
@@ -253,16 +263,14 @@ def ranked_matches(user_query: str, *, ranked: bool = False
         return nothing
     with connection.cursor() as cursor:
         if is_postgres():
-            folded = search_text(user_query)
             columns = "string_agg(id::text, ',')"
-            params = [PG_CONFIG, folded]
+            params = _pg_params(user_query)
             if ranked:
-                columns += (", string_agg((-ts_rank(search_vector, "
-                            "websearch_to_tsquery(%s::regconfig, %s)))::text, ',')")
-                params = [PG_CONFIG, folded, *params]
+                columns += f", string_agg((-ts_rank(search_vector, {_PG_QUERY}))::text, ',')"
+                params = [*params, *params]
             cursor.execute(
-                f"SELECT {columns} FROM recommendations_recommendation "
-                "WHERE search_vector @@ websearch_to_tsquery(%s::regconfig, %s)", params)
+                f"SELECT {columns} FROM {PG_TABLE} WHERE search_vector @@ {_PG_QUERY}",
+                params)
         else:
             expression = fts5_query(user_query)
             if not expression:
@@ -292,7 +300,7 @@ def bulk_insert_into_index(first_id: int):
     trigger call per row: 40,000 rows index in a fraction of a second rather than seconds.
     The insert trigger (migration 0002) is set aside and put back as it was defined, inside
     the caller's transaction, so other writers never see it gone."""
-    if is_postgres():  # the trigger filling search_vector is cheap; GIN follows the table
+    if is_postgres():  # one statement-level trigger per INSERT already (migration 0008)
         yield
         return
     with connection.cursor() as cursor:

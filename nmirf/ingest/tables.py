@@ -6,10 +6,9 @@ several times more) — but not the model: a `Table` lists every concrete column
 model. The columns the import gives are named by the caller, in the order of its row
 tuples; every other column gets its field's default (the same value for every row, added
 once per row tuple) or, where the field is nullable, is left for the database (NULL, or
-what a trigger puts there: search_vector on PostgreSQL). A column that is neither given
-nor has a default nor may be NULL stops the import at once with a line that names it, so
-a new NOT NULL column can never make imports fail in a confusing way, or write rows that
-lack it.
+what a trigger puts there). A column that is neither given nor has a default nor may be
+NULL stops the import at once with a line that names it, so a new NOT NULL column can
+never make imports fail in a confusing way, or write rows that lack it.
 
 On PostgreSQL rows go through COPY (psycopg 3): one stream instead of one statement per
 row, several times faster than executemany there.

@@ -5,7 +5,6 @@ Reference values that sources mark UNVERIFIED (follow-up reply periods, periodic
 plain editable fields seeded with defaults, never constants in code.
 """
 
-from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -291,10 +290,9 @@ class Recommendation(models.Model):
     text = models.TextField(_("text"))
     # The text folded for full-text search (diacritics, Arabic forms): see core.text.
     search_text = models.TextField(editable=False, default="")
-    # PostgreSQL only: search_text as a tsvector, kept by a trigger (migration 0002), so that
-    # ranking many matches does not parse every text again. Always empty on SQLite, whose
-    # FTS5 table plays this part.
-    search_vector = SearchVectorField(null=True, editable=False)
+    # Indexed for full-text search outside this table: the FTS5 table recommendation_fts on
+    # SQLite, the narrow table recommendation_search on PostgreSQL (migrations 0002, 0008),
+    # both kept in step by triggers; core/search.py reads them.
     language = models.CharField(_("language"), max_length=8, default="en")
     position = models.CharField(
         _("position"), max_length=20, choices=Position.choices, default=Position.NONE,

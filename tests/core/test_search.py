@@ -2,8 +2,10 @@
 full-text in CI's second leg): folding, phrases, exclusion, and hostile input."""
 
 import pytest
+from django.db import connection
 
-from nmirf.core.search import order_by_relevance, search
+from nmirf.core.search import order_by_relevance, ranked_matches, search
+from nmirf.core.text import search_text
 from nmirf.recommendations.models import Recommendation
 from tests.recommendations.builders import make_rec, make_review
 
@@ -77,3 +79,58 @@ def test_it_puts_the_better_match_first(texts):
     ranked = list(order_by_relevance(search(Recommendation.objects.all(), "education"),
                                      "education").values_list("pk", flat=True))
     assert ranked[0] == best.pk
+
+
+def matched(query):
+    """What the list page's id fetch finds, as a set."""
+    ids, _keys = ranked_matches(query)
+    return set(ids.tolist())
+
+
+def test_the_index_follows_every_write_path(texts):
+    # The full-text index lives beside the table (FTS5 on SQLite, recommendation_search
+    # on PostgreSQL), kept by triggers: each write path must reach it.
+    review = texts["education"].review
+    saved = make_rec(review, "Protect the rights of migrant workers.")
+    assert matched("migrant") == found("migrant") == {saved.pk}
+
+    saved.text = "Protect the rights of seasonal workers."
+    saved.save()
+    assert matched("migrant") == found("migrant") == set()
+    assert matched("seasonal") == {saved.pk}
+
+    bulk = Recommendation.objects.bulk_create([
+        Recommendation(review=review, text=text, search_text=search_text(text),
+                       external_key=f"bulk:{number}")
+        for number, text in enumerate(["Ratify the torture convention.",
+                                       "Prevent torture in detention."])])
+    assert matched("torture") == found("torture") == {rec.pk for rec in bulk}
+
+    Recommendation.objects.filter(pk=bulk[0].pk).update(
+        text="Ratify the disability convention.",
+        search_text=search_text("Ratify the disability convention."))
+    assert matched("torture") == {bulk[1].pk}
+    assert matched("disability") == {bulk[0].pk}
+    # A change to another column leaves the index as it was.
+    Recommendation.objects.filter(pk=bulk[1].pk).update(archived=True)
+    assert matched("torture") == {bulk[1].pk}
+
+    Recommendation.objects.filter(pk__in=[saved.pk, bulk[1].pk]).delete()
+    assert matched("seasonal") == matched("torture") == found("torture") == set()
+    assert matched("education") == found("education")
+
+
+def test_the_ranked_fetch_agrees_with_the_search(texts):
+    ids, keys = ranked_matches("education", ranked=True)
+    assert set(ids.tolist()) == found("education") and len(keys) == len(ids)
+
+
+def test_a_truncated_registry_leaves_nothing_in_the_index(texts):
+    if connection.vendor != "postgresql":
+        pytest.skip("TRUNCATE is PostgreSQL's (SQLite deletes, which its triggers follow)")
+    # (TRUNCATE is transactional on PostgreSQL: the test's rollback undoes it.)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks: TRUNCATE refuses
+        cursor.execute("TRUNCATE recommendations_recommendation CASCADE")
+        cursor.execute("SELECT count(*) FROM recommendation_search")
+        assert cursor.fetchone()[0] == 0
