@@ -32,6 +32,17 @@ def reference_data(db):
         seed_all()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_after_a_flush(request):
+    """Every test that reaches the database finds the reference data, wherever it runs:
+    pytest orders tests by their fixtures as well as by database use, so a plain database
+    test may run after a live-server test has flushed the tables (one query when the
+    data is there)."""
+    names = request.fixturenames
+    if "db" in names or "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("reference_data")
+
+
 def _make_user(username: str, role: str, **extra) -> User:
     user = User.objects.create_user(username=username, password="a-long-test-password", role=role,
                                     **extra)
