@@ -33,7 +33,7 @@ reply — or of an open deadline of an incomplete, active action that implements
 (linked to it, or to an active cluster it sits in): the action's target date, or the
 next due date of one of its active indicators. Review deadlines (a report on the whole
 review) do not make each of its recommendations overdue. `overdue_condition(today)` is
-that rule in SQL; `follow_up_pairs()`, `action_dates_sql()` and `IMPLEMENTING_SQL` give the
+that rule in SQL; `follow_up_pairs()`, `action_dates_sql()` and `implementing_sql()` give the
 (recommendation, earliest open date) pairs the registry index keeps
 (registry_index._due_pairs), and compares with today at each request.
 """
@@ -250,11 +250,16 @@ def _open_flags():
     return FollowUpFlag.objects.active().filter(replied_on__isnull=True)
 
 
-def follow_up_dates(settings_of=None) -> dict[int, tuple[datetime.date, dict]]:
+def follow_up_dates(settings_of=None, recommendation_ids=None
+                    ) -> dict[int, tuple[datetime.date, dict]]:
     """{recommendation id: (reply due date, its row)} for the recommendations flagged for
-    follow-up and not replied to, whose mechanism has a reply period."""
+    follow-up and not replied to, whose mechanism has a reply period (of these
+    `recommendation_ids` only, where given)."""
     settings_of = settings_by_mechanism() if settings_of is None else settings_of
-    rows = list(_open_flags().values(
+    flags = _open_flags()
+    if recommendation_ids is not None:
+        flags = flags.filter(recommendation_id__in=list(recommendation_ids))
+    rows = list(flags.values(
         "recommendation_id", "recommendation__paragraph", "recommendation__review_id",
         "recommendation__review__date", "recommendation__review__session",
         "recommendation__review__label", "recommendation__review__mechanism_id",
@@ -443,38 +448,55 @@ def overdue_condition(on: datetime.date) -> Q:
     return Q(pk__in=own) | Q(pk__in=direct) | Q(pk__in=through_clusters)
 
 
-def follow_up_pairs() -> list[tuple[int, int]]:
+def follow_up_pairs(recommendation_ids=None) -> list[tuple[int, int]]:
     """[(recommendation id, the ordinal of its follow-up reply's date)] for the open
-    flags."""
-    return [(rec, day.toordinal()) for rec, (day, _row) in follow_up_dates().items()]
+    flags (of these recommendations, where given)."""
+    return [(rec, day.toordinal()) for rec, (day, _row)
+            in follow_up_dates(recommendation_ids=recommendation_ids).items()]
 
 
-def action_dates_sql(vendor: str) -> str:
-    """SQL of (act, value) rows: each open action and the ordinal of its earliest open
-    deadline (its target date, or an active indicator's next due date if earlier)."""
+def _among(column: str, ids) -> str:
+    """A condition `AND column IN (…)` for a list of integer ids ("" for None)."""
+    if ids is None:
+        return ""
+    return f" AND {column} IN ({', '.join(str(int(pk)) for pk in ids) or 'NULL'})"
+
+
+def action_dates_sql(vendor: str, action_ids=None) -> str:
+    """SQL of (act, value) rows: each open action (of `action_ids`, where given) and the
+    ordinal of its earliest open deadline (its target date, or an active indicator's next
+    due date if earlier)."""
     closed = ", ".join(f"'{state}'" for state in CLOSED_ACTION_STATES)
     ordinal = ("(MIN(due.day) - DATE '0001-01-01') + 1" if vendor == "postgresql"
                else "CAST(julianday(MIN(due.day)) - 1721424.5 AS INTEGER)")
     return f"""
         SELECT due.act AS act, {ordinal} AS value FROM (
             SELECT id AS act, target_date AS day FROM tracking_action
-            WHERE NOT archived AND status NOT IN ({closed})
+            WHERE NOT archived AND status NOT IN ({closed}){_among("id", action_ids)}
             UNION ALL
             SELECT indicator.action_id AS act, indicator.next_due_date AS day
             FROM tracking_indicator indicator
             JOIN tracking_action act ON act.id = indicator.action_id AND NOT act.archived
                 AND act.status NOT IN ({closed})
             WHERE NOT indicator.archived AND indicator.next_due_date IS NOT NULL
+                {_among("indicator.action_id", action_ids)}
         ) due GROUP BY due.act"""
 
 
-# (rec, act): the actions that implement each recommendation, linked to it or to an
-# active cluster it sits in (tracking.queries.implementing).
-IMPLEMENTING_SQL = """
+def implementing_sql(recommendation_ids=None) -> str:
+    """SQL of (rec, act): the actions that implement each recommendation (of
+    `recommendation_ids`, where given), linked to it or to an active cluster it sits in
+    (tracking.queries.implementing)."""
+    return f"""
     SELECT recommendation_id AS rec, action_id AS act FROM tracking_action_recommendations
+    WHERE TRUE{_among("recommendation_id", recommendation_ids)}
     UNION ALL
     SELECT member.recommendation_id AS rec, action_cluster.action_id AS act
     FROM tracking_action_clusters action_cluster
     JOIN tracking_cluster cluster ON cluster.id = action_cluster.cluster_id
         AND NOT cluster.archived
-    JOIN tracking_clusterrecommendation member ON member.cluster_id = cluster.id"""
+    JOIN tracking_clusterrecommendation member ON member.cluster_id = cluster.id
+        {_among("member.recommendation_id", recommendation_ids)}"""
+
+
+IMPLEMENTING_SQL = implementing_sql()
