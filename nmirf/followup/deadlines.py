@@ -39,12 +39,14 @@ that rule in SQL; `follow_up_pairs()`, `action_dates_sql()` and `implementing_sq
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import SimpleNamespace
 
+import numpy as np
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db import connection
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -56,7 +58,7 @@ from nmirf.recommendations.models import (
     Review,
     UprSession,
 )
-from nmirf.tracking.indicator_schedule import add_months, due_dates_after
+from nmirf.tracking.indicator_schedule import add_months, due_dates_after_each
 from nmirf.tracking.models import (
     Action,
     ActionStatus,
@@ -278,23 +280,6 @@ def follow_up_dates(settings_of=None, recommendation_ids=None
     return result
 
 
-def follow_up_deadlines(settings_of=None) -> list[Deadline]:
-    dates = follow_up_dates(settings_of)
-    leads = lead_entities(_open_flags().values("recommendation_id")) if dates else {}
-    result = []
-    url = _url_of("recommendations:detail")
-    for rec_id, (day, row) in dates.items():
-        code = row["recommendation__review__mechanism__code"]
-        paragraph = row["recommendation__paragraph"]
-        title = f"{code} {row['recommendation__review__label'] or ''} ¶{paragraph}" \
-            if paragraph else f"{code} #{rec_id}"
-        result.append(Deadline(
-            Kind.FOLLOW_UP_REPLY, day, f"{Kind.FOLLOW_UP_REPLY}:recommendation:{rec_id}",
-            " ".join(title.split()), url(rec_id),
-            tuple(sorted(leads.get(rec_id, ()))), mechanism=code))
-    return result
-
-
 def open_actions():
     """The actions that still have deadlines: active, neither completed nor cancelled."""
     return Action.objects.filter(archived=False).exclude(status__in=CLOSED_ACTION_STATES)
@@ -308,54 +293,6 @@ def _url_of(name: str, anchor: str = ""):
     return lambda pk: f"{head}{pk}{tail}{anchor.format(pk=pk)}"
 
 
-def action_deadlines(entity_ids=None, since=None, until=None) -> list[Deadline]:
-    actions = open_actions()
-    if entity_ids is not None:
-        actions = actions.filter(responsible_entity_id__in=entity_ids)
-    if since is not None:
-        actions = actions.filter(target_date__gte=since)
-    if until is not None:
-        actions = actions.filter(target_date__lte=until)
-    url = _url_of("tracking:action_detail")
-    return [Deadline(Kind.ACTION, target, f"{Kind.ACTION}:action:{pk}", title, url(pk),
-                     (entity,))
-            for pk, title, target, entity in actions.values_list(
-                "pk", "title", "target_date", "responsible_entity_id")]
-
-
-def indicator_deadlines(until: datetime.date | None = None, entity_ids=None) -> list[Deadline]:
-    """The next due date of each active indicator of an open action (the first not met),
-    and the later dates of its schedule from today up to `until` (one query, as values)."""
-    indicators = Indicator.objects.active().filter(
-        next_due_date__isnull=False, action__in=open_actions())
-    if entity_ids is not None:
-        indicators = indicators.filter(action__responsible_entity_id__in=entity_ids)
-    if until is not None:
-        indicators = indicators.filter(next_due_date__lte=until)
-    now = today()
-    url = _url_of("tracking:action_detail")
-    result = []
-    for (pk, title, frequency, first, next_due, action_id, action_title, start, target,
-         entity) in indicators.values_list(
-            "pk", "title", "frequency", "first_due_date", "next_due_date", "action_id",
-            "action__title", "action__start_date", "action__target_date",
-            "action__responsible_entity_id"):
-        days = [next_due]
-        if until is not None and until > next_due:
-            # Later dates still to come (those passed are summed up by the overdue one).
-            schedule = SimpleNamespace(first_due_date=first, frequency=frequency,
-                                       action=SimpleNamespace(start_date=start,
-                                                              target_date=target))
-            days += due_dates_after(schedule, max(next_due, now - datetime.timedelta(days=1)),
-                                    until)
-        link = f"{url(action_id)}#indicator-{pk}"
-        for day in days:
-            result.append(Deadline(Kind.INDICATOR, day,
-                                   f"{Kind.INDICATOR}:indicator:{pk}:{day.isoformat()}",
-                                   f"{title} — {action_title}", link, (entity,)))
-    return result
-
-
 @dataclass
 class Query:
     """What a list of deadlines asks for: kinds, responsible entities (None: any; a
@@ -366,47 +303,270 @@ class Query:
     since: datetime.date | None = None
     until: datetime.date | None = None
 
+    def within(self, ordinals: np.ndarray) -> np.ndarray:
+        """bool: which of these days (ordinals) fall in the window."""
+        keep = np.ones(ordinals.shape, dtype=bool)
+        if self.since is not None:
+            keep &= ordinals >= self.since.toordinal()
+        if self.until is not None:
+            keep &= ordinals <= self.until.toordinal()
+        return keep
 
-def deadlines(query: Query | None = None) -> list[Deadline]:
-    """The open deadlines that `query` asks for, by date (then kind and title). A fixed
-    number of queries: settings (2), done marks (1), reviews (3), flags (4), actions (1),
-    indicators (1)."""
+
+# -- the deadlines of a query, one source per kind ---------------------------------------
+#
+# A page of the calendar shows 50 of possibly tens of thousands of deadlines (an action's
+# target date, each due date of each indicator in the window). Each source gives the
+# dates of all its deadlines cheaply (numbers, read set-based: no Deadline made), and
+# makes the Deadlines of the few a page shows (`Found`): counting is a sum, a page one
+# partition of the dates and the details of the page's rows.
+
+@dataclass
+class _Source:
+    dates: np.ndarray  # int64: the ordinal of each deadline's date
+    details: Callable[[np.ndarray], list[Deadline]]  # the Deadlines at these positions
+
+
+def _listed(items: list[Deadline]) -> _Source:
+    """A source of deadlines made already (the reviews': a few)."""
+    return _Source(np.array([d.date.toordinal() for d in items], dtype=np.int64),
+                   lambda positions: [items[i] for i in positions.tolist()])
+
+
+def _arrays(queryset, fields: dict) -> dict:
+    """{name: numpy array} of the columns `fields` ({name: field path, with `:date` for a
+    date read as its ordinal (0 for none) or `:text` for a text}) of every row of
+    `queryset`, read by one statement that has the database join each column into one
+    text (a row per object as Python tuples costs ten times more)."""
+    names = list(fields)
+    paths = {name: path.split(":")[0] for name, path in fields.items()}
+    aliased = queryset.annotate(**{f"nmirf_{name}": F(path) for name, path in paths.items()}
+                                ).values_list(*(f"nmirf_{name}" for name in names))
+    sql, params = aliased.query.sql_with_params()
+    postgres = connection.vendor == "postgresql"
+    columns = []
+    for name in names:
+        column = f"q.nmirf_{name}"
+        if fields[name].endswith(":date"):
+            column = (f"COALESCE(({column} - DATE '0001-01-01') + 1, 0)" if postgres else
+                      f"COALESCE(CAST(julianday({column}) - 1721424.5 AS INTEGER), 0)")
+        elif not fields[name].endswith(":text") and postgres:
+            column = f"({column})::bigint"
+        columns.append(f"string_agg(({column})::text, ',')" if postgres
+                       else f"group_concat({column}, ',')")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM ({sql}) AS q", params)
+        texts = cursor.fetchone()
+    result = {}
+    for name, text in zip(names, texts, strict=True):
+        if fields[name].endswith(":text"):
+            result[name] = text.split(",") if text else []
+        else:
+            result[name] = (np.fromstring(text, dtype=np.int64, sep=",") if text
+                            else np.zeros(0, dtype=np.int64))
+    return result
+
+
+def _reviews_source(query: Query, settings_of) -> _Source | None:
+    kinds = set(query.kinds) & set(Kind.OF_REVIEWS)
+    if not kinds or query.entity_ids is not None:
+        return None
+    found = [d for d in review_deadlines(settings_of) if d.kind in kinds]
+    dates = np.array([d.date.toordinal() for d in found], dtype=np.int64)
+    return _listed([d for d, keep in zip(found, query.within(dates), strict=True) if keep])
+
+
+def _follow_ups_source(query: Query, settings_of) -> _Source | None:
+    """The follow-up replies due (a few per review flagged: made in Python); their lead
+    entities read for all only where the query names entities, else for the page's."""
+    if Kind.FOLLOW_UP_REPLY not in query.kinds:
+        return None
+    due = follow_up_dates(settings_of)
+    recs = np.fromiter(due, dtype=np.int64, count=len(due))
+    dates = np.array([day.toordinal() for day, _row in due.values()], dtype=np.int64)
+    keep = query.within(dates)
+    leads = None
+    if query.entity_ids is not None:
+        leads = lead_entities(_open_flags().values("recommendation_id"))
+        keep &= np.array([bool(leads.get(int(rec), set()) & set(query.entity_ids))
+                          for rec in recs], dtype=bool)
+    recs, dates = recs[keep], dates[keep]
+    url = _url_of("recommendations:detail")
+
+    def details(positions: np.ndarray) -> list[Deadline]:
+        chosen = recs[positions].tolist()
+        lead = leads if leads is not None else lead_entities(chosen)
+        result = []
+        for rec_id in chosen:
+            day, row = due[rec_id]
+            code = row["recommendation__review__mechanism__code"]
+            paragraph = row["recommendation__paragraph"]
+            title = f"{code} {row['recommendation__review__label'] or ''} ¶{paragraph}" \
+                if paragraph else f"{code} #{rec_id}"
+            result.append(Deadline(
+                Kind.FOLLOW_UP_REPLY, day, f"{Kind.FOLLOW_UP_REPLY}:recommendation:{rec_id}",
+                " ".join(title.split()), url(rec_id),
+                tuple(sorted(lead.get(rec_id, ()))), mechanism=code))
+        return result
+
+    return _Source(dates, details)
+
+
+def _actions_source(query: Query) -> _Source | None:
+    """Each open action's target date: dates read set-based, titles for the page."""
+    if Kind.ACTION not in query.kinds:
+        return None
+    actions = open_actions()
+    if query.entity_ids is not None:
+        actions = actions.filter(responsible_entity_id__in=query.entity_ids)
+    if query.since is not None:
+        actions = actions.filter(target_date__gte=query.since)
+    if query.until is not None:
+        actions = actions.filter(target_date__lte=query.until)
+    found = _arrays(actions, {"pk": "pk", "day": "target_date:date"})
+    url = _url_of("tracking:action_detail")
+
+    def details(positions: np.ndarray) -> list[Deadline]:
+        rows = Action.objects.filter(pk__in=found["pk"][positions].tolist()).values_list(
+            "pk", "title", "target_date", "responsible_entity_id")
+        return [Deadline(Kind.ACTION, target, f"{Kind.ACTION}:action:{pk}", title, url(pk),
+                         (entity,)) for pk, title, target, entity in rows]
+
+    return _Source(found["day"], details)
+
+
+def _indicators_source(query: Query) -> _Source | None:
+    """The next due date of each active indicator of an open action (the first not met),
+    and the later dates of its schedule from today up to the window's end
+    (indicator_schedule.due_dates_after_each, for all of them at once)."""
+    if Kind.INDICATOR not in query.kinds:
+        return None
+    indicators = Indicator.objects.active().filter(
+        next_due_date__isnull=False, action__in=open_actions())
+    if query.entity_ids is not None:
+        indicators = indicators.filter(action__responsible_entity_id__in=query.entity_ids)
+    if query.until is not None:
+        indicators = indicators.filter(next_due_date__lte=query.until)
+    found = _arrays(indicators, {
+        "pk": "pk", "next": "next_due_date:date", "first": "first_due_date:date",
+        "frequency": "frequency:text", "start": "action__start_date:date",
+        "target": "action__target_date:date"})
+    owner, dates = np.arange(found["pk"].size), found["next"]
+    if query.until is not None and found["pk"].size:
+        # Later dates still to come (those passed are summed up by the overdue one).
+        after = np.maximum(found["next"], (today() - datetime.timedelta(days=1)).toordinal())
+        later = after < query.until.toordinal()
+        rows, days = due_dates_after_each(
+            first_due=[int(day) or None for day in found["first"][later]],
+            frequency=[found["frequency"][i] for i in np.flatnonzero(later)],
+            start=found["start"][later], target=found["target"][later],
+            after=after[later], until=query.until)
+        owner = np.concatenate([owner, np.flatnonzero(later)[rows]])
+        dates = np.concatenate([dates, days])
+    keep = query.within(dates)
+    owner, dates = owner[keep], dates[keep]
+    url = _url_of("tracking:action_detail")
+
+    def details(positions: np.ndarray) -> list[Deadline]:
+        pks = found["pk"][owner[positions]]
+        rows = {row[0]: row for row in Indicator.objects.filter(pk__in=pks.tolist()).values_list(
+            "pk", "title", "action_id", "action__title", "action__responsible_entity_id")}
+        result = []
+        for pk, ordinal in zip(pks.tolist(), dates[positions].tolist(), strict=True):
+            _pk, title, action_id, action_title, entity = rows[pk]
+            day = datetime.date.fromordinal(ordinal)
+            result.append(Deadline(Kind.INDICATOR, day,
+                                   f"{Kind.INDICATOR}:indicator:{pk}:{day.isoformat()}",
+                                   f"{title} — {action_title}",
+                                   f"{url(action_id)}#indicator-{pk}", (entity,)))
+        return result
+
+    return _Source(dates, details)
+
+
+def _order(deadline: Deadline) -> tuple:
+    return (deadline.date, Kind.VALUES.index(deadline.kind), deadline.title, deadline.key)
+
+
+class Found:
+    """The open deadlines a query asks for, by date (then kind, title and key), as a
+    sequence that makes only the Deadlines read from it: len() is a sum of counts, and a
+    slice [start:stop] finds the day of the stop-th deadline (one partition of every
+    deadline's date) and makes those up to that day — a page of 50 costs the details of
+    50 rows, not of every deadline of the year. (Django's Paginator asks len() and one
+    slice.)"""
+
+    def __init__(self, sources: list):
+        self.sources = [source for source in sources if source is not None]
+        self.total = sum(int(source.dates.size) for source in self.sources)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            return self[item:item + 1][0] if item >= 0 else self[len(self) + item]
+        start, stop, step = item.indices(len(self))
+        if stop <= start:
+            return []
+        return self._first(stop)[start:stop:step]
+
+    def _first(self, stop: int) -> list[Deadline]:
+        dates = np.concatenate([source.dates for source in self.sources])
+        last = (int(dates.max()) if stop >= dates.size
+                else int(np.partition(dates, stop - 1)[stop - 1]))
+        made = []
+        for source in self.sources:
+            made += source.details(np.flatnonzero(source.dates <= last))
+        made.sort(key=_order)
+        return made[:stop]
+
+
+def found(query: Query | None = None) -> Found:
+    """The open deadlines that `query` asks for, as a lazy sequence (Found). A fixed
+    number of queries: settings (2), done marks (1), reviews (3), flags (3), leads (2),
+    actions (2), indicators (2)."""
     query = query or Query()
     kinds = set(query.kinds)
-    entities = None if query.entity_ids is None else set(query.entity_ids)
-    result: list[Deadline] = []
     settings_of = None
     if kinds & {Kind.FOLLOW_UP_REPLY, *Kind.OF_REVIEWS}:
         settings_of = settings_by_mechanism()
-    if kinds & set(Kind.OF_REVIEWS) and entities is None:
-        result += [d for d in review_deadlines(settings_of) if d.kind in kinds]
-    if Kind.FOLLOW_UP_REPLY in kinds:
-        result += [d for d in follow_up_deadlines(settings_of)
-                   if entities is None or entities & set(d.entity_ids)]
-    if Kind.ACTION in kinds:
-        result += action_deadlines(entities, query.since, query.until)
-    if Kind.INDICATOR in kinds:
-        result += indicator_deadlines(query.until, entities)
-    result = [d for d in result if (query.since is None or d.date >= query.since)
-              and (query.until is None or d.date <= query.until)]
-    result.sort(key=lambda d: (d.date, Kind.VALUES.index(d.kind), d.title, d.key))
-    return result
+    return Found([_reviews_source(query, settings_of), _follow_ups_source(query, settings_of),
+                  _actions_source(query), _indicators_source(query)])
+
+
+def deadlines(query: Query | None = None) -> list[Deadline]:
+    """Every open deadline that `query` asks for, by date (then kind and title)."""
+    return list(found(query))
+
+
+def overdue_query(query: Query | None = None, on: datetime.date | None = None) -> Query:
+    """`query` narrowed to the deadlines whose date has passed."""
+    query = query or Query()
+    query.until = (on or today()) - datetime.timedelta(days=1)
+    query.since = None
+    return query
+
+
+def upcoming_query(query: Query | None = None, on: datetime.date | None = None,
+                   days: int = DEFAULT_HORIZON_DAYS) -> Query:
+    query = query or Query()
+    start = on or today()
+    query.since, query.until = start, start + datetime.timedelta(days=days)
+    return query
 
 
 def overdue(query: Query | None = None, on: datetime.date | None = None) -> list[Deadline]:
     """The open deadlines whose date has passed."""
-    query = query or Query()
-    query.until = (on or today()) - datetime.timedelta(days=1)
-    query.since = None
-    return deadlines(query)
+    return deadlines(overdue_query(query, on))
 
 
 def upcoming(query: Query | None = None, on: datetime.date | None = None,
              days: int = DEFAULT_HORIZON_DAYS) -> list[Deadline]:
-    query = query or Query()
-    start = on or today()
-    query.since, query.until = start, start + datetime.timedelta(days=days)
-    return deadlines(query)
+    return deadlines(upcoming_query(query, on, days))
 
 
 def entity_names(deadlines_shown) -> dict[int, str]:
