@@ -204,19 +204,28 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+{_pg_statement_triggers(table, insert_when=_PG_NOT_IN_BULK)}
+"""
+
+
+# An import inserting in bulk logs its rows itself (bulk_insert): in a WHEN clause of the
+# insert trigger, so that its statements are not each a function call.
+_PG_NOT_IN_BULK = f"WHEN (current_setting('{BULK_SETTING}', true) IS DISTINCT FROM 'off')"
+
+
+def _pg_statement_triggers(table: str, insert_when: str = "") -> str:
+    """The three statement-level triggers of a logged table, on its function
+    nmirf_log_<table>(), with their transition tables."""
+    return f"""
 CREATE TRIGGER nmirf_log_insert AFTER INSERT ON {table}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-    -- An import inserting in bulk logs its rows itself (bulk_insert): in a WHEN clause,
-    -- so that its statements are not each a function call.
-    WHEN (current_setting('{BULK_SETTING}', true) IS DISTINCT FROM 'off')
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT {insert_when}
     EXECUTE FUNCTION nmirf_log_{table}();
 CREATE TRIGGER nmirf_log_update AFTER UPDATE ON {table}
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION nmirf_log_{table}();
 CREATE TRIGGER nmirf_log_delete AFTER DELETE ON {table}
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION nmirf_log_{table}();
-"""
+    FOR EACH STATEMENT EXECUTE FUNCTION nmirf_log_{table}();"""
 
 
 _PG_REFERENCE_FUNCTION = f"""
@@ -358,15 +367,7 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER nmirf_log_insert AFTER INSERT ON {table}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION nmirf_log_{table}();
-CREATE TRIGGER nmirf_log_update AFTER UPDATE ON {table}
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION nmirf_log_{table}();
-CREATE TRIGGER nmirf_log_delete AFTER DELETE ON {table}
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION nmirf_log_{table}();
+{_pg_statement_triggers(table)}
 """
 
 
