@@ -31,8 +31,9 @@ different token at its tick, and rebuilds, rather than trusting a history that n
 happened.
 
 Pruning (`prune`, run by the worker's housekeeping) deletes log rows older than
-`KEEP_SECONDS` and raises the clock's horizon to the highest tick deleted; a process whose
-tick is at or below the horizon can no longer know what changed, and rebuilds fully.
+`KEEP_SECONDS` (but never those of the latest tick) and raises the clock's horizon to the
+highest tick deleted; a process whose tick is at or below the horizon can no longer know
+what changed, and rebuilds fully.
 
 Imports insert tens of thousands of rows: `bulk_insert` sets the insert triggers aside for
 that insertion (on SQLite they are dropped and re-created inside the import's transaction,
@@ -554,10 +555,14 @@ def _quietly(sql: str, params=()) -> None:
 
 def prune(keep_seconds: int = KEEP_SECONDS) -> int:
     """Delete the log rows older than `keep_seconds` and raise the horizon past them;
-    returns how many were deleted."""
+    returns how many were deleted. The rows of the latest tick are kept whatever their
+    age: a process that has applied it can still prove its history (the token) and patch
+    the next change, rather than every process rebuilding at the first edit after an
+    idle hour."""
     cutoff = int(time.time()) - keep_seconds
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(tick) FROM {LOG} WHERE at < %s", [cutoff])
+        cursor.execute(f"SELECT MAX(tick) FROM {LOG} WHERE at < %s "
+                       f"AND tick < (SELECT MAX(tick) FROM {LOG})", [cutoff])
         (horizon,) = cursor.fetchone()
         if horizon is None:
             return 0
