@@ -252,32 +252,74 @@ def _open_flags():
     return FollowUpFlag.objects.active().filter(replied_on__isnull=True)
 
 
+def reply_due_by_review(reviews, settings_of) -> dict[int, datetime.date]:
+    """{review id: when a follow-up reply on its recommendations is due} for `reviews` (a
+    list or a subquery of ids) whose mechanism has a reply period: the review's date (see
+    review_dates) plus the mechanism's `follow_up_reply_years`. Three queries."""
+    rows = list(Review.objects.filter(pk__in=reviews).values("id", "date", "session",
+                                                               "mechanism_id"))
+    dates = review_dates(rows)
+    result = {}
+    for row in rows:
+        years = settings_of.get(row["mechanism_id"], Settings()).follow_up_reply_years
+        day = dates.get(row["id"])
+        if years and day is not None:
+            result[row["id"]] = add_years(day, years)
+    return result
+
+
+def _flags(recommendation_ids=None):
+    flags = _open_flags()
+    if recommendation_ids is not None:
+        flags = flags.filter(recommendation_id__in=list(recommendation_ids))
+    return flags
+
+
+def follow_up_due(settings_of=None, recommendation_ids=None) -> tuple[np.ndarray, np.ndarray]:
+    """(recommendation ids, ordinals of their reply's due date) of the recommendations
+    flagged for follow-up and not replied to, whose mechanism has a reply period (of
+    these `recommendation_ids` only, where given): the flags read as numbers, the date
+    worked out once per review. Four queries, however many flags."""
+    settings_of = settings_by_mechanism() if settings_of is None else settings_of
+    flags = _flags(recommendation_ids)
+    found = _arrays(flags, {"rec": "recommendation_id", "review": "recommendation__review_id"})
+    due = reply_due_by_review(flags.values("recommendation__review_id"), settings_of)
+    ordinals = np.array([due[review].toordinal() if review in due else 0
+                         for review in found["review"].tolist()], dtype=np.int64)
+    keep = ordinals > 0
+    return found["rec"][keep], ordinals[keep]
+
+
 def follow_up_dates(settings_of=None, recommendation_ids=None
                     ) -> dict[int, tuple[datetime.date, dict]]:
     """{recommendation id: (reply due date, its row)} for the recommendations flagged for
     follow-up and not replied to, whose mechanism has a reply period (of these
-    `recommendation_ids` only, where given)."""
+    `recommendation_ids` only, where given): what a page shows of them."""
     settings_of = settings_by_mechanism() if settings_of is None else settings_of
-    flags = _open_flags()
-    if recommendation_ids is not None:
-        flags = flags.filter(recommendation_id__in=list(recommendation_ids))
+    flags = _flags(recommendation_ids)
     rows = list(flags.values(
         "recommendation_id", "recommendation__paragraph", "recommendation__review_id",
-        "recommendation__review__date", "recommendation__review__session",
-        "recommendation__review__label", "recommendation__review__mechanism_id",
-        "recommendation__review__mechanism__code"))
-    reviews = {row["recommendation__review_id"]: {
-        "id": row["recommendation__review_id"], "date": row["recommendation__review__date"],
-        "session": row["recommendation__review__session"]} for row in rows}
-    dates = review_dates(list(reviews.values()))
-    result = {}
-    for row in rows:
-        years = settings_of.get(row["recommendation__review__mechanism_id"],
-                                Settings()).follow_up_reply_years
-        day = dates.get(row["recommendation__review_id"])
-        if years and day is not None:
-            result[row["recommendation_id"]] = (add_years(day, years), row)
-    return result
+        "recommendation__review__label", "recommendation__review__mechanism__code"))
+    due = reply_due_by_review({row["recommendation__review_id"] for row in rows}, settings_of)
+    return {row["recommendation_id"]: (due[row["recommendation__review_id"]], row)
+            for row in rows if row["recommendation__review_id"] in due}
+
+
+def _flags_led_by(entity_ids) -> dict[int, set[int]]:
+    """{recommendation id: its lead entities} of the open flags whose lead (the lead rule)
+    is one of `entity_ids`: the candidates by either path, then the rule on those."""
+    flagged = _open_flags().values("recommendation_id")
+    own = Assignment.objects.current().filter(
+        role=AssignmentRole.LEAD, entity_id__in=entity_ids,
+        recommendation_id__in=flagged).values_list("recommendation_id", flat=True)
+    through = ClusterRecommendation.objects.filter(
+        recommendation_id__in=flagged, cluster__archived=False,
+        cluster__assignments__ended=False, cluster__assignments__role=AssignmentRole.LEAD,
+        cluster__assignments__entity_id__in=entity_ids).values_list("recommendation_id",
+                                                                     flat=True)
+    candidates = set(own) | set(through)
+    leads = lead_entities(list(candidates)) if candidates else {}
+    return {rec: lead for rec, lead in leads.items() if lead & set(entity_ids)}
 
 
 def open_actions():
@@ -367,35 +409,38 @@ def _arrays(queryset, fields: dict) -> dict:
     return result
 
 
-def _reviews_source(query: Query, settings_of) -> _Source | None:
+def _reviews_source(query: Query, shared: dict) -> _Source | None:
     kinds = set(query.kinds) & set(Kind.OF_REVIEWS)
     if not kinds or query.entity_ids is not None:
         return None
-    found = [d for d in review_deadlines(settings_of) if d.kind in kinds]
+    if "reviews" not in shared:
+        shared["reviews"] = review_deadlines(shared["settings"])
+    found = [d for d in shared["reviews"] if d.kind in kinds]
     dates = np.array([d.date.toordinal() for d in found], dtype=np.int64)
     return _listed([d for d, keep in zip(found, query.within(dates), strict=True) if keep])
 
 
-def _follow_ups_source(query: Query, settings_of) -> _Source | None:
-    """The follow-up replies due (a few per review flagged: made in Python); their lead
-    entities read for all only where the query names entities, else for the page's."""
+def _follow_ups_source(query: Query, shared: dict) -> _Source | None:
+    """The follow-up replies due: dates as numbers (follow_up_due), titles and lead
+    entities for the page's; where the query names entities, the flags those entities
+    lead (a few queries, not the leads of every flag)."""
     if Kind.FOLLOW_UP_REPLY not in query.kinds:
         return None
-    due = follow_up_dates(settings_of)
-    recs = np.fromiter(due, dtype=np.int64, count=len(due))
-    dates = np.array([day.toordinal() for day, _row in due.values()], dtype=np.int64)
+    if "follow_ups" not in shared:
+        shared["follow_ups"] = follow_up_due(shared["settings"])
+    recs, dates = shared["follow_ups"]
     keep = query.within(dates)
     leads = None
     if query.entity_ids is not None:
-        leads = lead_entities(_open_flags().values("recommendation_id"))
-        keep &= np.array([bool(leads.get(int(rec), set()) & set(query.entity_ids))
-                          for rec in recs], dtype=bool)
+        leads = _flags_led_by(set(query.entity_ids))
+        keep &= np.isin(recs, np.fromiter(leads, dtype=np.int64, count=len(leads)))
     recs, dates = recs[keep], dates[keep]
     url = _url_of("recommendations:detail")
 
     def details(positions: np.ndarray) -> list[Deadline]:
         chosen = recs[positions].tolist()
         lead = leads if leads is not None else lead_entities(chosen)
+        due = follow_up_dates(shared["settings"], recommendation_ids=chosen)
         result = []
         for rec_id in chosen:
             day, row = due[rec_id]
@@ -525,16 +570,19 @@ class Found:
         return made[:stop]
 
 
-def found(query: Query | None = None) -> Found:
+def found(query: Query | None = None, shared: dict | None = None) -> Found:
     """The open deadlines that `query` asks for, as a lazy sequence (Found). A fixed
-    number of queries: settings (2), done marks (1), reviews (3), flags (3), leads (2),
-    actions (2), indicators (2)."""
+    number of queries: settings (2), done marks (1), reviews (3), flags (4), actions (1),
+    indicators (1); a page's details a few more. `shared`: a dict kept between the calls
+    of one request (the calendar asks the overdue count and the coming months), so that
+    what does not depend on the window (settings, the reviews' deadlines, the flags'
+    dates) is read once."""
     query = query or Query()
-    kinds = set(query.kinds)
-    settings_of = None
-    if kinds & {Kind.FOLLOW_UP_REPLY, *Kind.OF_REVIEWS}:
-        settings_of = settings_by_mechanism()
-    return Found([_reviews_source(query, settings_of), _follow_ups_source(query, settings_of),
+    shared = {} if shared is None else shared
+    if "settings" not in shared and set(query.kinds) & {Kind.FOLLOW_UP_REPLY,
+                                                         *Kind.OF_REVIEWS}:
+        shared["settings"] = settings_by_mechanism()
+    return Found([_reviews_source(query, shared), _follow_ups_source(query, shared),
                   _actions_source(query), _indicators_source(query)])
 
 
@@ -599,7 +647,8 @@ def overdue_actions(on: datetime.date):
 def overdue_condition(on: datetime.date) -> Q:
     """The recommendations with an open deadline before `on` (see the module's
     docstring), as one condition on the recommendation queryset."""
-    own = [rec for rec, (day, _row) in follow_up_dates().items() if day < on]
+    recs, dates = follow_up_due()
+    own = recs[dates < on.toordinal()].tolist()
     actions = overdue_actions(on)
     direct = Action.recommendations.through.objects.filter(action_id__in=actions).values(
         "recommendation_id")
@@ -611,8 +660,8 @@ def overdue_condition(on: datetime.date) -> Q:
 def follow_up_pairs(recommendation_ids=None) -> list[tuple[int, int]]:
     """[(recommendation id, the ordinal of its follow-up reply's date)] for the open
     flags (of these recommendations, where given)."""
-    return [(rec, day.toordinal()) for rec, (day, _row)
-            in follow_up_dates(recommendation_ids=recommendation_ids).items()]
+    recs, dates = follow_up_due(recommendation_ids=recommendation_ids)
+    return list(zip(recs.tolist(), dates.tolist(), strict=True))
 
 
 def _among(column: str, ids) -> str:

@@ -61,10 +61,12 @@ def _page(request, template, found, form, **extra):
 def calendar(request):
     permissions.require(permissions.can_view_calendar(request.user))
     form = CalendarFilterForm(request.GET or None, user=request.user)
-    overdue_count = len(deadlines.found(deadlines.overdue_query(_query(request, form))))
+    shared = {}  # what both windows read alike, read once
+    overdue_count = len(deadlines.found(deadlines.overdue_query(_query(request, form)),
+                                        shared))
     return _page(request, "followup/calendar.html",
-                 deadlines.found(deadlines.upcoming_query(_query(request, form))), form,
-                 overdue_count=overdue_count)
+                 deadlines.found(deadlines.upcoming_query(_query(request, form)), shared),
+                 form, overdue_count=overdue_count)
 
 
 @login_required
