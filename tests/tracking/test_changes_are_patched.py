@@ -118,3 +118,34 @@ def test_writes_that_change_no_filter_move_no_tick(r, entity):
     update.save()
     Action.objects.filter(pk=action.pk).update(title="Train the police and the judges")
     assert registry_changes.read_clock() == clock
+
+
+def logged_since(clock) -> dict:
+    """{recommendation id (None: every one): the parts logged for it} after `clock`."""
+    from nmirf.recommendations.models import RegistryChange
+
+    parts: dict = {}
+    for rec, bits in RegistryChange.objects.filter(tick__gt=clock.tick).values_list(
+            "recommendation_id", "parts"):
+        parts[rec] = parts.get(rec, 0) | bits
+    return parts
+
+
+def test_the_log_names_the_recommendations_a_tracking_write_bears_on_and_the_parts(r, entity):
+    from nmirf.tracking.models import Cluster, ClusterRecommendation
+
+    cluster = Cluster.objects.create(title="Roma inclusion")
+    for rec in (r.roma, r.roma_earlier):
+        ClusterRecommendation.objects.create(cluster=cluster, recommendation=rec)
+    clock = registry_changes.read_clock()
+    assigning.assign_cluster(entity, "lead", cluster)
+    assert logged_since(clock) == {r.roma.pk: registry_changes.ASSIGNED,
+                                   r.roma_earlier.pk: registry_changes.ASSIGNED}
+    clock = registry_changes.read_clock()
+    Cluster.objects.filter(pk=cluster.pk).update(archived=True)
+    stale = registry_changes.ASSIGNED | registry_changes.PROGRESS | registry_changes.DUE
+    assert logged_since(clock) == {r.roma.pk: stale, r.roma_earlier.pk: stale}
+    clock = registry_changes.read_clock()
+    r.svn20.label = "renamed"
+    r.svn20.save()  # a review: the reference data, whole
+    assert logged_since(clock) == {None: registry_changes.REGISTRY}
