@@ -123,6 +123,55 @@ class Pool:
         raise RuntimeError(f"no connection reaches worker process {pid}")
 
 
+def edit_rounds(server_log: Path, rounds: int, edits: dict, page: str = PAGE) -> dict:
+    """Serve the product with WORKERS processes, reach each with a keep-alive connection,
+    build each one's index, then for each kind of edit in `edits` ({name: edit(number)},
+    one committed write, a different row each round) `rounds` rounds: one undisturbed
+    request of `page` per process, the same again (the control), the edit, then the next
+    request of each process. Shared by this benchmark (a recommendation's position) and
+    bench_tracking.py (a status, an assignment). Django must be set up for the database."""
+    port = common.free_port()
+    server = common.serve(dict(os.environ), port, server_log,
+                          extra_args=["--workers", str(WORKERS)])
+    build_seconds, kinds = [], {}
+    try:
+        pool = Pool(port, bench_list.login(port))
+        for _ in range(64):  # until every process holds a connection
+            pool.open_one()
+            if len(pool.by_pid) == WORKERS:
+                break
+        pids = sorted(pool.by_pid)
+        log(f"edits: {len(pids)} worker process(es) reached; {rounds} rounds of "
+            f"{', '.join(edits)}…")
+        for pid in pids:  # each process's first request: it builds its index
+            build_seconds.append(pool.timed(pid, page))
+        for pid in pids:  # one more undisturbed request each, not counted
+            pool.timed(pid, page)
+        for name, edit in edits.items():
+            samples, seconds = [], []
+            for number in range(rounds):
+                undisturbed = [pool.timed(pid, page) for pid in pids]
+                # The same again with no edit between: how much two undisturbed requests
+                # of one process differ on this machine (the noise the edit's cost sits in).
+                control = [pool.timed(pid, page) for pid in pids]
+                start = time.perf_counter()
+                edit(number)
+                seconds.append(time.perf_counter() - start)
+                after = [pool.timed(pid, page) for pid in pids]
+                for pid, quiet, again, next_ in zip(pids, undisturbed, control, after,
+                                                    strict=True):
+                    samples.append({"round": number, "pid": pid, "undisturbed": quiet,
+                                    "control": again - quiet, "after": next_,
+                                    "extra": next_ - again})
+            kinds[name] = {"samples": samples, "edits": seconds, "rounds": rounds,
+                           "workers": len(pids)}
+        for conn in pool.by_pid.values():
+            conn.http.close()
+    finally:
+        common.stop_server(server)
+    return {"first_request": build_seconds, "kinds": kinds}
+
+
 def measure(database_url: str, rounds: int) -> dict:
     work_dir = bench_list.setup_for_serving(database_url)
     from django.db import connection
@@ -132,55 +181,26 @@ def measure(database_url: str, rounds: int) -> dict:
     total = Recommendation.objects.count()
     largest = Recommendation.objects.order_by("-pk").values_list("pk", flat=True).first()
     connection.close()
-
-    port = common.free_port()
-    server_log = work_dir / f"server-edits-{connection.vendor}.log"
-    server = common.serve(dict(os.environ), port, server_log,
-                          extra_args=["--workers", str(WORKERS)])
-    samples, build_seconds, edits = [], [], []
+    chance = random.Random(5)
+    positions = list(Position.values)
     originals: dict[int, str] = {}  # put back afterwards: the list benchmark's data
+
+    def edit(number: int) -> None:
+        pk = chance.randint(1, largest)
+        originals.setdefault(pk, Recommendation.objects.filter(pk=pk)
+                             .values_list("position", flat=True).first())
+        Recommendation.objects.filter(pk=pk).update(position=positions[number % 5])
+
     try:
-        pool = Pool(port, bench_list.login(port))
-        for _ in range(64):  # until every process holds a connection
-            pool.open_one()
-            if len(pool.by_pid) == WORKERS:
-                break
-        pids = sorted(pool.by_pid)
-        log(f"edits: {len(pids)} worker process(es) reached; {rounds} rounds…")
-        for pid in pids:  # each process's first list request: it builds its index
-            build_seconds.append(pool.timed(pid, PAGE))
-        for pid in pids:  # one more undisturbed request each, not counted
-            pool.timed(pid, PAGE)
-        chance = random.Random(5)
-        positions = list(Position.values)
-        for number in range(rounds):
-            undisturbed = [pool.timed(pid, PAGE) for pid in pids]
-            # The same again with no edit between: how much two undisturbed requests of
-            # one process differ on this machine (the noise the edit's cost sits in).
-            control = [pool.timed(pid, PAGE) for pid in pids]
-            pk = chance.randint(1, largest)
-            originals.setdefault(pk, Recommendation.objects.filter(pk=pk)
-                                 .values_list("position", flat=True).first())
-            start = time.perf_counter()
-            Recommendation.objects.filter(pk=pk).update(position=positions[number % 5])
-            edits.append(time.perf_counter() - start)
-            after = [pool.timed(pid, PAGE) for pid in pids]
-            for pid, quiet, again, next_ in zip(pids, undisturbed, control, after,
-                                                strict=True):
-                samples.append({"round": number, "pid": pid, "undisturbed": quiet,
-                                "control": again - quiet, "after": next_,
-                                "extra": next_ - again})
-        for conn in pool.by_pid.values():
-            conn.http.close()
+        measured = edit_rounds(work_dir / f"server-edits-{connection.vendor}.log", rounds,
+                               {"position": edit})
     finally:
-        common.stop_server(server)
         for pk, position in originals.items():
             if position is not None:
                 Recommendation.objects.filter(pk=pk).update(position=position)
         connection.close()
     return {"vendor": connection.vendor, "recommendations": total,
-            "workers": len({sample["pid"] for sample in samples}), "rounds": rounds,
-            "samples": samples, "first_request": build_seconds, "edits": edits}
+            "first_request": measured["first_request"], **measured["kinds"]["position"]}
 
 
 def _measure_in_subprocess(url: str, rounds: int) -> dict:
@@ -215,6 +235,34 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
 
+TABLE_HEAD = [
+    "| database | processes × rounds | undisturbed p50 (ms) | after the edit p50 (ms) "
+    "| extra p50 (ms) | extra p95 (ms) | extra max (ms) | control p50 / p95 (ms) "
+    "| the edit (ms, p50) | first request of a process (build, ms, p50) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+]
+
+
+def summary(label: str, data: dict, first_request: list) -> tuple[str, str]:
+    """A table row (TABLE_HEAD) of one kind of edit's rounds, and its verdict."""
+    samples = data["samples"]
+    extra = [s["extra"] for s in samples]
+    control = [s["control"] for s in samples]
+    row = (f"| {label} | {data['workers']} × {data['rounds']} "
+           f"| {_ms(statistics.median(s['undisturbed'] for s in samples))} "
+           f"| {_ms(statistics.median(s['after'] for s in samples))} "
+           f"| {_ms(statistics.median(extra))} | {_ms(common.percentile(extra, 95))} "
+           f"| {_ms(max(extra))} "
+           f"| {_ms(statistics.median(control))} / {_ms(common.percentile(control, 95))} "
+           f"| {_ms(statistics.median(data['edits']))} "
+           f"| {_ms(statistics.median(first_request))} |")
+    worst = common.percentile(extra, 95)
+    verdict = (f"{label}: extra p95 {_ms(worst)} ms — "
+               + ("within" if worst * 1000 <= TARGET_MS else "**over**")
+               + f" {TARGET_MS:.0f} ms (control p95 {_ms(common.percentile(control, 95))} ms)")
+    return row, verdict
+
+
 def markdown(result: dict) -> str:
     lines = [
         f"One edit, then the next request of every server process, on {result['rows']:,} "
@@ -228,33 +276,16 @@ def markdown(result: dict) -> str:
         "between (the machine's noise). "
         f"Target (issue 7, point 4): ≤ {TARGET_MS:.0f} ms at 1,000,000 with 4 workers.",
         "",
-        "| database | processes × rounds | undisturbed p50 (ms) | after the edit p50 (ms) "
-        "| extra p50 (ms) | extra p95 (ms) | extra max (ms) | control p50 / p95 (ms) "
-        "| the edit (ms, p50) | first request of a process (build, ms, p50) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *TABLE_HEAD,
     ]
     verdicts = []
     for backend, data in result["backends"].items():
         if "skipped" in data:
             lines.append(f"| {backend} | {data['skipped']} | | | | | | | | |")
             continue
-        samples = data["samples"]
-        extra = [s["extra"] for s in samples]
-        control = [s["control"] for s in samples]
-        lines.append(
-            f"| {backend} | {data['workers']} × {data['rounds']} "
-            f"| {_ms(statistics.median(s['undisturbed'] for s in samples))} "
-            f"| {_ms(statistics.median(s['after'] for s in samples))} "
-            f"| {_ms(statistics.median(extra))} | {_ms(common.percentile(extra, 95))} "
-            f"| {_ms(max(extra))} "
-            f"| {_ms(statistics.median(control))} / {_ms(common.percentile(control, 95))} "
-            f"| {_ms(statistics.median(data['edits']))} "
-            f"| {_ms(statistics.median(data['first_request']))} |")
-        worst = common.percentile(extra, 95)
-        verdicts.append(f"{backend}: extra p95 {_ms(worst)} ms — "
-                        + ("within" if worst * 1000 <= TARGET_MS else "**over**")
-                        + f" {TARGET_MS:.0f} ms (control p95 "
-                        + f"{_ms(common.percentile(control, 95))} ms)")
+        row, verdict = summary(backend, data, data["first_request"])
+        lines.append(row)
+        verdicts.append(verdict)
     lines += ["", f"At {result['rows']:,}: " + "; ".join(verdicts) + ".", ""]
     return "\n".join(lines)
 

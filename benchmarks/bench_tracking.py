@@ -22,13 +22,19 @@ by a person drawn afresh (bench_list.py's client threads, one keep-alive connect
 - progress:  the progress queue (/progress/?state=…) as the coordinator, or a focal
              point's own (mine=1), a page of it;
 - action:    an action's page (links, indicators, progress, history);
-- overdue:   HOOK — the follow-up calendar's overdue view, timed where the URL exists
-             (`overdue_pages`), skipped with a note before.
+- overdue:   the follow-up calendar's overdue view (followup:overdue), a page of it, as
+             a focal point ("mine") or the coordinator;
+- calendar:  the follow-up calendar (followup:calendar: the next twelve months and the
+             count of overdue deadlines), a page of it, likewise.
 A warm-up of other pages first (not counted), then each kind at 1 and at 8 clients. After
 the server stopped: each kind's queries per page, counted in-process (Django's test
 client) — they must not grow with the rows shown. Then, on a copy of the database,
-HOOK `nmirf send-reminders` twice (the second run sends nothing new), timed as whole
-commands, where the command exists.
+`nmirf send-reminders` twice (the second run sends nothing new), timed as whole
+commands. Then, on another copy, "after an edit" (bench_edits.edit_rounds: the same
+rounds as the edit benchmark's, 4 worker processes, a no-edit control in each round):
+one status set (tracking.statuses.set_status, as the form does) and one lead assigned
+(tracking.assigning, as the form does), each followed by the next request of the registry
+list in every server process.
 
     python benchmarks/bench_tracking.py [--quick] [--rebuild] [--rows N]
                                          [--backend sqlite|postgresql]
@@ -46,6 +52,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_edits  # noqa: E402
 import bench_list  # noqa: E402
 import common  # noqa: E402
 import tracking_data  # noqa: E402
@@ -53,7 +60,7 @@ from common import OUT, REPO, log, ms  # noqa: E402
 
 ROWS = bench_list.ROWS
 TARGET_MS = 150.0  # p95 at one client: "my", "list", "overdue" (issue 8)
-TARGET_KINDS = ("my", "list", "overdue")
+TARGET_KINDS = ("my", "list", "overdue", "calendar")
 TARGET_REMINDERS_S = 30.0
 KINDS = {
     "my": "“My recommendations” of a focal point (a page, a role filter)",
@@ -62,7 +69,9 @@ KINDS = {
     "list-mine": "registry list, assigned to me and a status (focal point)",
     "progress": "progress queue by state (coordinator) or a focal point's own (mine=1)",
     "action": "an action's page: recommendations, clusters, indicators, progress, history",
-    "overdue": "HOOK: the follow-up calendar's overdue view (a focal point, the coordinator)",
+    "overdue": "the follow-up calendar's overdue view, a page (a focal point, the coordinator)",
+    "calendar": "the follow-up calendar, the next twelve months, a page (a focal point, the "
+                "coordinator)",
 }
 CLIENTS = (1, 8)
 
@@ -184,7 +193,7 @@ class Pages:
         self.statuses = list(ImplementationStatus.values)
         self.states = list(ProgressState.values)
         self.cookies: dict[str, str] = {}
-        self.overdue = overdue_pages()
+        self.followup = followup_pages()
 
     def _person(self, focal: bool) -> str:
         return self.rng.choice(self.focal_points) if focal else bench_list.USER
@@ -210,9 +219,9 @@ class Pages:
             return self._person(True), f"/progress/?state=&mine=1&page={rng.randint(1, 3)}"
         if kind == "action":
             return bench_list.USER, f"/actions/{rng.choice(self.actions)}/"
-        if kind == "overdue" and self.overdue:
+        if kind in self.followup:
             focal = rng.random() < 0.5
-            return self._person(focal), self.overdue(rng)
+            return self._person(focal), self.followup[kind](rng, focal)
         return None
 
     def batch(self, n: int) -> list[tuple[str, str, str]]:
@@ -235,20 +244,34 @@ class Pages:
         return [(kind, path, self.cookies[person]) for kind, path, person in items]
 
 
-def overdue_pages():
-    """HOOK (follow-up calendar, app nmirf/followup, built in parallel): a function that
-    draws a fresh path of the overdue view, or None — with a note — while no such URL is
-    installed. Fill in the query parameters the view takes once it exists."""
+def followup_pages() -> dict:
+    """{kind: a function (rng, focal) that draws a fresh path}: the follow-up calendar's
+    overdue view (URL followup:overdue) and calendar (followup:calendar), a page of each,
+    "only mine" for a focal point, now and then one kind of deadline; a kind whose URL
+    is not installed is skipped, with a note."""
     from django.urls import NoReverseMatch, reverse
 
-    for name in ("followup:overdue", "followup:overdue_list"):
+    from nmirf.followup.deadlines import Kind
+
+    pages = {}
+    for kind, name in (("overdue", "followup:overdue"), ("calendar", "followup:calendar")):
         try:
             url = reverse(name)
         except NoReverseMatch:
+            log(f"tracking: no URL {name}: the {kind} kind is skipped.")
             continue
-        return lambda rng: f"{url}?page={rng.randint(1, 5)}&_={rng.randint(1, 10**9)}"
-    log("tracking: no overdue view yet (URL followup:overdue): the overdue kind is skipped.")
-    return None
+
+        def draw(rng, focal, url=url):
+            params = [f"page={rng.randint(1, 5)}"]
+            if focal:
+                params.append("mine=on")
+            if rng.random() < 0.25:
+                params.append(f"kind={rng.choice(Kind.VALUES)}")
+            params.append(f"_={rng.randint(1, 10**9)}")  # fresh: never the same path twice
+            return f"{url}?{'&'.join(params)}"
+
+        pages[kind] = draw
+    return pages
 
 
 def count_queries(items: list) -> dict:
@@ -305,17 +328,60 @@ def measure(database_url: str, per_level: dict, budget: float, logins: int) -> d
     queries = count_queries(in_process)
     return {"vendor": connection.vendor, "sizes": sizes, "server": server_line,
             "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE"),
-            "logins": len(pages.focal_points), "overdue": pages.overdue is not None,
+            "logins": len(pages.focal_points), "followup": sorted(pages.followup),
             "warmup": [s["seconds"] for s in warm["samples"]],
             "levels": {str(k): v for k, v in levels.items()}, "queries": queries}
 
 
-# -- send-reminders (HOOK) ---------------------------------------------------------------
+# -- after an edit -------------------------------------------------------------------------
+
+EDIT_KINDS = {
+    "status": "one implementation status set (tracking.statuses.set_status, as the form)",
+    "assignment": "one lead assigned to one recommendation (tracking.assigning, as the form)",
+}
+
+
+def after_edits(database_url: str, rounds: int) -> dict:
+    """bench_edits.edit_rounds with tracking's edits: a status set, a lead assigned, each
+    on a different recommendation every round (on a copy of the database)."""
+    work_dir = bench_list.setup_for_serving(database_url)
+    from django.db import connection, transaction
+
+    from nmirf.recommendations.models import Recommendation
+    from nmirf.tracking import assigning, statuses
+    from nmirf.tracking.models import Assignment, Entity, ImplementationStatus
+
+    rng = random.Random(17)
+    recs = list(Assignment.objects.current().filter(role="lead", recommendation__isnull=False)
+                .order_by("pk").values_list("recommendation_id", flat=True)[:50_000])
+    entities = list(Entity.objects.filter(archived=False).order_by("pk")
+                    .values_list("pk", flat=True))
+    values = list(ImplementationStatus.values)
+    connection.close()
+
+    def set_status(number: int) -> None:
+        rec = Recommendation.objects.get(pk=rng.choice(recs))
+        with transaction.atomic():
+            current = statuses.current_status(rec)
+            statuses.set_status(rec, values[number % len(values)], "Benchmark: an edit.",
+                                read_version=current.version)
+
+    def assign(number: int) -> None:
+        with transaction.atomic():
+            assigning.assign_recommendations(Entity.objects.get(pk=rng.choice(entities)),
+                                             "lead", [rng.choice(recs)])
+
+    measured = bench_edits.edit_rounds(work_dir / f"server-tracking-edits-{connection.vendor}.log",
+                                       rounds, {"status": set_status, "assignment": assign})
+    return {"vendor": connection.vendor, **measured}
+
+
+# -- send-reminders ------------------------------------------------------------------------
 
 def send_reminders(url: str) -> dict:
-    """HOOK (follow-up calendar): `nmirf send-reminders` over every deadline of the
-    database at `url` (a copy: it records what it sent), twice — the second run must send
-    nothing again. Skipped, with a note, while the command does not exist."""
+    """`nmirf send-reminders` over every deadline of the database at `url` (a copy: it
+    records what it sent), twice — the second run must send nothing again. Skipped, with a
+    note, where the command does not exist."""
     env = common.nmirf_env(url, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
     probe = subprocess.run([str(common.NMIRF), "send-reminders", "--help"], env=env, cwd=REPO,
                            capture_output=True, text=True)
@@ -332,23 +398,25 @@ def send_reminders(url: str) -> dict:
     return {"runs": runs}
 
 
-def _reminders_on_copy(backend: str, source) -> dict:
+def _on_copy(backend: str, source, name: str, work) -> dict:
+    """work(url of a copy of the database `source`), the copy dropped afterwards: what
+    writes (reminders sent, edits) leaves the cached database as it was."""
     if backend == "sqlite":
-        copy = OUT / "tracking" / "reminders.sqlite3"
+        copy = OUT / "tracking" / f"{name}.sqlite3"
         common.copy_sqlite(source, copy)
         try:
-            return send_reminders(common.sqlite_url(copy))
+            return work(common.sqlite_url(copy))
         finally:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{copy}{suffix}").unlink(missing_ok=True)
     import psycopg
 
     database = source.rsplit("/", 1)[1]
-    copy = f"{database}_reminders"
+    copy = f"{database}_{name}"
     with psycopg.connect(common.PG_ADMIN_URL, autocommit=True) as admin:
         _pg_copy(admin, database, copy)
     try:
-        return send_reminders(common.pg_url(copy))
+        return work(common.pg_url(copy))
     finally:
         with psycopg.connect(common.PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
@@ -364,6 +432,7 @@ def run(quick: bool = False, rebuild: bool = False, rows: int = ROWS,
     per_level = per_kind(quick)
     budget = 60.0 if quick else bench_list.LEVEL_BUDGET
     logins = 15 if quick else 60
+    edit_rounds = 5 if quick else 20
     args = ["--per-level", json.dumps(per_level), "--budget", budget, "--logins", logins]
     result: dict = {"rows": rows, "per_level": per_level, "backends": {}}
     for backend in backends:
@@ -384,7 +453,12 @@ def run(quick: bool = False, rebuild: bool = False, rows: int = ROWS,
         data = common.measure_in_subprocess(Path(__file__), url, args,
                                             timeout=bench_list.MEASURE_TIMEOUT)
         data["build"] = info
-        data["reminders"] = _reminders_on_copy(backend, db)
+        data["reminders"] = _on_copy(backend, db, "reminders", send_reminders)
+        log(f"tracking: after an edit, on {name}…")
+        data["after_edits"] = _on_copy(backend, db, "edits", lambda copy: (
+            common.measure_in_subprocess(Path(__file__), copy,
+                                         ["--per-level", "{}", "--edit-rounds", edit_rounds],
+                                         timeout=bench_list.MEASURE_TIMEOUT)))
         result["backends"][name] = data
     result["markdown"] = markdown(result)
     return result
@@ -426,9 +500,10 @@ def markdown(result: dict) -> str:
             + f"). {data['logins']} focal points signed in. Server: "
             f"{data.get('server') or '`nmirf serve --no-worker`'}; CONN_MAX_AGE "
             f"{data.get('conn_max_age')}.", ""]
-        if not data.get("overdue"):
-            lines += ["_overdue: the follow-up calendar's overdue view does not exist yet: "
-                      "not measured._", ""]
+        for kind in ("overdue", "calendar"):
+            if kind not in data.get("followup", ()):
+                lines += [f"_{kind}: the follow-up calendar's page does not exist: "
+                          "not measured._", ""]
         levels = data["levels"]
         head = ("| kind | n | p50 (ms) | p95 (ms) | p99 (ms) | "
                 + " | ".join(f"p95 at {c} (ms)" for c in levels if c != "1")
@@ -469,6 +544,18 @@ def markdown(result: dict) -> str:
             verdict = "met" if first["seconds"] <= TARGET_REMINDERS_S else "missed"
             verdicts.append(f"- {backend}: send-reminders ≤ {TARGET_REMINDERS_S:.0f} s — "
                             f"**{verdict}** ({first['seconds']:.1f} s).")
+        edits = data.get("after_edits")
+        if edits:
+            lines += ["After an edit (bench_edits.py's rounds on a copy of this database, "
+                      f"the registry list, {bench_edits.WORKERS} worker processes): "
+                      + "; ".join(f"*{kind}*: {text}" for kind, text in EDIT_KINDS.items())
+                      + ".", "", *bench_edits.TABLE_HEAD]
+            for kind, measured in edits["kinds"].items():
+                row, verdict = bench_edits.summary(f"{backend}, {kind}", measured,
+                                                   edits["first_request"])
+                lines.append(row)
+                verdicts.append(f"- {verdict} (issue 7, point 4, after a tracking edit).")
+            lines.append("")
     scale = ("" if rows == ROWS else f" — measured here at {rows:,}, so these verdicts are "
              "indicative only")
     lines += [f"Targets (issue 8, at {ROWS:,} recommendations{scale}; the bulk assignment of "
@@ -479,7 +566,12 @@ def markdown(result: dict) -> str:
 def main() -> int:
     parser, m = bench_list.arguments(__doc__, "--per-level", "JSON {clients: pages per kind}")
     m.add_argument("--logins", type=int, default=60)
+    m.add_argument("--edit-rounds", type=int, default=0,
+                   help="measure only the rounds after an edit, this many")
     args = parser.parse_args()
+    if args.command == "measure" and args.edit_rounds:
+        print(json.dumps(after_edits(args.database_url, args.edit_rounds), default=str))
+        return 0
     if args.command == "measure":
         per_level = {int(k): v for k, v in json.loads(args.per_level).items()}
         print(json.dumps(measure(args.database_url, per_level, args.budget, args.logins),

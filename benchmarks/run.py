@@ -64,7 +64,7 @@ and ≤ 2× the bare statement, ≥ 60 requests/s at 8 clients; at 1,000,000,
 p95 ≤ 250 ms. Bulk assignment (issue 8): 10,000 rows ≤ 5 s, one POST through the whole
 view. Tracking (issue 8): with 250,000 recommendations, 2,000 entities, 20,000 actions and
 100,000 progress updates, "my recommendations", the list by status and lead entity with
-facets, and the overdue view p95 ≤ 150 ms on SQLite and on PostgreSQL, through the
+facets, the overdue view and the calendar p95 ≤ 150 ms on SQLite and on PostgreSQL, through the
 production server, each page requested once by a person drawn afresh;
 `nmirf send-reminders` over all deadlines ≤ 30 s. Export (issue 9): all 250,000
 recommendations as CSV ≤ 20 s and as XLSX ≤ 60 s, peak memory < 300 MB, whole commands
@@ -79,7 +79,7 @@ SECTIONS = {
     "load": "## List under load: fresh list pages while a 40,814-row import runs (gunicorn)",
     "assign": "## Bulk assignment: 10,000 recommendations of a filtered list in one POST",
     "tracking": "## Tracking: my recommendations, the list by status and lead entity, "
-                "progress, actions, overdue; send-reminders",
+                "progress, actions, overdue, calendar; send-reminders; after an edit",
     "edit": "## Edits before reads: the next request of every server process after one edit, "
             "250,000 recommendations",
     "edit1m": "## Edits before reads: the next request of every server process after one "

@@ -33,18 +33,20 @@ reply — or of an open deadline of an incomplete, active action that implements
 (linked to it, or to an active cluster it sits in): the action's target date, or the
 next due date of one of its active indicators. Review deadlines (a report on the whole
 review) do not make each of its recommendations overdue. `overdue_condition(today)` is
-that rule in SQL; `follow_up_pairs()`, `action_dates_sql()` and `IMPLEMENTING_SQL` give the
+that rule in SQL; `follow_up_pairs()`, `action_dates_sql()` and `implementing_sql()` give the
 (recommendation, earliest open date) pairs the registry index keeps
 (registry_index._due_pairs), and compares with today at each request.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import SimpleNamespace
 
+import numpy as np
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db import connection
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -56,7 +58,7 @@ from nmirf.recommendations.models import (
     Review,
     UprSession,
 )
-from nmirf.tracking.indicator_schedule import add_months, due_dates_after
+from nmirf.tracking.indicator_schedule import add_months, due_dates_after_each
 from nmirf.tracking.models import (
     Action,
     ActionStatus,
@@ -250,44 +252,74 @@ def _open_flags():
     return FollowUpFlag.objects.active().filter(replied_on__isnull=True)
 
 
-def follow_up_dates(settings_of=None) -> dict[int, tuple[datetime.date, dict]]:
-    """{recommendation id: (reply due date, its row)} for the recommendations flagged for
-    follow-up and not replied to, whose mechanism has a reply period."""
-    settings_of = settings_by_mechanism() if settings_of is None else settings_of
-    rows = list(_open_flags().values(
-        "recommendation_id", "recommendation__paragraph", "recommendation__review_id",
-        "recommendation__review__date", "recommendation__review__session",
-        "recommendation__review__label", "recommendation__review__mechanism_id",
-        "recommendation__review__mechanism__code"))
-    reviews = {row["recommendation__review_id"]: {
-        "id": row["recommendation__review_id"], "date": row["recommendation__review__date"],
-        "session": row["recommendation__review__session"]} for row in rows}
-    dates = review_dates(list(reviews.values()))
+def reply_due_by_review(reviews, settings_of) -> dict[int, datetime.date]:
+    """{review id: when a follow-up reply on its recommendations is due} for `reviews` (a
+    list or a subquery of ids) whose mechanism has a reply period: the review's date (see
+    review_dates) plus the mechanism's `follow_up_reply_years`. Three queries."""
+    rows = list(Review.objects.filter(pk__in=reviews).values("id", "date", "session",
+                                                               "mechanism_id"))
+    dates = review_dates(rows)
     result = {}
     for row in rows:
-        years = settings_of.get(row["recommendation__review__mechanism_id"],
-                                Settings()).follow_up_reply_years
-        day = dates.get(row["recommendation__review_id"])
+        years = settings_of.get(row["mechanism_id"], Settings()).follow_up_reply_years
+        day = dates.get(row["id"])
         if years and day is not None:
-            result[row["recommendation_id"]] = (add_years(day, years), row)
+            result[row["id"]] = add_years(day, years)
     return result
 
 
-def follow_up_deadlines(settings_of=None) -> list[Deadline]:
-    dates = follow_up_dates(settings_of)
-    leads = lead_entities(_open_flags().values("recommendation_id")) if dates else {}
-    result = []
-    url = _url_of("recommendations:detail")
-    for rec_id, (day, row) in dates.items():
-        code = row["recommendation__review__mechanism__code"]
-        paragraph = row["recommendation__paragraph"]
-        title = f"{code} {row['recommendation__review__label'] or ''} ¶{paragraph}" \
-            if paragraph else f"{code} #{rec_id}"
-        result.append(Deadline(
-            Kind.FOLLOW_UP_REPLY, day, f"{Kind.FOLLOW_UP_REPLY}:recommendation:{rec_id}",
-            " ".join(title.split()), url(rec_id),
-            tuple(sorted(leads.get(rec_id, ()))), mechanism=code))
-    return result
+def _flags(recommendation_ids=None):
+    flags = _open_flags()
+    if recommendation_ids is not None:
+        flags = flags.filter(recommendation_id__in=list(recommendation_ids))
+    return flags
+
+
+def follow_up_due(settings_of=None, recommendation_ids=None) -> tuple[np.ndarray, np.ndarray]:
+    """(recommendation ids, ordinals of their reply's due date) of the recommendations
+    flagged for follow-up and not replied to, whose mechanism has a reply period (of
+    these `recommendation_ids` only, where given): the flags read as numbers, the date
+    worked out once per review. Four queries, however many flags."""
+    settings_of = settings_by_mechanism() if settings_of is None else settings_of
+    flags = _flags(recommendation_ids)
+    found = _arrays(flags, {"rec": "recommendation_id", "review": "recommendation__review_id"})
+    due = reply_due_by_review(flags.values("recommendation__review_id"), settings_of)
+    ordinals = np.array([due[review].toordinal() if review in due else 0
+                         for review in found["review"].tolist()], dtype=np.int64)
+    keep = ordinals > 0
+    return found["rec"][keep], ordinals[keep]
+
+
+def follow_up_dates(settings_of=None, recommendation_ids=None
+                    ) -> dict[int, tuple[datetime.date, dict]]:
+    """{recommendation id: (reply due date, its row)} for the recommendations flagged for
+    follow-up and not replied to, whose mechanism has a reply period (of these
+    `recommendation_ids` only, where given): what a page shows of them."""
+    settings_of = settings_by_mechanism() if settings_of is None else settings_of
+    flags = _flags(recommendation_ids)
+    rows = list(flags.values(
+        "recommendation_id", "recommendation__paragraph", "recommendation__review_id",
+        "recommendation__review__label", "recommendation__review__mechanism__code"))
+    due = reply_due_by_review({row["recommendation__review_id"] for row in rows}, settings_of)
+    return {row["recommendation_id"]: (due[row["recommendation__review_id"]], row)
+            for row in rows if row["recommendation__review_id"] in due}
+
+
+def _flags_led_by(entity_ids) -> dict[int, set[int]]:
+    """{recommendation id: its lead entities} of the open flags whose lead (the lead rule)
+    is one of `entity_ids`: the candidates by either path, then the rule on those."""
+    flagged = _open_flags().values("recommendation_id")
+    own = Assignment.objects.current().filter(
+        role=AssignmentRole.LEAD, entity_id__in=entity_ids,
+        recommendation_id__in=flagged).values_list("recommendation_id", flat=True)
+    through = ClusterRecommendation.objects.filter(
+        recommendation_id__in=flagged, cluster__archived=False,
+        cluster__assignments__ended=False, cluster__assignments__role=AssignmentRole.LEAD,
+        cluster__assignments__entity_id__in=entity_ids).values_list("recommendation_id",
+                                                                     flat=True)
+    candidates = set(own) | set(through)
+    leads = lead_entities(list(candidates)) if candidates else {}
+    return {rec: lead for rec, lead in leads.items() if lead & set(entity_ids)}
 
 
 def open_actions():
@@ -303,54 +335,6 @@ def _url_of(name: str, anchor: str = ""):
     return lambda pk: f"{head}{pk}{tail}{anchor.format(pk=pk)}"
 
 
-def action_deadlines(entity_ids=None, since=None, until=None) -> list[Deadline]:
-    actions = open_actions()
-    if entity_ids is not None:
-        actions = actions.filter(responsible_entity_id__in=entity_ids)
-    if since is not None:
-        actions = actions.filter(target_date__gte=since)
-    if until is not None:
-        actions = actions.filter(target_date__lte=until)
-    url = _url_of("tracking:action_detail")
-    return [Deadline(Kind.ACTION, target, f"{Kind.ACTION}:action:{pk}", title, url(pk),
-                     (entity,))
-            for pk, title, target, entity in actions.values_list(
-                "pk", "title", "target_date", "responsible_entity_id")]
-
-
-def indicator_deadlines(until: datetime.date | None = None, entity_ids=None) -> list[Deadline]:
-    """The next due date of each active indicator of an open action (the first not met),
-    and the later dates of its schedule from today up to `until` (one query, as values)."""
-    indicators = Indicator.objects.active().filter(
-        next_due_date__isnull=False, action__in=open_actions())
-    if entity_ids is not None:
-        indicators = indicators.filter(action__responsible_entity_id__in=entity_ids)
-    if until is not None:
-        indicators = indicators.filter(next_due_date__lte=until)
-    now = today()
-    url = _url_of("tracking:action_detail")
-    result = []
-    for (pk, title, frequency, first, next_due, action_id, action_title, start, target,
-         entity) in indicators.values_list(
-            "pk", "title", "frequency", "first_due_date", "next_due_date", "action_id",
-            "action__title", "action__start_date", "action__target_date",
-            "action__responsible_entity_id"):
-        days = [next_due]
-        if until is not None and until > next_due:
-            # Later dates still to come (those passed are summed up by the overdue one).
-            schedule = SimpleNamespace(first_due_date=first, frequency=frequency,
-                                       action=SimpleNamespace(start_date=start,
-                                                              target_date=target))
-            days += due_dates_after(schedule, max(next_due, now - datetime.timedelta(days=1)),
-                                    until)
-        link = f"{url(action_id)}#indicator-{pk}"
-        for day in days:
-            result.append(Deadline(Kind.INDICATOR, day,
-                                   f"{Kind.INDICATOR}:indicator:{pk}:{day.isoformat()}",
-                                   f"{title} — {action_title}", link, (entity,)))
-    return result
-
-
 @dataclass
 class Query:
     """What a list of deadlines asks for: kinds, responsible entities (None: any; a
@@ -361,47 +345,276 @@ class Query:
     since: datetime.date | None = None
     until: datetime.date | None = None
 
+    def within(self, ordinals: np.ndarray) -> np.ndarray:
+        """bool: which of these days (ordinals) fall in the window."""
+        keep = np.ones(ordinals.shape, dtype=bool)
+        if self.since is not None:
+            keep &= ordinals >= self.since.toordinal()
+        if self.until is not None:
+            keep &= ordinals <= self.until.toordinal()
+        return keep
+
+
+# -- the deadlines of a query, one source per kind ---------------------------------------
+#
+# A page of the calendar shows 50 of possibly tens of thousands of deadlines (an action's
+# target date, each due date of each indicator in the window). Each source gives the
+# dates of all its deadlines cheaply (numbers, read set-based: no Deadline made), and
+# makes the Deadlines of the few a page shows (`Found`): counting is a sum, a page one
+# partition of the dates and the details of the page's rows.
+
+@dataclass
+class _Source:
+    dates: np.ndarray  # int64: the ordinal of each deadline's date
+    details: Callable[[np.ndarray], list[Deadline]]  # the Deadlines at these positions
+
+
+def _listed(items: list[Deadline]) -> _Source:
+    """A source of deadlines made already (the reviews': a few)."""
+    return _Source(np.array([d.date.toordinal() for d in items], dtype=np.int64),
+                   lambda positions: [items[i] for i in positions.tolist()])
+
+
+def _arrays(queryset, fields: dict) -> dict:
+    """{name: numpy array} of the columns `fields` ({name: field path, with `:date` for a
+    date read as its ordinal (0 for none) or `:text` for a text}) of every row of
+    `queryset`, read by one statement that has the database join each column into one
+    text (a row per object as Python tuples costs ten times more)."""
+    names = list(fields)
+    paths = {name: path.split(":")[0] for name, path in fields.items()}
+    aliased = queryset.annotate(**{f"nmirf_{name}": F(path) for name, path in paths.items()}
+                                ).values_list(*(f"nmirf_{name}" for name in names))
+    sql, params = aliased.query.sql_with_params()
+    postgres = connection.vendor == "postgresql"
+    columns = []
+    for name in names:
+        column = f"q.nmirf_{name}"
+        if fields[name].endswith(":date"):
+            column = (f"COALESCE(({column} - DATE '0001-01-01') + 1, 0)" if postgres else
+                      f"COALESCE(CAST(julianday({column}) - 1721424.5 AS INTEGER), 0)")
+        elif not fields[name].endswith(":text") and postgres:
+            column = f"({column})::bigint"
+        columns.append(f"string_agg(({column})::text, ',')" if postgres
+                       else f"group_concat({column}, ',')")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM ({sql}) AS q", params)
+        texts = cursor.fetchone()
+    result = {}
+    for name, text in zip(names, texts, strict=True):
+        if fields[name].endswith(":text"):
+            result[name] = text.split(",") if text else []
+        else:
+            result[name] = (np.fromstring(text, dtype=np.int64, sep=",") if text
+                            else np.zeros(0, dtype=np.int64))
+    return result
+
+
+def _reviews_source(query: Query, shared: dict) -> _Source | None:
+    kinds = set(query.kinds) & set(Kind.OF_REVIEWS)
+    if not kinds or query.entity_ids is not None:
+        return None
+    if "reviews" not in shared:
+        shared["reviews"] = review_deadlines(shared["settings"])
+    found = [d for d in shared["reviews"] if d.kind in kinds]
+    dates = np.array([d.date.toordinal() for d in found], dtype=np.int64)
+    return _listed([d for d, keep in zip(found, query.within(dates), strict=True) if keep])
+
+
+def _follow_ups_source(query: Query, shared: dict) -> _Source | None:
+    """The follow-up replies due: dates as numbers (follow_up_due), titles and lead
+    entities for the page's; where the query names entities, the flags those entities
+    lead (a few queries, not the leads of every flag)."""
+    if Kind.FOLLOW_UP_REPLY not in query.kinds:
+        return None
+    if "follow_ups" not in shared:
+        shared["follow_ups"] = follow_up_due(shared["settings"])
+    recs, dates = shared["follow_ups"]
+    keep = query.within(dates)
+    leads = None
+    if query.entity_ids is not None:
+        leads = _flags_led_by(set(query.entity_ids))
+        keep &= np.isin(recs, np.fromiter(leads, dtype=np.int64, count=len(leads)))
+    recs, dates = recs[keep], dates[keep]
+    url = _url_of("recommendations:detail")
+
+    def details(positions: np.ndarray) -> list[Deadline]:
+        chosen = recs[positions].tolist()
+        lead = leads if leads is not None else lead_entities(chosen)
+        due = follow_up_dates(shared["settings"], recommendation_ids=chosen)
+        result = []
+        for rec_id in chosen:
+            day, row = due[rec_id]
+            code = row["recommendation__review__mechanism__code"]
+            paragraph = row["recommendation__paragraph"]
+            title = f"{code} {row['recommendation__review__label'] or ''} ¶{paragraph}" \
+                if paragraph else f"{code} #{rec_id}"
+            result.append(Deadline(
+                Kind.FOLLOW_UP_REPLY, day, f"{Kind.FOLLOW_UP_REPLY}:recommendation:{rec_id}",
+                " ".join(title.split()), url(rec_id),
+                tuple(sorted(lead.get(rec_id, ()))), mechanism=code))
+        return result
+
+    return _Source(dates, details)
+
+
+def _actions_source(query: Query) -> _Source | None:
+    """Each open action's target date: dates read set-based, titles for the page."""
+    if Kind.ACTION not in query.kinds:
+        return None
+    actions = open_actions()
+    if query.entity_ids is not None:
+        actions = actions.filter(responsible_entity_id__in=query.entity_ids)
+    if query.since is not None:
+        actions = actions.filter(target_date__gte=query.since)
+    if query.until is not None:
+        actions = actions.filter(target_date__lte=query.until)
+    found = _arrays(actions, {"pk": "pk", "day": "target_date:date"})
+    url = _url_of("tracking:action_detail")
+
+    def details(positions: np.ndarray) -> list[Deadline]:
+        rows = Action.objects.filter(pk__in=found["pk"][positions].tolist()).values_list(
+            "pk", "title", "target_date", "responsible_entity_id")
+        return [Deadline(Kind.ACTION, target, f"{Kind.ACTION}:action:{pk}", title, url(pk),
+                         (entity,)) for pk, title, target, entity in rows]
+
+    return _Source(found["day"], details)
+
+
+def _indicators_source(query: Query) -> _Source | None:
+    """The next due date of each active indicator of an open action (the first not met),
+    and the later dates of its schedule from today up to the window's end
+    (indicator_schedule.due_dates_after_each, for all of them at once)."""
+    if Kind.INDICATOR not in query.kinds:
+        return None
+    indicators = Indicator.objects.active().filter(
+        next_due_date__isnull=False, action__in=open_actions())
+    if query.entity_ids is not None:
+        indicators = indicators.filter(action__responsible_entity_id__in=query.entity_ids)
+    if query.until is not None:
+        indicators = indicators.filter(next_due_date__lte=query.until)
+    found = _arrays(indicators, {
+        "pk": "pk", "next": "next_due_date:date", "first": "first_due_date:date",
+        "frequency": "frequency:text", "start": "action__start_date:date",
+        "target": "action__target_date:date"})
+    owner, dates = np.arange(found["pk"].size), found["next"]
+    if query.until is not None and found["pk"].size:
+        # Later dates still to come (those passed are summed up by the overdue one).
+        after = np.maximum(found["next"], (today() - datetime.timedelta(days=1)).toordinal())
+        later = after < query.until.toordinal()
+        rows, days = due_dates_after_each(
+            first_due=[int(day) or None for day in found["first"][later]],
+            frequency=[found["frequency"][i] for i in np.flatnonzero(later)],
+            start=found["start"][later], target=found["target"][later],
+            after=after[later], until=query.until)
+        owner = np.concatenate([owner, np.flatnonzero(later)[rows]])
+        dates = np.concatenate([dates, days])
+    keep = query.within(dates)
+    owner, dates = owner[keep], dates[keep]
+    url = _url_of("tracking:action_detail")
+
+    def details(positions: np.ndarray) -> list[Deadline]:
+        pks = found["pk"][owner[positions]]
+        rows = {row[0]: row for row in Indicator.objects.filter(pk__in=pks.tolist()).values_list(
+            "pk", "title", "action_id", "action__title", "action__responsible_entity_id")}
+        result = []
+        for pk, ordinal in zip(pks.tolist(), dates[positions].tolist(), strict=True):
+            _pk, title, action_id, action_title, entity = rows[pk]
+            day = datetime.date.fromordinal(ordinal)
+            result.append(Deadline(Kind.INDICATOR, day,
+                                   f"{Kind.INDICATOR}:indicator:{pk}:{day.isoformat()}",
+                                   f"{title} — {action_title}",
+                                   f"{url(action_id)}#indicator-{pk}", (entity,)))
+        return result
+
+    return _Source(dates, details)
+
+
+def _order(deadline: Deadline) -> tuple:
+    return (deadline.date, Kind.VALUES.index(deadline.kind), deadline.title, deadline.key)
+
+
+class Found:
+    """The open deadlines a query asks for, by date (then kind, title and key), as a
+    sequence that makes only the Deadlines read from it: len() is a sum of counts, and a
+    slice [start:stop] finds the day of the stop-th deadline (one partition of every
+    deadline's date) and makes those up to that day — a page of 50 costs the details of
+    50 rows, not of every deadline of the year. (Django's Paginator asks len() and one
+    slice.)"""
+
+    def __init__(self, sources: list):
+        self.sources = [source for source in sources if source is not None]
+        self.total = sum(int(source.dates.size) for source in self.sources)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            return self[item:item + 1][0] if item >= 0 else self[len(self) + item]
+        start, stop, step = item.indices(len(self))
+        if stop <= start:
+            return []
+        return self._first(stop)[start:stop:step]
+
+    def _first(self, stop: int) -> list[Deadline]:
+        dates = np.concatenate([source.dates for source in self.sources])
+        last = (int(dates.max()) if stop >= dates.size
+                else int(np.partition(dates, stop - 1)[stop - 1]))
+        made = []
+        for source in self.sources:
+            made += source.details(np.flatnonzero(source.dates <= last))
+        made.sort(key=_order)
+        return made[:stop]
+
+
+def found(query: Query | None = None, shared: dict | None = None) -> Found:
+    """The open deadlines that `query` asks for, as a lazy sequence (Found). A fixed
+    number of queries: settings (2), done marks (1), reviews (3), flags (4), actions (1),
+    indicators (1); a page's details a few more. `shared`: a dict kept between the calls
+    of one request (the calendar asks the overdue count and the coming months), so that
+    what does not depend on the window (settings, the reviews' deadlines, the flags'
+    dates) is read once."""
+    query = query or Query()
+    shared = {} if shared is None else shared
+    if "settings" not in shared and set(query.kinds) & {Kind.FOLLOW_UP_REPLY,
+                                                         *Kind.OF_REVIEWS}:
+        shared["settings"] = settings_by_mechanism()
+    return Found([_reviews_source(query, shared), _follow_ups_source(query, shared),
+                  _actions_source(query), _indicators_source(query)])
+
 
 def deadlines(query: Query | None = None) -> list[Deadline]:
-    """The open deadlines that `query` asks for, by date (then kind and title). A fixed
-    number of queries: settings (2), done marks (1), reviews (3), flags (4), actions (1),
-    indicators (1)."""
+    """Every open deadline that `query` asks for, by date (then kind and title)."""
+    return list(found(query))
+
+
+def overdue_query(query: Query | None = None, on: datetime.date | None = None) -> Query:
+    """`query` narrowed to the deadlines whose date has passed."""
     query = query or Query()
-    kinds = set(query.kinds)
-    entities = None if query.entity_ids is None else set(query.entity_ids)
-    result: list[Deadline] = []
-    settings_of = None
-    if kinds & {Kind.FOLLOW_UP_REPLY, *Kind.OF_REVIEWS}:
-        settings_of = settings_by_mechanism()
-    if kinds & set(Kind.OF_REVIEWS) and entities is None:
-        result += [d for d in review_deadlines(settings_of) if d.kind in kinds]
-    if Kind.FOLLOW_UP_REPLY in kinds:
-        result += [d for d in follow_up_deadlines(settings_of)
-                   if entities is None or entities & set(d.entity_ids)]
-    if Kind.ACTION in kinds:
-        result += action_deadlines(entities, query.since, query.until)
-    if Kind.INDICATOR in kinds:
-        result += indicator_deadlines(query.until, entities)
-    result = [d for d in result if (query.since is None or d.date >= query.since)
-              and (query.until is None or d.date <= query.until)]
-    result.sort(key=lambda d: (d.date, Kind.VALUES.index(d.kind), d.title, d.key))
-    return result
+    query.until = (on or today()) - datetime.timedelta(days=1)
+    query.since = None
+    return query
+
+
+def upcoming_query(query: Query | None = None, on: datetime.date | None = None,
+                   days: int = DEFAULT_HORIZON_DAYS) -> Query:
+    query = query or Query()
+    start = on or today()
+    query.since, query.until = start, start + datetime.timedelta(days=days)
+    return query
 
 
 def overdue(query: Query | None = None, on: datetime.date | None = None) -> list[Deadline]:
     """The open deadlines whose date has passed."""
-    query = query or Query()
-    query.until = (on or today()) - datetime.timedelta(days=1)
-    query.since = None
-    return deadlines(query)
+    return deadlines(overdue_query(query, on))
 
 
 def upcoming(query: Query | None = None, on: datetime.date | None = None,
              days: int = DEFAULT_HORIZON_DAYS) -> list[Deadline]:
-    query = query or Query()
-    start = on or today()
-    query.since, query.until = start, start + datetime.timedelta(days=days)
-    return deadlines(query)
+    return deadlines(upcoming_query(query, on, days))
 
 
 def entity_names(deadlines_shown) -> dict[int, str]:
@@ -434,7 +647,8 @@ def overdue_actions(on: datetime.date):
 def overdue_condition(on: datetime.date) -> Q:
     """The recommendations with an open deadline before `on` (see the module's
     docstring), as one condition on the recommendation queryset."""
-    own = [rec for rec, (day, _row) in follow_up_dates().items() if day < on]
+    recs, dates = follow_up_due()
+    own = recs[dates < on.toordinal()].tolist()
     actions = overdue_actions(on)
     direct = Action.recommendations.through.objects.filter(action_id__in=actions).values(
         "recommendation_id")
@@ -443,38 +657,55 @@ def overdue_condition(on: datetime.date) -> Q:
     return Q(pk__in=own) | Q(pk__in=direct) | Q(pk__in=through_clusters)
 
 
-def follow_up_pairs() -> list[tuple[int, int]]:
+def follow_up_pairs(recommendation_ids=None) -> list[tuple[int, int]]:
     """[(recommendation id, the ordinal of its follow-up reply's date)] for the open
-    flags."""
-    return [(rec, day.toordinal()) for rec, (day, _row) in follow_up_dates().items()]
+    flags (of these recommendations, where given)."""
+    recs, dates = follow_up_due(recommendation_ids=recommendation_ids)
+    return list(zip(recs.tolist(), dates.tolist(), strict=True))
 
 
-def action_dates_sql(vendor: str) -> str:
-    """SQL of (act, value) rows: each open action and the ordinal of its earliest open
-    deadline (its target date, or an active indicator's next due date if earlier)."""
+def _among(column: str, ids) -> str:
+    """A condition `AND column IN (…)` for a list of integer ids ("" for None)."""
+    if ids is None:
+        return ""
+    return f" AND {column} IN ({', '.join(str(int(pk)) for pk in ids) or 'NULL'})"
+
+
+def action_dates_sql(vendor: str, action_ids=None) -> str:
+    """SQL of (act, value) rows: each open action (of `action_ids`, where given) and the
+    ordinal of its earliest open deadline (its target date, or an active indicator's next
+    due date if earlier)."""
     closed = ", ".join(f"'{state}'" for state in CLOSED_ACTION_STATES)
     ordinal = ("(MIN(due.day) - DATE '0001-01-01') + 1" if vendor == "postgresql"
                else "CAST(julianday(MIN(due.day)) - 1721424.5 AS INTEGER)")
     return f"""
         SELECT due.act AS act, {ordinal} AS value FROM (
             SELECT id AS act, target_date AS day FROM tracking_action
-            WHERE NOT archived AND status NOT IN ({closed})
+            WHERE NOT archived AND status NOT IN ({closed}){_among("id", action_ids)}
             UNION ALL
             SELECT indicator.action_id AS act, indicator.next_due_date AS day
             FROM tracking_indicator indicator
             JOIN tracking_action act ON act.id = indicator.action_id AND NOT act.archived
                 AND act.status NOT IN ({closed})
             WHERE NOT indicator.archived AND indicator.next_due_date IS NOT NULL
+                {_among("indicator.action_id", action_ids)}
         ) due GROUP BY due.act"""
 
 
-# (rec, act): the actions that implement each recommendation, linked to it or to an
-# active cluster it sits in (tracking.queries.implementing).
-IMPLEMENTING_SQL = """
+def implementing_sql(recommendation_ids=None) -> str:
+    """SQL of (rec, act): the actions that implement each recommendation (of
+    `recommendation_ids`, where given), linked to it or to an active cluster it sits in
+    (tracking.queries.implementing)."""
+    return f"""
     SELECT recommendation_id AS rec, action_id AS act FROM tracking_action_recommendations
+    WHERE TRUE{_among("recommendation_id", recommendation_ids)}
     UNION ALL
     SELECT member.recommendation_id AS rec, action_cluster.action_id AS act
     FROM tracking_action_clusters action_cluster
     JOIN tracking_cluster cluster ON cluster.id = action_cluster.cluster_id
         AND NOT cluster.archived
-    JOIN tracking_clusterrecommendation member ON member.cluster_id = cluster.id"""
+    JOIN tracking_clusterrecommendation member ON member.cluster_id = cluster.id
+        {_among("member.recommendation_id", recommendation_ids)}"""
+
+
+IMPLEMENTING_SQL = implementing_sql()

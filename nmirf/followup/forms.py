@@ -39,6 +39,17 @@ class CalendarFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["entity"].queryset = Entity.objects.visible_to(user).filter(archived=False)
 
+    def entity_options(self) -> list[tuple[str, str, bool]]:
+        """(value, label, selected) of the entity select: read as values, not as an
+        instance per entity (a government has thousands of units)."""
+        field = self.fields["entity"]
+        chosen = str(self["entity"].value() or "")
+        options = [("", str(field.empty_label), not chosen)]
+        options += [(str(pk), Entity.label_of(name, short_name), str(pk) == chosen)
+                    for pk, name, short_name in field.queryset.values_list(
+                        "pk", "name", "short_name")]
+        return options
+
 
 class RepliedForm(forms.Form):
     replied_on = forms.DateField(label=_("Replied on"),

@@ -46,6 +46,7 @@ def _query(request, form) -> deadlines.Query:
 
 
 def _page(request, template, found, form, **extra):
+    """A page of deadlines: `found` (deadlines.Found) makes only the page's 50."""
     page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -60,18 +61,20 @@ def _page(request, template, found, form, **extra):
 def calendar(request):
     permissions.require(permissions.can_view_calendar(request.user))
     form = CalendarFilterForm(request.GET or None, user=request.user)
-    query = _query(request, form)
-    overdue_count = len(deadlines.overdue(_query(request, form)))
-    return _page(request, "followup/calendar.html", deadlines.upcoming(query), form,
-                 overdue_count=overdue_count)
+    shared = {}  # what both windows read alike, read once
+    overdue_count = len(deadlines.found(deadlines.overdue_query(_query(request, form)),
+                                        shared))
+    return _page(request, "followup/calendar.html",
+                 deadlines.found(deadlines.upcoming_query(_query(request, form)), shared),
+                 form, overdue_count=overdue_count)
 
 
 @login_required
 def overdue(request):
     permissions.require(permissions.can_view_calendar(request.user))
     form = CalendarFilterForm(request.GET or None, user=request.user)
-    return _page(request, "followup/overdue.html", deadlines.overdue(_query(request, form)),
-                 form)
+    return _page(request, "followup/overdue.html",
+                 deadlines.found(deadlines.overdue_query(_query(request, form))), form)
 
 
 @login_required

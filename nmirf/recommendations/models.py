@@ -443,14 +443,18 @@ class RegistryClock(models.Model):
 
 class RegistryChange(models.Model):
     """The change log that keeps each process's registry index up to date without
-    rebuilding it: one row per changed recommendation per tick (recommendation NULL: a
-    reference table changed — reviews, terms, states, mechanisms, taxonomies). Filled by
+    rebuilding it: one row per changed recommendation per tick, with the parts of the index
+    it makes stale (recommendation NULL: those parts are stale for every recommendation —
+    the reviews, terms, states, mechanisms, taxonomies changed). Filled by
     database triggers (migration 0007), so no write path can miss it; read and pruned by
     registry_changes.py. No foreign key: a deleted recommendation's id must stay."""
 
     tick = models.BigIntegerField(db_index=True)
     token = models.BigIntegerField()
     recommendation_id = models.BigIntegerField(null=True)
+    # Which parts of the index the change makes stale (registry_changes.ROW, REGISTRY,
+    # ASSIGNED, ...: bits); the recommendation tables' triggers leave it at ROW.
+    parts = models.SmallIntegerField(db_default=1)
     at = models.BigIntegerField()  # when, in seconds since 1970: what pruning goes by
 
     class Meta:

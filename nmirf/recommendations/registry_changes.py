@@ -31,8 +31,9 @@ different token at its tick, and rebuilds, rather than trusting a history that n
 happened.
 
 Pruning (`prune`, run by the worker's housekeeping) deletes log rows older than
-`KEEP_SECONDS` and raises the clock's horizon to the highest tick deleted; a process whose
-tick is at or below the horizon can no longer know what changed, and rebuilds fully.
+`KEEP_SECONDS` (but never those of the latest tick) and raises the clock's horizon to the
+highest tick deleted; a process whose tick is at or below the horizon can no longer know
+what changed, and rebuilds fully.
 
 Imports insert tens of thousands of rows: `bulk_insert` sets the insert triggers aside for
 that insertion (on SQLite they are dropped and re-created inside the import's transaction,
@@ -44,7 +45,7 @@ set-based statement with one tick.
 
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
 
@@ -63,31 +64,91 @@ RECOMMENDATION_TABLES = {
 # its triggers are installed by migration tracking/0005.
 TRACKING_STATUS = "tracking_recommendationstatus"
 RECOMMENDATION_TABLES[TRACKING_STATUS] = "recommendation_id"
-# Tables the index reloads whole when any of their rows changes: the small reference
-# tables, and tracking's assignments and clusters — one write there (a cluster's lead, a
-# cluster archived, 10,000 rows added to a cluster) changes the lead of every member, so
-# the index reads again who leads and who has a part rather than patching (tracking/0005).
-REFERENCE_TABLES = (
-    "recommendations_review",
-    "recommendations_term",
-    "recommendations_state",
-    "recommendations_mechanism",
-    "recommendations_taxonomy",
-    "tracking_assignment",
-    "tracking_cluster",
-    "tracking_clusterrecommendation",
-    # Which recommendations have validated progress (tracking/0006): an update validated,
-    # an action archived or linked elsewhere changes it for many at once.
-    "tracking_progressupdate",
-    "tracking_action",
-    "tracking_action_recommendations",
-    "tracking_action_clusters",
-    # Which recommendations have an open deadline, and when (the `overdue` filter;
-    # followup/0002): a flag, a mechanism's follow-up setting, an indicator's next due date.
-    "followup_followupflag",
-    "followup_followupsetting",
-    "tracking_indicator",
-)
+# The parts of a process's registry index that a change makes stale: the bits of a log
+# row's `parts` (RegistryChange.parts). A row with a recommendation id says "these parts,
+# for this recommendation"; a row without one (NULL) says "these parts, for every
+# recommendation: reload them whole".
+ROW = 1  # the recommendation's own row, its term and state links, its status
+REGISTRY = 2  # reviews, terms, states, mechanisms, taxonomies (small: reloaded whole)
+ASSIGNED = 4  # who leads it (the lead rule) and who has a part in it
+CLUSTERS = 8  # the clusters it sits in
+PROGRESS = 16  # whether it has validated progress
+DUE = 32  # its open deadlines (the `overdue` filter)
+PAIR_PARTS = (ASSIGNED, CLUSTERS, PROGRESS, DUE)
+EVERY_PART = REGISTRY | ASSIGNED | CLUSTERS | PROGRESS | DUE
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What a write to one table (other than the recommendation tables above) makes stale.
+    `recs`: a SELECT of `rec`, the recommendations a changed row bears on, with `{row}` for
+    the row (NEW or OLD on SQLite, a transition table's row on PostgreSQL); they are
+    logged with `parts`. `reload`: parts that any counted change makes stale for every
+    recommendation (logged once, with no id). `columns`: an update counts only where one
+    of these changed (none: any update counts). `counts`: a row counts only where this
+    holds (an update: before or after)."""
+
+    parts: int = 0
+    recs: str = ""
+    reload: int = 0
+    columns: tuple = ()
+    counts: str = ""
+
+
+_OWN = "SELECT {row}.recommendation_id AS rec"
+_MEMBERS = ("SELECT member.recommendation_id AS rec FROM tracking_clusterrecommendation "
+            "member WHERE member.cluster_id = {row}.%s")
+# The recommendations an action implements: linked to it, or members of a cluster linked
+# to it (archived or not: a cluster archived is logged by its own trigger).
+_IMPLEMENTED_BY = (
+    "SELECT link.recommendation_id AS rec FROM tracking_action_recommendations link "
+    "WHERE link.action_id = {row}.%s UNION SELECT member.recommendation_id AS rec "
+    "FROM tracking_action_clusters action_cluster JOIN tracking_clusterrecommendation "
+    "member ON member.cluster_id = action_cluster.cluster_id "
+    "WHERE action_cluster.action_id = {row}.%s")
+# The recommendations flagged for follow-up under a review (or a mechanism's reviews):
+# their reply's date counts from the review.
+_FLAGGED = ("SELECT flag.recommendation_id AS rec FROM followup_followupflag flag "
+            "JOIN recommendations_recommendation flagged ON flagged.id = flag.recommendation_id "
+            "JOIN recommendations_review flag_review ON flag_review.id = flagged.review_id "
+            "WHERE flag_review.%s = {row}.%s")
+_VALIDATED = "{row}.state IN ('validated', 'published')"
+
+# Every table a filter of the index reads besides the recommendation tables, and what a
+# write to it makes stale (followup/0003 installs these triggers). One status, one
+# assignment, one validated update or one action date changes a few recommendations'
+# parts: those are patched; only the small reference tables are reloaded whole.
+LOGGED = {
+    "recommendations_review": Logged(reload=REGISTRY, parts=DUE,
+                                     recs=_FLAGGED % ("id", "id")),
+    "recommendations_term": Logged(reload=REGISTRY),
+    "recommendations_state": Logged(reload=REGISTRY),
+    "recommendations_mechanism": Logged(reload=REGISTRY, parts=DUE,
+                                        recs=_FLAGGED % ("mechanism_id", "id")),
+    "recommendations_taxonomy": Logged(reload=REGISTRY),
+    "tracking_assignment": Logged(parts=ASSIGNED,
+                                  recs=f"{_OWN} UNION {_MEMBERS % 'cluster_id'}"),
+    "tracking_cluster": Logged(parts=ASSIGNED | PROGRESS | DUE, recs=_MEMBERS % "id",
+                               columns=("archived",)),
+    "tracking_clusterrecommendation": Logged(parts=ASSIGNED | CLUSTERS | PROGRESS | DUE,
+                                             recs=_OWN),
+    "tracking_progressupdate": Logged(parts=PROGRESS,
+                                      recs=_IMPLEMENTED_BY % ("action_id", "action_id"),
+                                      columns=("state", "action_id"), counts=_VALIDATED),
+    "tracking_action": Logged(parts=PROGRESS | DUE, recs=_IMPLEMENTED_BY % ("id", "id"),
+                              columns=("archived", "status", "target_date")),
+    "tracking_action_recommendations": Logged(parts=PROGRESS | DUE, recs=_OWN),
+    "tracking_action_clusters": Logged(parts=PROGRESS | DUE, recs=_MEMBERS % "cluster_id"),
+    "followup_followupflag": Logged(parts=DUE, recs=_OWN,
+                                    columns=("active", "replied_on", "recommendation_id")),
+    "followup_followupsetting": Logged(parts=DUE,
+                                       recs=_FLAGGED % ("mechanism_id", "mechanism_id"),
+                                       columns=("follow_up_reply_years", "mechanism_id")),
+    "tracking_indicator": Logged(parts=DUE, recs=_IMPLEMENTED_BY % ("action_id", "action_id"),
+                                 columns=("archived", "next_due_date", "action_id"),
+                                 counts="{row}.next_due_date IS NOT NULL"),
+}
+REFERENCE_TABLES = tuple(LOGGED)
 # Log rows older than this are pruned: a process idle for longer rebuilds its index.
 KEEP_SECONDS = 3600
 # The PostgreSQL setting that an import sets, in its own transaction, while it inserts in
@@ -144,19 +205,28 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+{_pg_statement_triggers(table, insert_when=_PG_NOT_IN_BULK)}
+"""
+
+
+# An import inserting in bulk logs its rows itself (bulk_insert): in a WHEN clause of the
+# insert trigger, so that its statements are not each a function call.
+_PG_NOT_IN_BULK = f"WHEN (current_setting('{BULK_SETTING}', true) IS DISTINCT FROM 'off')"
+
+
+def _pg_statement_triggers(table: str, insert_when: str = "") -> str:
+    """The three statement-level triggers of a logged table, on its function
+    nmirf_log_<table>(), with their transition tables."""
+    return f"""
 CREATE TRIGGER nmirf_log_insert AFTER INSERT ON {table}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-    -- An import inserting in bulk logs its rows itself (bulk_insert): in a WHEN clause,
-    -- so that its statements are not each a function call.
-    WHEN (current_setting('{BULK_SETTING}', true) IS DISTINCT FROM 'off')
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT {insert_when}
     EXECUTE FUNCTION nmirf_log_{table}();
 CREATE TRIGGER nmirf_log_update AFTER UPDATE ON {table}
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION nmirf_log_{table}();
 CREATE TRIGGER nmirf_log_delete AFTER DELETE ON {table}
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION nmirf_log_{table}();
-"""
+    FOR EACH STATEMENT EXECUTE FUNCTION nmirf_log_{table}();"""
 
 
 _PG_REFERENCE_FUNCTION = f"""
@@ -239,6 +309,116 @@ def uninstall_sql(vendor: str, tables: dict[str, str], reference: tuple = ()) ->
             for table in (*tables, *reference) for event in ("insert", "update", "delete")]
 
 
+# -- the parts a write makes stale (followup/0003) -----------------------------------------
+
+def _counted(logged: Logged, row: str) -> str:
+    return f"({logged.counts.format(row=row)})" if logged.counts else "TRUE"
+
+
+def _recs(logged: Logged, *rows: str) -> str:
+    """A subquery of the recommendations the rows bear on (`rec`, never NULL)."""
+    union = " UNION ".join(f"SELECT rec FROM ({logged.recs.format(row=row)}) AS of_{number}"
+                           for number, row in enumerate(rows))
+    return f"(SELECT DISTINCT rec FROM ({union}) AS recs WHERE rec IS NOT NULL)"
+
+
+def _pg_parts_function(table: str, logged: Logged) -> str:
+    """One statement-level function for a table's three triggers: the recommendations its
+    changed rows bear on, gathered set-based (a LATERAL subquery per row of the
+    transition table), logged with one tick; nothing, and no tick, when none."""
+    changed = (" OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in logged.columns)
+               or "TRUE")
+    sources = {
+        "INSERT": ("new_rows AS n", ("n",), _counted(logged, "n")),
+        "DELETE": ("old_rows AS o", ("o",), _counted(logged, "o")),
+        "UPDATE": ("old_rows AS o JOIN new_rows AS n ON n.id = o.id", ("o", "n"),
+                   f"({changed}) AND ({_counted(logged, 'o')} OR {_counted(logged, 'n')})"),
+    }
+    branches = []
+    for event, (source, rows, condition) in sources.items():
+        body = []
+        if logged.recs:
+            lateral = " UNION ".join(logged.recs.format(row=row) for row in rows)
+            body.append(
+                f"SELECT array_agg(DISTINCT ids.rec) INTO changed FROM {source} "
+                f"CROSS JOIN LATERAL ({lateral}) AS ids "
+                f"WHERE ids.rec IS NOT NULL AND {condition};")
+        if logged.reload:
+            body.append(f"whole := EXISTS (SELECT 1 FROM {source} WHERE {condition});")
+        branches.append(f"{'IF' if not branches else 'ELSIF'} TG_OP = '{event}' THEN "
+                        + " ".join(body))
+    return f"""
+CREATE OR REPLACE FUNCTION nmirf_log_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    now_tick bigint;
+    now_token bigint;
+    changed bigint[];
+    whole boolean := FALSE;
+BEGIN
+    {" ".join(branches)} END IF;
+    IF changed IS NULL AND NOT whole THEN
+        RETURN NULL;
+    END IF;
+    SELECT out_tick, out_token INTO now_tick, now_token FROM nmirf_registry_tick();
+    INSERT INTO {LOG} (tick, token, recommendation_id, parts, at)
+    SELECT now_tick, now_token, unnest(changed), {logged.parts}, {_PG_EPOCH};
+    IF whole THEN
+        INSERT INTO {LOG} (tick, token, recommendation_id, parts, at)
+        VALUES (now_tick, now_token, NULL, {logged.reload}, {_PG_EPOCH});
+    END IF;
+    RETURN NULL;
+END $$;
+{_pg_statement_triggers(table)}
+"""
+
+
+def _sqlite_parts_triggers(table: str, logged: Logged) -> list[str]:
+    """Row triggers: the tick only where the row bears on a recommendation (or a part
+    reloads whole), then its log rows."""
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in logged.columns) or "1"
+    events = {
+        "INSERT": ("", ("NEW",), _counted(logged, "NEW")),
+        "DELETE": ("", ("OLD",), _counted(logged, "OLD")),
+        "UPDATE": (f" OF {', '.join(logged.columns)}" if logged.columns else "",
+                   ("OLD", "NEW"),
+                   f"({changed}) AND ({_counted(logged, 'OLD')} OR {_counted(logged, 'NEW')})"),
+    }
+    statements = []
+    for event, (columns, rows, condition) in events.items():
+        body = []
+        if logged.reload:
+            body += [_SQLITE_TICK,
+                     f"INSERT INTO {LOG} (tick, token, recommendation_id, parts, at) "
+                     f"SELECT tick, token, NULL, {logged.reload}, {_SQLITE_EPOCH} "
+                     f"FROM {CLOCK} WHERE id = 1;"]
+        if logged.recs:
+            recs = _recs(logged, *rows)
+            tick = _SQLITE_TICK.replace(
+                "VALUES (1, 1, random(), 0)", f"SELECT 1, 1, random(), 0 WHERE EXISTS {recs}")
+            # One tick per row: a reload above has taken this row's tick already.
+            body += ([] if logged.reload else [tick]) + [
+                f"INSERT INTO {LOG} (tick, token, recommendation_id, parts, at) "
+                f"SELECT clock.tick, clock.token, ids.rec, {logged.parts}, {_SQLITE_EPOCH} "
+                f"FROM {CLOCK} AS clock, {recs} AS ids WHERE clock.id = 1;"]
+        statements.append(
+            f"CREATE TRIGGER nmirf_log_{event.lower()}_{table} AFTER {event}{columns} ON "
+            f"{table} WHEN {condition} BEGIN {' '.join(body)} END")
+    return statements
+
+
+def install_parts_sql(vendor: str, tables: dict[str, Logged]) -> list[str]:
+    """The statements that create the triggers logging what a write to each of `tables`
+    makes stale ({table: Logged}); uninstall_parts_sql drops them."""
+    if vendor == "postgresql":
+        return [_pg_parts_function(table, logged) for table, logged in tables.items()]
+    return [sql for table, logged in tables.items()
+            for sql in _sqlite_parts_triggers(table, logged)]
+
+
+def uninstall_parts_sql(vendor: str, tables) -> list[str]:
+    return uninstall_sql(vendor, dict.fromkeys(tables, ""))
+
+
 # -- reading ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -258,8 +438,16 @@ def read_clock() -> Clock:
 @dataclass(frozen=True)
 class Changes:
     clock: Clock  # the tick these changes bring a process to
-    recommendations: frozenset[int]  # ids whose row or links changed
-    reference: bool  # a reference table changed: reload reviews, terms, states, ...
+    recommendations: frozenset[int]  # ids whose row or links changed (ROW)
+    # Parts to reload whole (bits: REGISTRY, ASSIGNED, ...), and for each part of
+    # PAIR_PARTS the recommendations whose pairs of that part are to be read again.
+    reload: int = 0
+    pairs: dict = field(default_factory=dict)
+
+    @property
+    def reference(self) -> bool:
+        """The reviews, terms, states or mechanisms changed."""
+        return bool(self.reload & REGISTRY)
 
 
 def changes_since(applied: Clock, now: Clock) -> Changes | None:
@@ -271,7 +459,7 @@ def changes_since(applied: Clock, now: Clock) -> Changes | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT clock.horizon, (SELECT token FROM {LOG} WHERE tick = %s LIMIT 1), "
-            f"log.recommendation_id, log.tick FROM {CLOCK} clock "
+            f"log.recommendation_id, log.tick, log.parts FROM {CLOCK} clock "
             f"LEFT JOIN {LOG} log ON log.tick > %s AND log.tick <= %s WHERE clock.id = 1",
             [applied.tick, applied.tick, now.tick],
         )
@@ -281,10 +469,22 @@ def changes_since(applied: Clock, now: Clock) -> Changes | None:
     horizon, token_then = rows[0][0], rows[0][1]
     if applied.tick and (applied.tick <= horizon or token_then != applied.token):
         return None
-    ids = {row[2] for row in rows if row[3] is not None}
-    reference = None in ids
-    ids.discard(None)
-    return Changes(clock=now, recommendations=frozenset(ids), reference=reference)
+    ids: set[int] = set()
+    pairs: dict[int, set[int]] = {part: set() for part in PAIR_PARTS}
+    reload = 0
+    for _horizon, _token, rec, tick, parts in rows:
+        if tick is None:
+            continue
+        if rec is None:
+            reload |= parts if parts != ROW else EVERY_PART  # (a row from before 0003)
+            continue
+        if parts & ROW:
+            ids.add(rec)
+        for part in PAIR_PARTS:
+            if parts & part:
+                pairs[part].add(rec)
+    return Changes(clock=now, recommendations=frozenset(ids), reload=reload,
+                   pairs={part: frozenset(recs) for part, recs in pairs.items() if recs})
 
 
 # -- writing in bulk and pruning ------------------------------------------------------------------
@@ -355,10 +555,14 @@ def _quietly(sql: str, params=()) -> None:
 
 def prune(keep_seconds: int = KEEP_SECONDS) -> int:
     """Delete the log rows older than `keep_seconds` and raise the horizon past them;
-    returns how many were deleted."""
+    returns how many were deleted. The rows of the latest tick are kept whatever their
+    age: a process that has applied it can still prove its history (the token) and patch
+    the next change, rather than every process rebuilding at the first edit after an
+    idle hour."""
     cutoff = int(time.time()) - keep_seconds
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(tick) FROM {LOG} WHERE at < %s", [cutoff])
+        cursor.execute(f"SELECT MAX(tick) FROM {LOG} WHERE at < %s "
+                       f"AND tick < (SELECT MAX(tick) FROM {LOG})", [cutoff])
         (horizon,) = cursor.fetchone()
         if horizon is None:
             return 0

@@ -83,28 +83,29 @@ _STATUS_CODE = "CASE status " + " ".join(
     f"WHEN '{value}' THEN {index}" for index, value in enumerate(IMPLEMENTATION_STATUSES)
 ) + " ELSE -1 END"
 _NOT_STARTED = IMPLEMENTATION_STATUSES.index("not_started")
-# Tracking's (recommendation, value) pairs, read whole with the reference data, since one
-# write there (a cluster's lead, a cluster archived) changes many recommendations at once;
-# their tables are logged as reference tables (migration tracking/0005). Current
-# assignments only (ended = false); clusters only while active.
+# Tracking's (recommendation, value) pairs, each part (registry_changes: ASSIGNED,
+# CLUSTERS, PROGRESS, DUE) read whole at build, and read again for the recommendations a
+# change bears on (the change log says which, and which parts). `{only…}`: where such a
+# read adds its `AND … IN (ids)`. Current assignments only (ended = false); clusters only
+# while active.
 _CLUSTER_LEADS = """
     SELECT link.recommendation_id AS rec, assignment.entity_id AS value
     FROM tracking_clusterrecommendation link
     JOIN tracking_cluster cluster ON cluster.id = link.cluster_id AND NOT cluster.archived
     JOIN tracking_assignment assignment ON assignment.cluster_id = cluster.id
-        AND NOT assignment.ended {role}"""
+        AND NOT assignment.ended {role}{only_link}"""
 _OWN = """
     SELECT recommendation_id AS rec, entity_id AS value FROM tracking_assignment
-    WHERE recommendation_id IS NOT NULL AND NOT ended {role}"""
+    WHERE recommendation_id IS NOT NULL AND NOT ended {role}{only_own}"""
 # The lead rule of tracking.models.leads_among: the recommendation's own lead, else the
 # leads of its active clusters.
-_LEADS = (_OWN.format(role="AND role = 'lead'") + " UNION "
-          + _CLUSTER_LEADS.format(role="AND assignment.role = 'lead'") + """
+_LEADS = (_OWN.replace("{role}", "AND role = 'lead'") + " UNION "
+          + _CLUSTER_LEADS.replace("{role}", "AND assignment.role = 'lead'") + """
     AND NOT EXISTS (SELECT 1 FROM tracking_assignment own
         WHERE own.recommendation_id = link.recommendation_id AND NOT own.ended
         AND own.role = 'lead')""")
 # Every part, lead or supporting, given directly or through an active cluster.
-_PARTS = _OWN.format(role="") + " UNION " + _CLUSTER_LEADS.format(role="")
+_PARTS = _OWN.replace("{role}", "") + " UNION " + _CLUSTER_LEADS.replace("{role}", "")
 # Recommendations with a validated (or published) progress update on an active action
 # that implements them: linked to it, or to an active cluster it sits in (tracking's
 # queries.with_validated_progress); the value is always 1.
@@ -112,18 +113,22 @@ _VALIDATED_UPDATES = """
     FROM tracking_progressupdate progress
     JOIN tracking_action act ON act.id = progress.action_id AND NOT act.archived
     {join} WHERE progress.state IN ('validated', 'published')"""
-_PROGRESS = ("SELECT action_rec.recommendation_id AS rec, 1 AS value" + _VALIDATED_UPDATES.format(
-    join="JOIN tracking_action_recommendations action_rec ON action_rec.action_id = act.id")
-    + " UNION SELECT link.recommendation_id AS rec, 1 AS value" + _VALIDATED_UPDATES.format(
-    join="""JOIN tracking_action_clusters action_cluster ON action_cluster.action_id = act.id
+_PROGRESS = ("SELECT action_rec.recommendation_id AS rec, 1 AS value" + _VALIDATED_UPDATES.replace(
+    "{join}", "JOIN tracking_action_recommendations action_rec ON action_rec.action_id = act.id")
+    + "{only_own} UNION SELECT link.recommendation_id AS rec, 1 AS value"
+    + _VALIDATED_UPDATES.replace("{join}", """
+    JOIN tracking_action_clusters action_cluster ON action_cluster.action_id = act.id
     JOIN tracking_cluster cluster ON cluster.id = action_cluster.cluster_id AND NOT cluster.archived
-    JOIN tracking_clusterrecommendation link ON link.cluster_id = cluster.id"""))
+    JOIN tracking_clusterrecommendation link ON link.cluster_id = cluster.id""") + "{only_link}")
 _FLAGGED = "CASE WHEN possible_duplicate_of_id IS NULL THEN 0 ELSE 1 END"
 # More changed recommendations than this (or than a tenth of the registry) since a
 # process last looked, and it rebuilds rather than patches: a large import.
 PATCH_LIMIT = 20_000
 # Ids per query when reading changed rows again (under every database's parameter limit).
 _IDS_PER_QUERY = 900
+# Ids per query when reading a part's pairs again for some recommendations (written into
+# the statement as integers).
+_IDS_PER_PAIRS_QUERY = 5000
 
 _lock = threading.Lock()
 _cached: "RegistryIndex | None" = None
@@ -223,6 +228,16 @@ def _replace_links(rec: np.ndarray, value: np.ndarray, ids: np.ndarray,
 
 
 def _reference() -> dict:
+    """Everything the index takes besides the recommendations' rows and links, as fields
+    of RegistryIndex: the registry's reference data and every part of tracking's pairs,
+    read whole (at build)."""
+    reference = _registry_reference()
+    for part in _PAIRS:
+        reference.update(_pairs_of(part))
+    return reference
+
+
+def _registry_reference() -> dict:
     """Everything the index takes from the small reference tables — reviews (their
     mechanism, state, session, cycle and rank in each order), terms, states, mechanisms —
     as fields of RegistryIndex: loaded whole, at build and when one of them changed."""
@@ -253,24 +268,51 @@ def _reference() -> dict:
             goal_of_term[term_id] = parent_id or term_id
     state_names = {pk: (iso3, name) for pk, iso3, name in
                    State.objects.values_list("pk", "iso3", "name")}
-    lead_rec, lead_entity = _sorted_links(_fetch(f"({_LEADS}) AS leads", ["rec", "value"]))
-    assigned_rec, assigned_entity = _sorted_links(_fetch(f"({_PARTS}) AS parts",
-                                                         ["rec", "value"]))
-    cluster_rec, cluster_id = _sorted_links(_fetch(
-        "tracking_clusterrecommendation", ["recommendation_id", "cluster_id"]))
-    progress_rec, progress_value = _sorted_links(_fetch(f"({_PROGRESS}) AS progress",
-                                                        ["rec", "value"]))
-    due_rec, due_date = _due_pairs()
     return dict(
-        due_rec=due_rec, due_date=due_date,
-        progress_rec=progress_rec, progress_value=progress_value,
-        lead_rec=lead_rec, lead_entity=lead_entity, assigned_rec=assigned_rec,
-        assigned_entity=assigned_entity, cluster_rec=cluster_rec, cluster_id=cluster_id,
         mechanism_of_review=mechanism_of_review, review_rank=review_rank,
         review_state=review_state, review_session=review_session, review_cycle=review_cycle,
         state_names=state_names, taxonomy_of_term=taxonomy_of_term,
         goal_of_term=goal_of_term, localized_ranks={}, resolved={},
     )
+
+
+def _among(column: str, ids: np.ndarray | None) -> str:
+    """`AND column IN (ids)`, the ids written as integers ("" for None: every row)."""
+    if ids is None:
+        return ""
+    return f" AND {column} IN ({', '.join(map(str, ids.tolist())) or 'NULL'})"
+
+
+def _by_chunks(read, ids: np.ndarray | None) -> list:
+    """read(ids) for all (None), or for chunks of `ids`, the fetched rows concatenated."""
+    if ids is None:
+        return read(None)
+    parts = [read(ids[start:start + _IDS_PER_PAIRS_QUERY])
+             for start in range(0, max(ids.size, 1), _IDS_PER_PAIRS_QUERY)]
+    return [np.concatenate(columns) for columns in zip(*parts, strict=True)]
+
+
+def _assigned_pairs(ids: np.ndarray | None) -> list:
+    def read(chunk):
+        only = {"only_own": _among("recommendation_id", chunk),
+                "only_link": _among("link.recommendation_id", chunk)}
+        return [_fetch(f"({_LEADS.format(**only)}) AS leads", ["rec", "value"]),
+                _fetch(f"({_PARTS.format(**only)}) AS parts", ["rec", "value"])]
+    return _by_chunks(read, ids)
+
+
+def _cluster_pairs(ids: np.ndarray | None) -> list:
+    return _by_chunks(lambda chunk: [_fetch(
+        "tracking_clusterrecommendation", ["recommendation_id", "cluster_id"],
+        "WHERE TRUE" + _among("recommendation_id", chunk))], ids)
+
+
+def _progress_pairs(ids: np.ndarray | None) -> list:
+    def read(chunk):
+        sql = _PROGRESS.format(only_own=_among("action_rec.recommendation_id", chunk),
+                               only_link=_among("link.recommendation_id", chunk))
+        return [_fetch(f"({sql}) AS progress", ["rec", "value"])]
+    return _by_chunks(read, ids)
 
 
 def _today():
@@ -279,19 +321,27 @@ def _today():
     return today()
 
 
-def _due_pairs() -> tuple[np.ndarray, np.ndarray]:
-    """(recommendation, date ordinal) of the open deadlines that make a recommendation
-    overdue once passed (followup/deadlines.py, the one definition), by recommendation:
-    its follow-up reply's, and the earliest of each action that implements it — the
-    actions' dates (one small query) looked up for the (recommendation, action) links in
-    numpy, not joined and grouped by the database."""
-    from nmirf.followup.deadlines import IMPLEMENTING_SQL, action_dates_sql, follow_up_pairs
+def _due_pairs(ids: np.ndarray | None) -> list:
+    return _by_chunks(lambda chunk: [_due_rows(chunk)], ids)
 
-    own = np.array(follow_up_pairs(), dtype=np.int64).reshape(-1, 2)
-    actions = _fetch(f"({action_dates_sql(connection.vendor)}) AS due", ["act", "value"])
+
+def _due_rows(ids: np.ndarray | None) -> np.ndarray:
+    """(recommendation, date ordinal) of the open deadlines that make a recommendation
+    overdue once passed (followup/deadlines.py, the one definition), of every
+    recommendation or of `ids`: its follow-up reply's, and the earliest of each action
+    that implements it — the actions' dates (one small query) looked up for the
+    (recommendation, action) links in numpy, not joined and grouped by the database."""
+    from nmirf.followup.deadlines import action_dates_sql, follow_up_pairs, implementing_sql
+
+    own = np.array(follow_up_pairs(None if ids is None else ids.tolist()),
+                   dtype=np.int64).reshape(-1, 2)
+    links = _fetch(f"({implementing_sql(ids)}) AS link", ["rec", "act"])
+    acts = None if ids is None else np.unique(links[:, 1])
+    if acts is not None and not acts.size:
+        return own
+    actions = _fetch(f"({action_dates_sql(connection.vendor, acts)}) AS due", ["act", "value"])
     if not actions.size:
-        return _sorted_links(own)
-    links = _fetch(f"({IMPLEMENTING_SQL}) AS link", ["rec", "act"])
+        return own
     date_of = np.full(int(actions[:, 0].max()) + 1, -1, dtype=np.int64)
     date_of[actions[:, 0]] = actions[:, 1]
     links = links[links[:, 1] < date_of.size]
@@ -300,7 +350,28 @@ def _due_pairs() -> tuple[np.ndarray, np.ndarray]:
     # The earliest date of each recommendation: by recommendation, then date.
     links = links[np.lexsort((links[:, 1], links[:, 0]))]
     first = np.unique(links[:, 0], return_index=True)[1]
-    return _sorted_links(np.concatenate([links[first], own]))
+    return np.concatenate([links[first], own])
+
+
+# Each part of tracking's pairs: how it is read (whole, or for some recommendations), and
+# the RegistryIndex fields (recommendation array, value array) of each of its pair sets.
+_PAIRS = {
+    registry_changes.ASSIGNED: (_assigned_pairs, [("lead_rec", "lead_entity"),
+                                                  ("assigned_rec", "assigned_entity")]),
+    registry_changes.CLUSTERS: (_cluster_pairs, [("cluster_rec", "cluster_id")]),
+    registry_changes.PROGRESS: (_progress_pairs, [("progress_rec", "progress_value")]),
+    registry_changes.DUE: (_due_pairs, [("due_rec", "due_date")]),
+}
+
+
+def _pairs_of(part: int, ids: np.ndarray | None = None) -> dict:
+    """{field: array} of one part's pairs, read whole (ids None) or for these (sorted)
+    recommendations only, each pair set ordered by recommendation."""
+    read, fields = _PAIRS[part]
+    result = {}
+    for rows, (rec_field, value_field) in zip(read(ids), fields, strict=True):
+        result[rec_field], result[value_field] = _sorted_links(rows)
+    return result
 
 
 @dataclass
@@ -397,15 +468,20 @@ class RegistryIndex:
     def patched(self, changes: Changes) -> "RegistryIndex":
         """A new index: this one with the changes of the log applied — the changed
         recommendations' rows and links read again, the reference data reloaded if it
-        changed. This one is left as it is, for the requests still reading it."""
-        reference = _reference() if changes.reference else {}
-        ids = np.fromiter(changes.recommendations, dtype=np.int64,
-                          count=len(changes.recommendations))
-        ids = np.sort(ids[ids > 0])
+        changed, tracking's pairs read again for the recommendations a change bears on.
+        This one is left as it is, for the requests still reading it."""
+        reference = _registry_reference() if changes.reference else {}
+        ids = _sorted_ids(changes.recommendations)
         rows = _fetch_for(REC, "id", ids, [*_ROW, _FLAGGED]) if ids.size else None
         review_slots = (reference or self.__dict__)["mechanism_of_review"].size
         if rows is not None and rows.size and int(rows[:, 1].max()) >= review_slots:
-            reference = _reference()  # a review newer than the reference data read
+            reference = _registry_reference()  # a review newer than the reference data read
+        # A recommendation moved to another review: its follow-up reply's date moves too.
+        moved = ids[:0]
+        if rows is not None and rows.size:
+            before = _gather(self.review, rows[:, 0])
+            moved = rows[(before != rows[:, 1]) & (before != 0), 0]
+        pairs = self._patched_pairs(changes, moved)
         mechanism_of_review = (reference or self.__dict__)["mechanism_of_review"]
         goal_of_term = (reference or self.__dict__)["goal_of_term"]
         size = max(self.size, int(ids[-1]) + 1 if ids.size else 0)
@@ -459,7 +535,26 @@ class RegistryIndex:
                        size=size, active=active, review=review, mechanism=mechanism,
                        position=position, action=action, flagged=flagged,
                        implementation_status=implementation_status, **links,
-                       **reference)
+                       **reference, **pairs)
+
+    def _patched_pairs(self, changes: Changes, moved: np.ndarray) -> dict:
+        """The fields of tracking's pairs that the changes make stale: a part reloaded
+        whole where the log says so (or where too many recommendations changed), else
+        read again for the recommendations the log names, replacing theirs in a copy."""
+        fields = {}
+        for part in _PAIRS:
+            ids = _sorted_ids(changes.pairs.get(part, ()))
+            if part == registry_changes.DUE and moved.size:
+                ids = np.union1d(ids, moved)
+            if changes.reload & part or ids.size > max(PATCH_LIMIT, self.size // 10):
+                fields.update(_pairs_of(part))
+            elif ids.size:
+                fresh = _pairs_of(part, ids)
+                for rec_field, value_field in _PAIRS[part][1]:
+                    fields[rec_field], fields[value_field] = _replace_links(
+                        getattr(self, rec_field), getattr(self, value_field), ids,
+                        fresh[rec_field], fresh[value_field])
+        return fields
 
     # -- selections --------------------------------------------------------------------
 
@@ -722,6 +817,11 @@ class OrderedSelection:
         candidates = np.flatnonzero(wanted[reviews])
         order = np.lexsort((self.ids[candidates], rank[reviews[candidates]]))
         return candidates[order[:stop]]
+
+
+def _sorted_ids(ids) -> np.ndarray:
+    array = np.fromiter(ids, dtype=np.int64, count=len(ids))
+    return np.sort(array[array > 0])
 
 
 def _version(clock: Clock) -> str:

@@ -88,10 +88,15 @@ class Entity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+        return self.label_of(self.name, self.short_name)
 
     def get_absolute_url(self) -> str:
         return reverse("tracking:entity_detail", args=[self.pk])
+
+    @staticmethod
+    def label_of(name: str, short_name: str) -> str:
+        """How an entity is named to people (from its values, without an instance)."""
+        return f"{name} ({short_name})" if short_name else name
 
     @property
     def is_observer(self) -> bool:

@@ -263,8 +263,18 @@ def test_a_process_behind_the_pruned_horizon_rebuilds(admin_client_, r):
     Listed(admin_client_)
     Recommendation.objects.filter(pk=r.arabic.pk).update(position="noted")
     assert registry_changes.prune(keep_seconds=-10) > 0
-    assert RegistryChange.objects.count() == 0
+    assert RegistryChange.objects.count() == 1  # the latest tick's, kept
     assert r.arabic.pk in Listed(admin_client_, "position=noted").ids
+
+
+def test_a_process_at_the_latest_tick_patches_after_a_pruning(warm, r):
+    """Housekeeping prunes the log of an idle hour: the processes up to date patch the
+    next edit rather than all rebuilding at once."""
+    Recommendation.objects.filter(pk=r.arabic.pk).update(position="noted")
+    assert r.arabic.pk in Listed(warm, "position=noted").ids
+    assert registry_changes.prune(keep_seconds=-10) > 0
+    Recommendation.objects.filter(pk=r.roma.pk).update(position="noted")
+    assert {r.arabic.pk, r.roma.pk} <= Listed(warm, "position=noted").ids
 
 
 def test_nothing_is_logged_for_a_statement_that_changes_no_row(r):

@@ -17,7 +17,8 @@ def follow_up_of(context, recommendation):
     flag = FollowUpFlag.objects.active().filter(recommendation=recommendation).first()
     due = None
     if flag is not None and flag.replied_on is None:
-        due = follow_up_dates().get(recommendation.pk, (None, None))[0]
+        due = follow_up_dates(recommendation_ids=[recommendation.pk]).get(
+            recommendation.pk, (None, None))[0]
     return {"rec": recommendation, "flag": flag, "due": due, "request": context["request"],
             "can_manage": permissions.can_manage_follow_up(user),
             "can_view": permissions.can_view_calendar(user),
