@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("followup", "0002_seed_settings_and_change_log"),
-        ("recommendations", "0008_registry_change_parts"),
+        ("recommendations", "0009_registry_change_parts"),
         ("tracking", "0006_indicators_progress"),
     ]
 

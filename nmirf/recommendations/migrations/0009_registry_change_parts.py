@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recommendations', '0007_registry_change_log'),
+        ('recommendations', '0008_narrow_search_table'),
     ]
 
     operations = [
