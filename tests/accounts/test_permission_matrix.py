@@ -518,3 +518,51 @@ def test_access_every_role_has_an_outcome_in_every_row():
     for row in ROWS:
         assert set(row.expected) == set(ROLES), row.id
         assert all(outcome in {OK, READ} | REFUSALS for outcome in row.expected.values()), row.id
+
+
+# What observers may not read: nothing of `other` is shared with them, nor the `cluster`,
+# nor validated (unpublished) progress, nor another observer's comments until approved.
+UNSHARED_TEXTS = ["Raise the minimum wage.", "Raise the wage", "Wage level", "Policing",
+                  "A validated update.", "A pending comment by otto-ombudsman.",
+                  "A rejected comment by otto-ombudsman."]
+OBSERVER_PAGES = [row for row in ROWS if row.method == "get" and row.expected["observer"] == OK
+                  and row.url_name != "ingest:template"]  # a spreadsheet, of no one's data
+
+
+@pytest.mark.parametrize("row", OBSERVER_PAGES, ids=lambda row: row.id)
+def test_access_an_observer_reads_nothing_that_is_not_shared(world, row):
+    """Every page an observer may open (and the page a redirect lands on) shows none of
+    what is not shared with them: the rule of permissions._shared reaches each list,
+    facet, detail and count, not only the 404 of a detail page."""
+    client = client_for(world, "observer")
+    response = request(client, row, world)
+    if response.status_code == 302:
+        response = client.get(response["Location"])
+    html = response.content.decode()
+    assert [text for text in UNSHARED_TEXTS if text in html] == []
+
+
+def comments_shown(world, role, url) -> set[str]:
+    html = client_for(world, role).get(url).content.decode()
+    return {f"{state} by {author}" for author in ("oscar-observer", "otto-ombudsman")
+            for state in ("pending", "approved", "rejected")
+            if f"A {state} comment by {author}." in html}
+
+
+def test_access_comments_each_role_reads(world):
+    """The secretariat reads every comment in its queue; an observer their own (pending,
+    approved, rejected with the reason) and the approved ones of others on what is
+    shared; a focal point the approved ones."""
+    own = reverse("recommendations:detail", args=[world.rec_own.pk])
+    clustered = reverse("recommendations:detail", args=[world.rec_clustered.pk])
+    queue = reverse("consultation:comment_list") + "?state=all"
+    assert comments_shown(world, "coordinator", queue) == {
+        f"{state} by {author}" for author in ("oscar-observer", "otto-ombudsman")
+        for state in ("pending", "approved", "rejected")}
+    assert comments_shown(world, "observer", own) == {
+        "pending by oscar-observer", "approved by oscar-observer", "rejected by oscar-observer"}
+    assert comments_shown(world, "observer", clustered) == {"approved by otto-ombudsman"}
+    assert comments_shown(world, "observer", queue) == {
+        "pending by oscar-observer", "approved by oscar-observer", "rejected by oscar-observer"}
+    assert comments_shown(world, "focal_point", own) == {"approved by oscar-observer"}
+    assert comments_shown(world, "focal_point", clustered) == {"approved by otto-ombudsman"}
