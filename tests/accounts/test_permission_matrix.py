@@ -566,3 +566,16 @@ def test_access_comments_each_role_reads(world):
         "pending by oscar-observer", "approved by oscar-observer", "rejected by oscar-observer"}
     assert comments_shown(world, "focal_point", own) == {"approved by oscar-observer"}
     assert comments_shown(world, "focal_point", clustered) == {"approved by otto-ombudsman"}
+
+
+def test_access_a_feed_holds_its_owners_deadlines_only(world):
+    """The secret address answers with the deadlines of its owner (the focal point's
+    entity: its action's target date), not another entity's; whoever holds the address,
+    signed in as someone else or not at all, gets the owner's feed, never their own."""
+    url = reverse("followup:feed_ics", args=[world.feed_token])
+    for role in ("anonymous", "coordinator", "observer"):
+        response = client_for(world, role).get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/calendar")
+        text = response.content.decode()
+        assert "Train the police" in text and "Raise the wage" not in text
