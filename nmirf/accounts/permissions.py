@@ -412,6 +412,14 @@ def can_publish_progress(user, update=None) -> bool:
     return is_secretariat(user)
 
 
+def can_filter_by_validated_progress(user) -> bool:
+    """The registry's "has validated progress" filter and facet count validated updates,
+    which are internal until published: the secretariat and the focal points (who read
+    every validated update). For observers the value is refused like an unknown one, so
+    that typing it in the address tells nothing of what is not published."""
+    return reads_whole_registry(user)
+
+
 def progress_updates_visible_to(queryset, user):
     """The secretariat reads every update once submitted (a draft is its author's entity's
     own); the focal points of the action's entity every one of theirs, and the validated
@@ -465,6 +473,12 @@ def can_view_calendar(user) -> bool:
     """The deadlines (calendar, overdue view, feed): the secretariat and the focal points,
     who plan the work; observers follow what is shared with them, not the internal dates."""
     return is_secretariat(user) or is_focal_point(user)
+
+
+def can_filter_by_overdue(user) -> bool:
+    """The registry's "overdue" filter and facet read the internal calendar's dates: those
+    who see the calendar. For anyone else the value is refused like an unknown one."""
+    return can_view_calendar(user)
 
 
 def can_manage_follow_up(user) -> bool:

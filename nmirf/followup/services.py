@@ -3,8 +3,10 @@ settings (audit.changes.tracking, field by field), a recommendation flagged for 
 or lifted (an event on the recommendation), a review deadline marked as met, and a
 person's calendar feed made, regenerated or revoked. Views stay thin."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nmirf import audit
 from nmirf.audit.changes import tracking
@@ -53,7 +55,12 @@ def is_flagged(recommendation) -> bool:
 @transaction.atomic
 def set_flag(recommendation, flagged: bool, *, user=None) -> bool:
     """Flag a recommendation for follow-up (or lift the flag); False when it already was
-    so. Recorded on the recommendation's history."""
+    so. Recorded on the recommendation's history. An archived recommendation is not
+    flagged (ValidationError, nothing written); its flag may be lifted."""
+    if flagged and recommendation.archived:
+        raise ValidationError(
+            _("This recommendation is archived: it cannot be flagged for follow-up."),
+            code="archived")
     current = FollowUpFlag.objects.active().select_for_update().filter(
         recommendation=recommendation).first()
     if flagged == (current is not None):

@@ -130,9 +130,13 @@ def flag(request, pk):
     permissions.require(permissions.can_manage_follow_up(request.user))
     recommendation = get_object_or_404(Recommendation.objects.visible_to(request.user), pk=pk)
     flagged = request.POST.get("flagged", "1") == "1"
-    services.set_flag(recommendation, flagged, user=request.user)
-    messages.success(request, _("Flagged for follow-up.") if flagged
-                     else _("No longer flagged for follow-up."))
+    try:
+        services.set_flag(recommendation, flagged, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Flagged for follow-up.") if flagged
+                         else _("No longer flagged for follow-up."))
     return redirect("recommendations:detail", pk)
 
 

@@ -28,7 +28,7 @@ from nmirf.accounts.permissions import reads_whole_registry
 from nmirf.followup import deadlines
 from nmirf.tracking.models import Cluster, Entity, ImplementationStatus
 
-from .filters import AFFECTED_TAXONOMY, SDG_TAXONOMY, RecommendationFilter
+from .filters import AFFECTED_TAXONOMY, RESTRICTED_FILTERS, SDG_TAXONOMY, RecommendationFilter
 from .models import (
     ActionCategory,
     Mechanism,
@@ -400,14 +400,19 @@ def _tracking_facets(index, filterset, everything, active, narrowing, limit):
         rows, more = _top(Counter({pk: n for pk, n in counts.items() if pk in names}),
                           chosen, limit)
         facets.append(_facet(key, title, rows, chosen, more, names.get))
-    # Validated (not yet published) progress is internal: no facet for observers.
+    # Validated (not yet published) progress and the calendar's dates are internal: no
+    # facet for those who may not use the filter (filters.RESTRICTED_FILTERS).
+    def allowed(param):
+        return filterset.user is None or RESTRICTED_FILTERS[param](filterset.user)
+
     reported = index.pair_counts("progress_rec", "progress_value", counted("progress")).get(1, 0) \
-        if filterset.user is None or reads_whole_registry(filterset.user) else 0
+        if allowed("progress") else 0
     facets.append(Facet(
         key="progress", param="progress", title=_("Progress"),
         values=[FacetValue("validated", _("Validated progress reported"), reported,
                            "validated" in active.get("progress", []))] if reported else []))
-    late = int((counted("overdue") & index.due_before(deadlines.today().toordinal())).sum())
+    late = int((counted("overdue") & index.due_before(deadlines.today().toordinal())).sum()) \
+        if allowed("overdue") else 0
     facets.append(Facet(
         key="overdue", param="overdue", title=_("Deadline"),
         values=[FacetValue("yes", _("Overdue"), late, "yes" in active.get("overdue", []))]

@@ -48,6 +48,7 @@ from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from nmirf.accounts import permissions
 from nmirf.core import search as fts
 from nmirf.followup import deadlines
 from nmirf.tracking import queries as tracking
@@ -484,6 +485,14 @@ class FilterForm(forms.Form):
         return cleaned
 
 
+# Filters that read what only some people may read, with who may use them (everyone else
+# gets the value refused like an unknown one, and no facet).
+RESTRICTED_FILTERS = {
+    "progress": permissions.can_filter_by_validated_progress,
+    "overdue": permissions.can_filter_by_overdue,
+}
+
+
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"),
                                   max_length=fts.MAX_QUERY_CHARS)
@@ -511,6 +520,11 @@ class RecommendationFilter(django_filters.FilterSet):
         if not hasattr(self, "_form"):
             form = super().form
             form.user = self.user
+            if self.user is not None:
+                for param, allowed in RESTRICTED_FILTERS.items():
+                    if not allowed(self.user):
+                        # Not theirs to ask: the value is refused as an unknown one would be.
+                        form.fields[param].choices = []
         return self._form
 
     # -- filters ---------------------------------------------------------------------

@@ -49,6 +49,8 @@ TRANSITIONS = {t.name: t for t in [
 
 def allowed(user, update: ProgressUpdate) -> list[Transition]:
     """The transitions `user` may make on `update` now (the buttons of its page)."""
+    if update.action.archived:
+        return []
     return [t for t in TRANSITIONS.values()
             if update.state in t.sources and t.may(user, update)]
 
@@ -68,11 +70,15 @@ def may(user, update: ProgressUpdate, name: str) -> bool:
 @transaction.atomic
 def transition(update: ProgressUpdate, name: str, *, user, read_version: int,
                comment: str = "") -> ProgressUpdate:
-    """Make the transition `name`; ValidationError (nothing written) where the update is
-    not in a state it starts from, a comment is missing, or the update changed since
-    `read_version` (VersionConflict)."""
+    """Make the transition `name`; ValidationError (nothing written) where the update's
+    action is archived, the update is not in a state it starts from, a comment is missing,
+    or the update changed since `read_version` (VersionConflict)."""
     step = TRANSITIONS[name]
     current = locked_current(update, read_version)
+    if current.action.archived:
+        raise ValidationError(
+            _("This update's action is archived: its progress can no longer be reviewed or "
+              "published. Restore the action first."), code="archived_action")
     if current.state not in step.sources:
         raise ValidationError(
             _("This update is “%(state)s”: it cannot be changed by “%(step)s” now.")

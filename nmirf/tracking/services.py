@@ -104,9 +104,11 @@ def add_member(entity: Entity, user, *, deputy: bool = False) -> Membership:
         if membership is None:
             membership = Membership(entity=entity, user=user)
         elif not deputy:
-            raise ValidationError(_("%(person)s is already a focal point of %(entity)s.")
-                                  % {"person": person_name(user), "entity": entity.name},
-                                  code="already_member")
+            already = (_("%(person)s is already a focal point of %(entity)s.")
+                       if permissions.can_be_focal_point(user)
+                       else _("%(person)s is already a member of %(entity)s."))
+            raise ValidationError(already % {"person": person_name(user),
+                                             "entity": entity.name}, code="already_member")
         if deputy:
             entity.memberships.filter(ended=False, is_deputy=True).exclude(
                 pk=membership.pk).update(is_deputy=False)

@@ -124,9 +124,13 @@ def member_add(request, pk):
         messages.error(request, _("Choose a person to name as focal point."))
         return redirect(entity)
     user, deputy = form.cleaned_data["user"], form.cleaned_data["deputy"]
+    # Focal points answer for the entity; an observer belongs to an NHRI or civil-society
+    # entity as a member who comments on its behalf (permissions.can_belong_to).
+    success = (_("%(person)s is now a focal point of %(entity)s.")
+               if permissions.can_be_focal_point(user)
+               else _("%(person)s is now a member of %(entity)s, as an observer."))
     return refusal_or(request, entity, lambda: services.add_member(entity, user, deputy=deputy),
-                      _("%(person)s is now a focal point of %(entity)s.")
-                      % {"person": person_name(user), "entity": entity.name})
+                      success % {"person": person_name(user), "entity": entity.name})
 
 
 def _change_membership(request, pk, membership_pk, change, success: str):

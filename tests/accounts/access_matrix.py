@@ -37,10 +37,16 @@ def expect(administrator, coordinator, focal_point, observer, anonymous=LOGIN) -
 # The policies that most pages follow (issue 8, "Who may do what").
 EVERYONE_SIGNED_IN = expect(OK, OK, OK, OK)
 SECRETARIAT = expect(OK, OK, FORBIDDEN, FORBIDDEN)
-# Writing to the focal point's own entity's things: the secretariat and that focal point.
+# Writing to the focal point's own entity's things: the secretariat and that focal point
+# (the observer reads them, `rec_own` being shared, but may not write: 403).
 OWN_ENTITY = expect(OK, OK, OK, FORBIDDEN)
-# The same thing of another entity: the focal point is refused like an observer.
-OTHER_ENTITY = expect(OK, OK, FORBIDDEN, FORBIDDEN)
+# The same thing of another entity: the focal point is refused (403); the observer does not
+# even read it (nothing of `other` is shared with observers: 404).
+OTHER_ENTITY = expect(OK, OK, FORBIDDEN, NOT_FOUND)
+# The follow-up calendar: the secretariat and the focal points; not observers.
+CALENDAR = expect(OK, OK, OK, FORBIDDEN)
+# What observers say: their comments (the secretariat moderates, nobody else comments).
+OBSERVERS = expect(FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
 PUBLIC = expect(OK, OK, OK, OK, OK)
 
 
@@ -139,7 +145,8 @@ def build_world(users: dict) -> SimpleNamespace:
                                       role=Role.FOCAL_POINT)
     w.other_membership = Membership.objects.create(entity=w.other, user=w.olga)
 
-    review = make_review("SVN", "UPR", session=34, cycle=3)
+    review = make_review("SVN", "UPR", session=34, cycle=3,
+                         review_date=datetime.date(2019, 11, 13))
     w.rec_own = make_rec(review, "Train the police in human rights.", paragraph="1")
     w.rec_other = make_rec(review, "Raise the minimum wage.", paragraph="2")
     w.rec_dup = make_rec(review, "Train the police in human rights!", paragraph="3",
@@ -183,7 +190,77 @@ def build_world(users: dict) -> SimpleNamespace:
     w.other_evidence = progress.attach(w.other_draft, pdf(), user=w.olga)
 
     w.run = ImportRun.objects.create(source="upr_info", files=["x.csv"])
+    build_consultation(w)
+    build_follow_up(w)
     return w
+
+
+def build_consultation(w) -> None:
+    """What observers read and say (nmirf/consultation): `rec_own` is shared by itself
+    (so `own_action` and its indicator are theirs to read), `shared_cluster` with its
+    recommendation `rec_clustered`; `rec_other`, `cluster` and `other_action` are not
+    shared. Comments pending, approved and rejected by the observer and by `otto`,
+    another observer (of the NHRI)."""
+    from nmirf.accounts.models import Role, User
+    from nmirf.consultation import services as consultation
+    from nmirf.consultation.models import Comment
+    from nmirf.tracking.models import Cluster, ClusterRecommendation, Entity, Membership
+    from tests.recommendations.builders import make_rec
+
+    consultation.set_shared(w.rec_own, True, user=w.coordinator)
+    w.rec_clustered = make_rec(w.rec_own.review, "Protect human rights defenders.",
+                               paragraph="5")
+    w.shared_cluster = Cluster.objects.create(title="Human rights defenders")
+    ClusterRecommendation.objects.create(cluster=w.shared_cluster,
+                                         recommendation=w.rec_clustered)
+    consultation.set_shared(w.shared_cluster, True, user=w.coordinator)
+    w.nhri = Entity.objects.create(name="Human Rights Ombudsman", kind="nhri")
+    w.otto = User.objects.create_user("otto-ombudsman", password="a-long-test-password",
+                                      role=Role.OBSERVER)
+    Membership.objects.create(entity=w.nhri, user=w.otto)
+
+    def comment(author, state, rec=None):
+        return Comment.objects.create(
+            recommendation=rec or w.rec_own, author=author, state=state,
+            text=f"A {state} comment by {author.username}.",
+            moderation_reason="Off topic." if state == "rejected" else "")
+
+    w.pending = comment(w.observer, "pending")
+    w.approved = comment(w.observer, "approved")
+    w.rejected = comment(w.observer, "rejected")
+    w.others_pending = comment(w.otto, "pending", w.rec_clustered)
+    w.others_approved = comment(w.otto, "approved", w.rec_clustered)
+    w.others_rejected = comment(w.otto, "rejected", w.rec_clustered)
+
+
+def build_follow_up(w) -> None:
+    """The follow-up calendar (nmirf/followup): a treaty body's recommendation flagged for
+    follow-up (`rec_flagged`, led by `own`), CAT's follow-up setting, the key of a review
+    deadline (the UPR mid-term report), and calendar feeds: the focal point's
+    (`feed_token`), olga's regenerated (`old_token` no longer works) and one an observer
+    holds from when they could see the calendar (`observer_token`: refused)."""
+    from nmirf.followup import deadlines
+    from nmirf.followup import services as followup
+    from nmirf.followup.models import CalendarFeed, new_token
+    from nmirf.recommendations.models import Mechanism
+    from nmirf.tracking import assigning
+    from tests.recommendations.builders import make_rec, make_review
+
+    cat = make_review("SVN", "CAT", label="CAT/C/SVN/CO/4", review_date=datetime.date(2023, 5, 12))
+    w.rec_flagged = make_rec(cat, "Investigate every allegation of ill-treatment.",
+                             paragraph="12")
+    assigning.assign_recommendations(w.own, "lead", [w.rec_flagged.pk])
+    followup.set_flag(w.rec_flagged, True, user=w.coordinator)
+    w.mechanism = Mechanism.objects.get(code="CAT")
+    w.setting = followup.setting_of(w.mechanism)
+    if w.setting.pk is None:
+        w.setting.save()
+    w.deadline_key = next(d.key for d in deadlines.review_deadlines()
+                          if d.key.startswith(f"{deadlines.Kind.MID_TERM}:"))
+    w.feed_token = followup.regenerate_feed(w.focal_point).token
+    w.old_token = followup.regenerate_feed(w.olga).token
+    followup.regenerate_feed(w.olga)
+    w.observer_token = CalendarFeed.objects.create(user=w.observer, token=new_token()).token
 
 
 # ── Valid forms (a row changes one field to make bad input) ─────────────────────────
@@ -207,7 +284,7 @@ def action_form(entity, action=None):
 # ── What a request may write ───────────────────────────────────────────────────────────
 
 PROJECT_APPS = {"accounts", "recommendations", "ingest", "tracking", "audit", "core",
-                "django_tasks_database", "auth"}
+                "followup", "consultation", "django_tasks_database", "auth"}
 
 
 def snapshot() -> dict:

@@ -181,7 +181,10 @@ def test_access_a_progress_value_for_an_indicator_not_of_this_action_is_ignored(
 @pytest.mark.parametrize("url_name, method", [
     ("tracking:evidence_download", "get"), ("tracking:evidence_archive", "post"),
     ("tracking:progress_edit", "post"), ("tracking:progress_transition", "post"),
-    ("tracking:indicator_edit", "post"), ("tracking:action_edit", "post")])
+    ("tracking:indicator_edit", "post"), ("tracking:action_edit", "post"),
+    ("consultation:comment_moderate", "post"), ("consultation:share_recommendation", "post"),
+    ("consultation:share_cluster", "post"), ("followup:setting_edit", "post"),
+    ("followup:flag", "post"), ("followup:replied", "post")])
 def test_access_an_id_of_nothing_is_not_found(world, url_name, method):
     kwargs = {"pk": MISSING, **({"name": "submit"} if "transition" in url_name else {})}
     client = client_for(world, "coordinator")

@@ -11,11 +11,13 @@ import pytest
 from django.urls import reverse
 
 from .access_matrix import (
+    CALENDAR,
     EVERYONE_SIGNED_IN,
     FORBIDDEN,
     INDICATOR_FORM,
     LOGIN,
     NOT_FOUND,
+    OBSERVERS,
     OK,
     OTHER_ENTITY,
     OWN_ENTITY,
@@ -44,6 +46,8 @@ OTHER_DRAFT = expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 # Progress is reported by the focal points of the action's entity (the secretariat reviews
 # it: it does not report to itself).
 REPORTERS = expect(FORBIDDEN, FORBIDDEN, OK, FORBIDDEN)
+# What no one gets, signed in or not.
+NOWHERE = expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 
 ROWS = [
     # ── The site ──────────────────────────────────────────────────────────────────────
@@ -71,8 +75,12 @@ ROWS = [
     Row("recommendations:list", "the list", "get", EVERYONE_SIGNED_IN),
     Row("recommendations:detail", "a recommendation", "get", EVERYONE_SIGNED_IN,
         kwargs=lambda w: {"pk": w.rec_own.pk}),
-    Row("recommendations:detail", "an archived one", "get",
-        expect(OK, OK, OK, OK), kwargs=lambda w: {"pk": w.rec_archived.pk}),
+    Row("recommendations:detail", "an unshared one", "get",
+        expect(OK, OK, OK, NOT_FOUND), kwargs=lambda w: {"pk": w.rec_other.pk}),
+    Row("recommendations:detail", "one in a shared cluster", "get", EVERYONE_SIGNED_IN,
+        kwargs=lambda w: {"pk": w.rec_clustered.pk}),
+    Row("recommendations:detail", "an archived unshared one", "get",
+        expect(OK, OK, OK, NOT_FOUND), kwargs=lambda w: {"pk": w.rec_archived.pk}),
     Row("recommendations:resolve_duplicate", "keep as separate", "post", SECRETARIAT,
         kwargs=lambda w: {"pk": w.rec_dup.pk}, data=lambda w: {"decision": "different"}),
     # ── Imports and the change log ────────────────────────────────────────────────────
@@ -111,8 +119,10 @@ ROWS = [
         kwargs=lambda w: {"pk": w.own.pk, "membership_pk": w.own_membership.pk}),
     # ── Clusters ──────────────────────────────────────────────────────────────────────
     Row("tracking:cluster_list", "the list", "get", EVERYONE_SIGNED_IN),
-    Row("tracking:cluster_detail", "a cluster", "get", EVERYONE_SIGNED_IN,
-        kwargs=lambda w: {"pk": w.cluster.pk}),
+    Row("tracking:cluster_detail", "an unshared cluster", "get",
+        expect(OK, OK, OK, NOT_FOUND), kwargs=lambda w: {"pk": w.cluster.pk}),
+    Row("tracking:cluster_detail", "a shared cluster", "get", EVERYONE_SIGNED_IN,
+        kwargs=lambda w: {"pk": w.shared_cluster.pk}),
     Row("tracking:cluster_detail", "an archived cluster", "get",
         expect(OK, OK, NOT_FOUND, NOT_FOUND), kwargs=lambda w: {"pk": w.archived_cluster.pk}),
     Row("tracking:cluster_create", "the form", "get", SECRETARIAT),
@@ -162,8 +172,10 @@ ROWS = [
         data=lambda w: {"status": "in_progress", "version": 0, "reason": "Begun."}),
     # ── Actions ───────────────────────────────────────────────────────────────────────
     Row("tracking:action_list", "the plan", "get", EVERYONE_SIGNED_IN),
-    Row("tracking:action_detail", "another entity's action", "get", EVERYONE_SIGNED_IN,
-        kwargs=lambda w: {"pk": w.other_action.pk}),
+    Row("tracking:action_detail", "own entity's action (shared)", "get", EVERYONE_SIGNED_IN,
+        kwargs=lambda w: {"pk": w.own_action.pk}),
+    Row("tracking:action_detail", "another entity's action (unshared)", "get",
+        expect(OK, OK, OK, NOT_FOUND), kwargs=lambda w: {"pk": w.other_action.pk}),
     Row("tracking:action_create", "the form", "get", OWN_ENTITY),
     Row("tracking:action_create", "for own entity", "post", OWN_ENTITY,
         data=lambda w: action_form(w.own)),
@@ -206,7 +218,7 @@ ROWS = [
     Row("tracking:progress_create", "on own entity's action", "post", REPORTERS,
         kwargs=lambda w: {"action_pk": w.own_action.pk}, data=lambda w: PROGRESS_FORM),
     Row("tracking:progress_create", "on another entity's action", "post",
-        expect(FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+        expect(FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
         kwargs=lambda w: {"action_pk": w.other_action.pk}, data=lambda w: PROGRESS_FORM),
     Row("tracking:progress_detail", "own draft", "get", DRAFT_READERS,
         kwargs=lambda w: {"pk": w.own_draft.pk}),
@@ -252,6 +264,107 @@ ROWS = [
         kwargs=lambda w: {"pk": w.own_evidence.pk}, data=lambda w: {"archived": "1"}),
     Row("tracking:evidence_archive", "another entity's draft's file", "post", OTHER_DRAFT,
         kwargs=lambda w: {"pk": w.other_evidence.pk}, data=lambda w: {"archived": "1"}),
+    # ── Consultation: sharing with observers, their comments, moderation ───────────────
+    Row("consultation:comment_list", "the queue, or one's own comments", "get",
+        expect(OK, OK, FORBIDDEN, OK)),
+    Row("consultation:comment_list", "the rejected ones", "get",
+        expect(OK, OK, FORBIDDEN, OK), query="state=rejected"),
+    Row("consultation:comment_create", "the form on a shared recommendation", "get",
+        OBSERVERS, kwargs=lambda w: {"pk": w.rec_own.pk}),
+    Row("consultation:comment_create", "on a shared recommendation", "post", OBSERVERS,
+        kwargs=lambda w: {"pk": w.rec_own.pk},
+        data=lambda w: {"text": "The training has not started in Maribor."}),
+    Row("consultation:comment_create", "on one in a shared cluster", "post", OBSERVERS,
+        kwargs=lambda w: {"pk": w.rec_clustered.pk},
+        data=lambda w: {"text": "Two defenders were threatened this year."}),
+    Row("consultation:comment_create", "the form on an unshared recommendation", "get",
+        expect(FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+        kwargs=lambda w: {"pk": w.rec_other.pk}),
+    Row("consultation:comment_create", "on an unshared recommendation", "post",
+        expect(FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+        kwargs=lambda w: {"pk": w.rec_other.pk}, data=lambda w: {"text": "Tampered."}),
+    Row("consultation:comment_moderate", "approve the observer's pending comment", "post",
+        SECRETARIAT, kwargs=lambda w: {"pk": w.pending.pk},
+        data=lambda w: {"decision": "approved"}),
+    Row("consultation:comment_moderate", "reject another observer's pending comment",
+        "post", SECRETARIAT, kwargs=lambda w: {"pk": w.others_pending.pk},
+        data=lambda w: {"decision": "rejected", "reason": "Not about this recommendation."}),
+    Row("consultation:comment_moderate", "reject without a reason", "post",
+        expect(READ, READ, FORBIDDEN, FORBIDDEN), kwargs=lambda w: {"pk": w.pending.pk},
+        data=lambda w: {"decision": "rejected", "reason": ""}),
+    Row("consultation:comment_moderate", "an approved comment again", "post",
+        expect(READ, READ, FORBIDDEN, FORBIDDEN), kwargs=lambda w: {"pk": w.approved.pk},
+        data=lambda w: {"decision": "rejected", "reason": "Second thoughts."}),
+    Row("consultation:comment_moderate", "a rejected comment", "post",
+        expect(READ, READ, FORBIDDEN, FORBIDDEN),
+        kwargs=lambda w: {"pk": w.others_rejected.pk}, data=lambda w: {"decision": "approved"}),
+    Row("consultation:share_recommendation", "an unshared recommendation", "post",
+        SECRETARIAT, kwargs=lambda w: {"pk": w.rec_other.pk}, data=lambda w: {"shared": "1"}),
+    Row("consultation:share_recommendation", "stop sharing a shared one", "post",
+        SECRETARIAT, kwargs=lambda w: {"pk": w.rec_own.pk}, data=lambda w: {"shared": "0"}),
+    Row("consultation:share_recommendation", "an archived one", "post",
+        expect(READ, READ, FORBIDDEN, FORBIDDEN), kwargs=lambda w: {"pk": w.rec_archived.pk},
+        data=lambda w: {"shared": "1"}),
+    Row("consultation:share_cluster", "an unshared cluster", "post", SECRETARIAT,
+        kwargs=lambda w: {"pk": w.cluster.pk}, data=lambda w: {"shared": "1"}),
+    Row("consultation:share_cluster", "stop sharing a shared cluster", "post", SECRETARIAT,
+        kwargs=lambda w: {"pk": w.shared_cluster.pk}, data=lambda w: {"shared": "0"}),
+    Row("consultation:share_cluster", "an archived cluster", "post",
+        expect(READ, READ, FORBIDDEN, FORBIDDEN),
+        kwargs=lambda w: {"pk": w.archived_cluster.pk}, data=lambda w: {"shared": "1"}),
+    Row("consultation:share_from_list", "the preview", "get", SECRETARIAT),
+    Row("consultation:share_from_list", "the whole list", "post", SECRETARIAT,
+        data=lambda w: {"query": "", "shared": "1"}),
+    # ── The follow-up calendar ────────────────────────────────────────────────────────
+    Row("followup:calendar", "the calendar", "get", CALENDAR),
+    Row("followup:calendar", "one's own deadlines", "get", CALENDAR, query="mine=1"),
+    Row("followup:overdue", "the overdue view", "get", CALENDAR),
+    Row("followup:mark_done", "the UPR mid-term report", "post", SECRETARIAT,
+        data=lambda w: {"key": w.deadline_key}),
+    Row("followup:mark_done", "a key of no deadline", "post",
+        expect(NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+        data=lambda w: {"key": "mid_term:review:0"}),
+    Row("followup:settings", "the settings per mechanism", "get", SECRETARIAT),
+    Row("followup:setting_edit", "CAT's settings", "get", SECRETARIAT,
+        kwargs=lambda w: {"pk": w.mechanism.pk}),
+    Row("followup:setting_edit", "CAT's settings", "post", SECRETARIAT,
+        kwargs=lambda w: {"pk": w.mechanism.pk},
+        data=lambda w: {"mid_term_years": "", "follow_up_reply_years": "1.5",
+                        "periodicity_years": "4"}),
+    Row("followup:setting_edit", "a negative period", "post",
+        expect(READ, READ, FORBIDDEN, FORBIDDEN), kwargs=lambda w: {"pk": w.mechanism.pk},
+        data=lambda w: {"mid_term_years": "", "follow_up_reply_years": "-1",
+                        "periodicity_years": "4"}),
+    Row("followup:flag", "flag a recommendation", "post", SECRETARIAT,
+        kwargs=lambda w: {"pk": w.rec_other.pk}, data=lambda w: {"flagged": "1"}),
+    Row("followup:flag", "an archived recommendation", "post",
+        expect(READ, READ, FORBIDDEN, FORBIDDEN), kwargs=lambda w: {"pk": w.rec_archived.pk},
+        data=lambda w: {"flagged": "1"}),
+    Row("followup:flag", "lift a flag", "post", SECRETARIAT,
+        kwargs=lambda w: {"pk": w.rec_flagged.pk}, data=lambda w: {"flagged": "0"}),
+    Row("followup:replied", "a flagged recommendation", "post", SECRETARIAT,
+        kwargs=lambda w: {"pk": w.rec_flagged.pk}, data=lambda w: {"replied_on": "2024-05-01"}),
+    Row("followup:replied", "an unflagged recommendation", "post",
+        expect(READ, READ, FORBIDDEN, FORBIDDEN), kwargs=lambda w: {"pk": w.rec_other.pk},
+        data=lambda w: {"replied_on": "2024-05-01"}),
+    Row("followup:flag_from_list", "the preview", "get", SECRETARIAT),
+    Row("followup:flag_from_list", "the whole list", "post", SECRETARIAT,
+        data=lambda w: {"query": ""}),
+    Row("followup:feed", "one's feed address", "get", CALENDAR),
+    Row("followup:feed", "a new address", "post", CALENDAR),
+    # The secretariat's personas hold no feed: revoking it changes nothing.
+    Row("followup:feed", "revoke it", "post", expect(READ, READ, OK, FORBIDDEN),
+        data=lambda w: {"action": "revoke"}),
+    # The feed is read by calendar programs, without a session: the secret in the address
+    # is the key, whoever holds it (its owner's deadlines: test_access_a_feed_...).
+    Row("followup:feed_ics", "the focal point's secret", "get", PUBLIC,
+        kwargs=lambda w: {"token": w.feed_token}),
+    Row("followup:feed_ics", "a secret replaced by a new one", "get", NOWHERE,
+        kwargs=lambda w: {"token": w.old_token}),
+    Row("followup:feed_ics", "a secret of nothing", "get", NOWHERE,
+        kwargs=lambda w: {"token": "not-a-secret-of-anyone"}),
+    Row("followup:feed_ics", "an observer's secret", "get", NOWHERE,
+        kwargs=lambda w: {"token": w.observer_token}),
 ]
 
 # URL names the matrix does not request, each with where it is tested instead.
@@ -408,3 +521,64 @@ def test_access_every_role_has_an_outcome_in_every_row():
     for row in ROWS:
         assert set(row.expected) == set(ROLES), row.id
         assert all(outcome in {OK, READ} | REFUSALS for outcome in row.expected.values()), row.id
+
+
+# What observers may not read: nothing of `other` is shared with them, nor the `cluster`,
+# nor validated (unpublished) progress, nor another observer's comments until approved.
+UNSHARED_TEXTS = ["Raise the minimum wage.", "Raise the wage", "Wage level", "Policing",
+                  "A validated update.", "A pending comment by otto-ombudsman.",
+                  "A rejected comment by otto-ombudsman."]
+OBSERVER_PAGES = [row for row in ROWS if row.method == "get" and row.expected["observer"] == OK
+                  and row.url_name != "ingest:template"]  # a spreadsheet, of no one's data
+
+
+@pytest.mark.parametrize("row", OBSERVER_PAGES, ids=lambda row: row.id)
+def test_access_an_observer_reads_nothing_that_is_not_shared(world, row):
+    """Every page an observer may open (and the page a redirect lands on) shows none of
+    what is not shared with them: the rule of permissions._shared reaches each list,
+    facet, detail and count, not only the 404 of a detail page."""
+    client = client_for(world, "observer")
+    response = request(client, row, world)
+    if response.status_code == 302:
+        response = client.get(response["Location"])
+    html = response.content.decode()
+    assert [text for text in UNSHARED_TEXTS if text in html] == []
+
+
+def comments_shown(world, role, url) -> set[str]:
+    html = client_for(world, role).get(url).content.decode()
+    return {f"{state} by {author}" for author in ("oscar-observer", "otto-ombudsman")
+            for state in ("pending", "approved", "rejected")
+            if f"A {state} comment by {author}." in html}
+
+
+def test_access_comments_each_role_reads(world):
+    """The secretariat reads every comment in its queue; an observer their own (pending,
+    approved, rejected with the reason) and the approved ones of others on what is
+    shared; a focal point the approved ones."""
+    own = reverse("recommendations:detail", args=[world.rec_own.pk])
+    clustered = reverse("recommendations:detail", args=[world.rec_clustered.pk])
+    queue = reverse("consultation:comment_list") + "?state=all"
+    assert comments_shown(world, "coordinator", queue) == {
+        f"{state} by {author}" for author in ("oscar-observer", "otto-ombudsman")
+        for state in ("pending", "approved", "rejected")}
+    assert comments_shown(world, "observer", own) == {
+        "pending by oscar-observer", "approved by oscar-observer", "rejected by oscar-observer"}
+    assert comments_shown(world, "observer", clustered) == {"approved by otto-ombudsman"}
+    assert comments_shown(world, "observer", queue) == {
+        "pending by oscar-observer", "approved by oscar-observer", "rejected by oscar-observer"}
+    assert comments_shown(world, "focal_point", own) == {"approved by oscar-observer"}
+    assert comments_shown(world, "focal_point", clustered) == {"approved by otto-ombudsman"}
+
+
+def test_access_a_feed_holds_its_owners_deadlines_only(world):
+    """The secret address answers with the deadlines of its owner (the focal point's
+    entity: its action's target date), not another entity's; whoever holds the address,
+    signed in as someone else or not at all, gets the owner's feed, never their own."""
+    url = reverse("followup:feed_ics", args=[world.feed_token])
+    for role in ("anonymous", "coordinator", "observer"):
+        response = client_for(world, role).get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/calendar")
+        text = response.content.decode()
+        assert "Train the police" in text and "Raise the wage" not in text

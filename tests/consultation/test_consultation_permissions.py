@@ -13,7 +13,7 @@ from nmirf.recommendations.models import Recommendation
 from nmirf.tracking.models import OBSERVER_KINDS, Cluster
 from tests.tracking.roles import ROLES, client_for
 
-from .helpers import comment, signed_in, state
+from .helpers import comment, messages_of, signed_in, state
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +192,18 @@ def test_permission_an_observer_belongs_to_the_nhri_but_not_to_a_ministry(
                              {"text": "From the Ombudsman."})
     assert Comment.objects.get().entity == nhri
     assert list(Recommendation.objects.visible_to(observer)) == [r.torture]
+
+
+def test_permission_an_observer_added_to_the_nhri_is_named_a_member_not_a_focal_point(
+        nhri, observer, coordinator_client):
+    from nmirf.tracking.models import Membership
+
+    url = reverse("tracking:member_add", args=[nhri.pk])
+    response = coordinator_client.post(url, {"user": observer.pk}, follow=True)
+    shown = messages_of(response)
+    assert "oscar-observer is now a member of Human Rights Ombudsman, as an observer." in shown
+    assert "focal point" not in shown
+    before = list(Membership.objects.values_list("pk", "entity", "user", "ended"))
+    again = messages_of(coordinator_client.post(url, {"user": observer.pk}, follow=True))
+    assert "oscar-observer is already a member of Human Rights Ombudsman." in again
+    assert list(Membership.objects.values_list("pk", "entity", "user", "ended")) == before

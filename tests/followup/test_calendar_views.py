@@ -234,3 +234,17 @@ def test_access_without_a_csrf_token_is_refused_and_writes_nothing(coordinator):
                            {"follow_up_reply_years": "3"})
     assert response.status_code == 403
     assert FollowUpSetting.objects.get(mechanism=ccpr).follow_up_reply_years == Decimal("1")
+
+
+def test_an_archived_recommendation_is_not_flagged(coordinator):
+    target = rec(review("CCPR", datetime.date(2024, 3, 8)))
+    target.archived = True
+    target.save()
+    client = signed_in(coordinator)
+    events = AuditEvent.objects.count()
+    response = client.post(reverse("followup:flag", args=[target.pk]), {"flagged": "1"},
+                           follow=True)
+    assert "This recommendation is archived: it cannot be flagged for follow-up." in \
+        response.content.decode()
+    assert not FollowUpFlag.objects.exists()
+    assert AuditEvent.objects.count() == events

@@ -265,3 +265,21 @@ def test_values_read_as_they_were_typed(action, indicator, focal_point_of_entity
     assert ">20 persons<" in page and "2E+1" not in page and "20.0000" not in page
     form = client.get(reverse("tracking:progress_edit", args=[update.pk])).content.decode()
     assert f'name="value_{indicator.pk}" value="20"' in form
+
+
+@pytest.mark.parametrize("start, name", [("submitted", "validate"), ("submitted", "return"),
+                                         ("validated", "publish")])
+def test_progress_on_an_archived_action_cannot_be_reviewed_or_published(
+        action, coordinator, start, name):
+    from nmirf.tracking import action_services
+
+    update = make_update(action, start)
+    action_services.set_archived(action, True)
+    before = state()
+    response = step(signed_in(coordinator), update, name, comment="Please add figures.")
+    assert ("This update's action is archived: its progress can no longer be reviewed or "
+            "published. Restore the action first.") in messages_of(response)
+    assert state() == before
+    stored = ProgressUpdate.objects.get(pk=update.pk)
+    assert stored.state == start
+    assert progress_workflow.allowed(coordinator, stored) == []  # no buttons either
