@@ -316,8 +316,10 @@ def followup_hook(writer: Writer, rng: random.Random, rec_ids: list[int]) -> Non
         return
     from nmirf.recommendations.models import Recommendation
 
-    treaty = list(Recommendation.objects.filter(pk__in=rec_ids).exclude(
-        review__mechanism__code="UPR").values_list("pk", flat=True))
+    # Intersected in Python: 250,000 ids are too many variables for one SQLite statement.
+    wanted = set(rec_ids)
+    treaty = sorted(pk for pk in Recommendation.objects.exclude(
+        review__mechanism__code="UPR").values_list("pk", flat=True) if pk in wanted)
     chosen = rng.sample(treaty, len(treaty) // 20)
     flag.objects.bulk_create((flag(recommendation_id=pk) for pk in chosen), batch_size=5000)
     common.log(f"tracking data: {len(chosen):,} recommendations flagged for follow-up.")

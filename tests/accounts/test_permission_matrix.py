@@ -81,6 +81,11 @@ ROWS = [
         kwargs=lambda w: {"pk": w.rec_clustered.pk}),
     Row("recommendations:detail", "an archived unshared one", "get",
         expect(OK, OK, OK, NOT_FOUND), kwargs=lambda w: {"pk": w.rec_archived.pk}),
+    # An observer's export holds only what is shared (tests/recommendations/test_exports.py).
+    Row("recommendations:export", "the list as CSV", "get", EVERYONE_SIGNED_IN,
+        kwargs=lambda w: {"fmt": "csv"}),
+    Row("recommendations:export", "the list as XLSX, narrowed", "get", EVERYONE_SIGNED_IN,
+        kwargs=lambda w: {"fmt": "xlsx"}, query="position=noted"),
     Row("recommendations:resolve_duplicate", "keep as separate", "post", SECRETARIAT,
         kwargs=lambda w: {"pk": w.rec_dup.pk}, data=lambda w: {"decision": "different"}),
     # ── Imports and the change log ────────────────────────────────────────────────────
@@ -541,7 +546,9 @@ def test_access_an_observer_reads_nothing_that_is_not_shared(world, row):
     response = request(client, row, world)
     if response.status_code == 302:
         response = client.get(response["Location"])
-    html = response.content.decode()
+    # A download streams (an XLSX is compressed: its rows are tested in test_exports.py).
+    html = (b"".join(response.streaming_content) if response.streaming
+            else response.content).decode(errors="replace")
     assert [text for text in UNSHARED_TEXTS if text in html] == []
 
 
