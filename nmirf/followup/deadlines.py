@@ -283,7 +283,9 @@ def follow_up_due(settings_of=None, recommendation_ids=None) -> tuple[np.ndarray
     settings_of = settings_by_mechanism() if settings_of is None else settings_of
     flags = _flags(recommendation_ids)
     found = _arrays(flags, {"rec": "recommendation_id", "review": "recommendation__review_id"})
-    due = reply_due_by_review(flags.values("recommendation__review_id"), settings_of)
+    # The reviews as the few distinct ids already read, not as a subquery over the flags
+    # (which SQLite runs as a join of every flag: 130 ms at 5,000 flags).
+    due = reply_due_by_review(np.unique(found["review"]).tolist(), settings_of)
     ordinals = np.array([due[review].toordinal() if review in due else 0
                          for review in found["review"].tolist()], dtype=np.int64)
     keep = ordinals > 0
