@@ -55,6 +55,7 @@ from nmirf.recommendations.models import (
     Document,
     Mechanism,
     MechanismKind,
+    Recommendation,
     Review,
     UprSession,
 )
@@ -282,7 +283,11 @@ def follow_up_due(settings_of=None, recommendation_ids=None) -> tuple[np.ndarray
     worked out once per review. Four queries, however many flags."""
     settings_of = settings_by_mechanism() if settings_of is None else settings_of
     flags = _flags(recommendation_ids)
-    found = _arrays(flags, {"rec": "recommendation_id", "review": "recommendation__review_id"})
+    # The recommendations read through `pk IN (the flags)`, not as a join from the flags:
+    # without fresh statistics SQLite drives that join from every recommendation (40 ms
+    # at 250,000 for 5,000 flags, against a few here). One flag per recommendation.
+    found = _arrays(Recommendation.objects.filter(pk__in=flags.values("recommendation_id")),
+                    {"rec": "id", "review": "review_id"})
     # The reviews as the few distinct ids already read, not as a subquery over the flags
     # (which SQLite runs as a join of every flag: 130 ms at 5,000 flags).
     due = reply_due_by_review(np.unique(found["review"]).tolist(), settings_of)
