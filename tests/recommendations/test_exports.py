@@ -398,3 +398,11 @@ def test_the_number_of_queries_grows_with_chunks_not_rows(tracked, coordinator, 
     four_chunks = _queries(coordinator, "", monkeypatch, 10)
     assert four_chunks - one_chunk <= 3 * 9
     assert one_chunk <= 22
+
+
+def test_overdue_narrows_the_export(tracked, coordinator, coordinator_client):
+    from tests.followup.builders import action, days, entity_with_people
+
+    action(entity_with_people(), days(-3), recs=[tracked.roma])
+    assert ids_of(coordinator, "overdue=yes") == [tracked.roma.pk]
+    assert list_order(coordinator_client, "overdue=yes") == [tracked.roma.pk]
