@@ -283,7 +283,22 @@ def _flags(recommendation_ids=None):
 # rolled back is never taken for a later one. The calendar and the overdue view then do
 # not work out thousands of reply dates again on each request (~50 ms at 5,000 flags).
 # UPR session and document dates are not on the clock (developer guide).
-_follow_ups_cached: tuple = (None, None)
+_follow_ups_cached: tuple = (None, None, None)  # (key, result, every flagged recommendation)
+
+
+def _still_due_as(then, now, flagged: np.ndarray) -> bool:
+    """Whether what changed in the registry between two ticks of its clock leaves every
+    reply date as it was: no deadline part, reference data or flagged recommendation
+    touched (an edit of another recommendation's text, a status, an assignment). One
+    query on the change log; False whenever the log cannot tell."""
+    changes = registry_changes.changes_since(then, now)
+    if changes is None or changes.reload & (registry_changes.REGISTRY | registry_changes.DUE):
+        return False
+    if registry_changes.DUE in changes.pairs:
+        return False
+    touched = np.fromiter(changes.recommendations, dtype=np.int64,
+                          count=len(changes.recommendations))
+    return not np.isin(touched, flagged).any()
 
 
 def follow_up_due(settings_of=None, recommendation_ids=None) -> tuple[np.ndarray, np.ndarray]:
@@ -299,8 +314,10 @@ def follow_up_due(settings_of=None, recommendation_ids=None) -> tuple[np.ndarray
         key = (registry_changes.read_clock(),
                tuple(sorted((mechanism, setting.follow_up_reply_years)
                             for mechanism, setting in settings_of.items())))
-        cached_key, cached = _follow_ups_cached
-        if cached_key == key:
+        cached_key, cached, flagged = _follow_ups_cached
+        if cached_key == key or (cached_key is not None and cached_key[1] == key[1]
+                                 and _still_due_as(cached_key[0], key[0], flagged)):
+            _follow_ups_cached = (key, cached, flagged)
             return cached
     flags = _flags(recommendation_ids)
     # The recommendations read through `pk IN (the flags)`, not as a join from the flags:
@@ -316,7 +333,7 @@ def follow_up_due(settings_of=None, recommendation_ids=None) -> tuple[np.ndarray
     keep = ordinals > 0
     result = found["rec"][keep], ordinals[keep]
     if key is not None:
-        _follow_ups_cached = (key, result)
+        _follow_ups_cached = (key, result, found["rec"])
     return result
 
 
