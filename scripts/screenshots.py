@@ -36,21 +36,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT = 1280, 800
 
-# The demo accounts (nmirf/ingest/management/commands/load_demo.py, nmirf/tracking/demo.py).
-ACCOUNTS = {
-    "coordinator": "demo-coordinator-2026",
-    "focal-justice": "demo-focal-2026",
-    "focal-labour": "demo-focal-2026",
-    "observer": "demo-observer-2026",
-    "observer-nhri": "demo-observer-2026",
-    "admin": "demo-admin-2026",
-}
+def demo_password(account: str) -> str:
+    """The demo account's password, from the demo's own definitions (load_demo's
+    coordinator, tracking/demo.py's others): one place to change them. Django is set up
+    by then (the lookups need it)."""
+    from nmirf.ingest.management.commands.load_demo import DEMO_PASSWORD, DEMO_USER
+    from nmirf.tracking.demo import ACCOUNTS
+
+    passwords = {DEMO_USER: DEMO_PASSWORD, **{row[0]: row[1] for row in ACCOUNTS}}
+    return passwords[account]
 
 
 @dataclass(frozen=True)
 class Shot:
     name: str      # docs/img/<name>.png
-    account: str   # a key of ACCOUNTS
+    account: str   # a demo account's user name
     url: str       # the address, without the language prefix; {lookup} and #fragment allowed
 
 
@@ -217,7 +217,7 @@ def sign_in(context, base: str, account: str):
     page.set_default_timeout(15_000)
     page.goto(f"{base}/accounts/login/")
     page.locator("#id_username").fill(account)
-    page.locator("#id_password").fill(ACCOUNTS[account])
+    page.locator("#id_password").fill(demo_password(account))
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     return page
