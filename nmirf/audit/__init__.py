@@ -11,3 +11,11 @@ def record(action, **kwargs):
     from .service import record as _record
 
     return _record(action, **kwargs)
+
+
+def record_many(action, targets, **kwargs):
+    """The same event on each of `targets`, in one bulk INSERT; see
+    nmirf.audit.service.record_many."""
+    from .service import record_many as _record_many
+
+    return _record_many(action, targets, **kwargs)

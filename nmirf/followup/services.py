@@ -78,19 +78,20 @@ def set_flag(recommendation, flagged: bool, *, user=None) -> bool:
 @transaction.atomic
 def flag_many(recommendation_ids, *, user=None) -> int:
     """Flag every one of these recommendations not flagged yet (one event each, on its
-    history); how many were flagged."""
+    history); how many were flagged. Set-based: one read, one bulk INSERT of the flags and
+    one of their events, whatever the number."""
     from nmirf.recommendations.models import Recommendation
 
-    already = set(FollowUpFlag.objects.active().filter(
-        recommendation_id__in=recommendation_ids).values_list("recommendation_id", flat=True))
-    count = 0
-    for recommendation in Recommendation.objects.filter(pk__in=recommendation_ids).exclude(
-            pk__in=already).order_by("pk"):
-        FollowUpFlag.objects.create(recommendation=recommendation, flagged_by=user)
-        audit.record(Action.CHANGED, target=recommendation, actor=user,
-                     before={"follow_up": False}, after={"follow_up": True})
-        count += 1
-    return count
+    already = FollowUpFlag.objects.active().filter(
+        recommendation_id__in=recommendation_ids).values("recommendation_id")
+    recommendations = list(Recommendation.objects.filter(pk__in=recommendation_ids)
+                           .exclude(pk__in=already).only("pk", "paragraph", "text")
+                           .order_by("pk"))
+    FollowUpFlag.objects.bulk_create(
+        [FollowUpFlag(recommendation=recommendation, flagged_by=user)
+         for recommendation in recommendations], batch_size=1000)
+    return audit.record_many(Action.CHANGED, recommendations, actor=user,
+                             before={"follow_up": False}, after={"follow_up": True})
 
 
 @transaction.atomic

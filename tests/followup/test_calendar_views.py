@@ -248,3 +248,17 @@ def test_an_archived_recommendation_is_not_flagged(coordinator):
         response.content.decode()
     assert not FollowUpFlag.objects.exists()
     assert AuditEvent.objects.count() == events
+
+
+def test_flagging_a_list_records_one_event_each_in_a_few_queries(
+        coordinator, django_assert_max_num_queries):
+    from nmirf.audit.models import AuditEvent
+    from nmirf.followup import services
+
+    ccpr = review("CCPR", datetime.date(2024, 3, 8))
+    recs = [rec(ccpr) for _ in range(30)]
+    with django_assert_max_num_queries(8):
+        assert services.flag_many([r.pk for r in recs], user=coordinator) == 30
+    assert AuditEvent.objects.filter(target_id__in=[str(r.pk) for r in recs],
+                                     after={"follow_up": True}).count() == 30
+    assert services.flag_many([r.pk for r in recs], user=coordinator) == 0
