@@ -51,6 +51,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nmirf.core.id_lists import and_among
 from nmirf.recommendations import registry_changes
 from nmirf.recommendations.models import (
     Document,
@@ -711,13 +712,6 @@ def follow_up_pairs(recommendation_ids=None) -> list[tuple[int, int]]:
     return list(zip(recs.tolist(), dates.tolist(), strict=True))
 
 
-def _among(column: str, ids) -> str:
-    """A condition `AND column IN (…)` for a list of integer ids ("" for None)."""
-    if ids is None:
-        return ""
-    return f" AND {column} IN ({', '.join(str(int(pk)) for pk in ids) or 'NULL'})"
-
-
 def action_dates_sql(vendor: str, action_ids=None) -> str:
     """SQL of (act, value) rows: each open action (of `action_ids`, where given) and the
     ordinal of its earliest open deadline (its target date, or an active indicator's next
@@ -728,14 +722,14 @@ def action_dates_sql(vendor: str, action_ids=None) -> str:
     return f"""
         SELECT due.act AS act, {ordinal} AS value FROM (
             SELECT id AS act, target_date AS day FROM tracking_action
-            WHERE NOT archived AND status NOT IN ({closed}){_among("id", action_ids)}
+            WHERE NOT archived AND status NOT IN ({closed}){and_among("id", action_ids)}
             UNION ALL
             SELECT indicator.action_id AS act, indicator.next_due_date AS day
             FROM tracking_indicator indicator
             JOIN tracking_action act ON act.id = indicator.action_id AND NOT act.archived
                 AND act.status NOT IN ({closed})
             WHERE NOT indicator.archived AND indicator.next_due_date IS NOT NULL
-                {_among("indicator.action_id", action_ids)}
+                {and_among("indicator.action_id", action_ids)}
         ) due GROUP BY due.act"""
 
 
@@ -745,14 +739,12 @@ def implementing_sql(recommendation_ids=None) -> str:
     (tracking.queries.implementing)."""
     return f"""
     SELECT recommendation_id AS rec, action_id AS act FROM tracking_action_recommendations
-    WHERE TRUE{_among("recommendation_id", recommendation_ids)}
+    WHERE TRUE{and_among("recommendation_id", recommendation_ids)}
     UNION ALL
     SELECT member.recommendation_id AS rec, action_cluster.action_id AS act
     FROM tracking_action_clusters action_cluster
     JOIN tracking_cluster cluster ON cluster.id = action_cluster.cluster_id
         AND NOT cluster.archived
     JOIN tracking_clusterrecommendation member ON member.cluster_id = cluster.id
-        {_among("member.recommendation_id", recommendation_ids)}"""
+        {and_among("member.recommendation_id", recommendation_ids)}"""
 
-
-IMPLEMENTING_SQL = implementing_sql()

@@ -35,15 +35,14 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from nmirf.accounts.permissions import can_export_registry, can_view_assignments
 from nmirf.core import spreadsheets
+from nmirf.core.id_lists import among
 from nmirf.tracking.models import (
     Assignment,
     AssignmentRole,
@@ -274,7 +273,7 @@ class _Reader:
 
     def chunk(self, ids: list[int]) -> Iterator[dict]:
         chunk_ids = ids
-        ids = _among(chunk_ids)
+        ids = among(chunk_ids)
         fields = ["pk", "review_id", "document_id", "paragraph", "text", "language",
                   "position", "action_category", "possible_duplicate_of_id"]
         if self.export.tracking:
@@ -426,15 +425,6 @@ class _Reader:
             records[pk]["lead_entities"] = sorted(self.entities.get(e, "") for e in leads)
             records[pk]["supporting_entities"] = sorted(
                 self.entities.get(e, "") for e in supporting)
-
-
-def _among(ids: list[int]) -> RawSQL:
-    """The chunk's ids as one parameter (a JSON array on SQLite, an array on PostgreSQL)
-    for `field__in=`: Django would otherwise check and bind 2,000 values one by one for
-    each of a chunk's queries, a third of the export's time."""
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
-    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
 
 
 def _first(item):

@@ -38,6 +38,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils import translation
 
+from nmirf.core.id_lists import and_among
 from nmirf.core.search import ranked_matches
 
 from . import registry_changes
@@ -124,11 +125,6 @@ _FLAGGED = "CASE WHEN possible_duplicate_of_id IS NULL THEN 0 ELSE 1 END"
 # More changed recommendations than this (or than a tenth of the registry) since a
 # process last looked, and it rebuilds rather than patches: a large import.
 PATCH_LIMIT = 20_000
-# Ids per query when reading changed rows again (under every database's parameter limit).
-_IDS_PER_QUERY = 900
-# Ids per query when reading a part's pairs again for some recommendations (written into
-# the statement as integers).
-_IDS_PER_PAIRS_QUERY = 5000
 
 _lock = threading.Lock()
 _cached: "RegistryIndex | None" = None
@@ -154,13 +150,8 @@ def _fetch(table: str, expressions: list[str], where: str = "", params=()) -> np
 
 
 def _fetch_for(table: str, column: str, ids: np.ndarray, expressions: list[str]) -> np.ndarray:
-    """_fetch for the rows whose `column` is one of `ids` (a few queries of ids each)."""
-    parts = []
-    for start in range(0, ids.size, _IDS_PER_QUERY):
-        chunk = ids[start:start + _IDS_PER_QUERY].tolist()
-        parts.append(_fetch(table, expressions,
-                            f"WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk))
-    return np.concatenate(parts) if parts else np.zeros((0, len(expressions)), dtype=np.int64)
+    """_fetch for the rows whose `column` is one of `ids`."""
+    return _fetch(table, expressions, "WHERE TRUE" + and_among(column, ids))
 
 
 def _gather(table: np.ndarray, keys: np.ndarray, missing=0) -> np.ndarray:
@@ -276,43 +267,22 @@ def _registry_reference() -> dict:
     )
 
 
-def _among(column: str, ids: np.ndarray | None) -> str:
-    """`AND column IN (ids)`, the ids written as integers ("" for None: every row)."""
-    if ids is None:
-        return ""
-    return f" AND {column} IN ({', '.join(map(str, ids.tolist())) or 'NULL'})"
-
-
-def _by_chunks(read, ids: np.ndarray | None) -> list:
-    """read(ids) for all (None), or for chunks of `ids`, the fetched rows concatenated."""
-    if ids is None:
-        return read(None)
-    parts = [read(ids[start:start + _IDS_PER_PAIRS_QUERY])
-             for start in range(0, max(ids.size, 1), _IDS_PER_PAIRS_QUERY)]
-    return [np.concatenate(columns) for columns in zip(*parts, strict=True)]
-
-
 def _assigned_pairs(ids: np.ndarray | None) -> list:
-    def read(chunk):
-        only = {"only_own": _among("recommendation_id", chunk),
-                "only_link": _among("link.recommendation_id", chunk)}
-        return [_fetch(f"({_LEADS.format(**only)}) AS leads", ["rec", "value"]),
-                _fetch(f"({_PARTS.format(**only)}) AS parts", ["rec", "value"])]
-    return _by_chunks(read, ids)
+    only = {"only_own": and_among("recommendation_id", ids),
+            "only_link": and_among("link.recommendation_id", ids)}
+    return [_fetch(f"({_LEADS.format(**only)}) AS leads", ["rec", "value"]),
+            _fetch(f"({_PARTS.format(**only)}) AS parts", ["rec", "value"])]
 
 
 def _cluster_pairs(ids: np.ndarray | None) -> list:
-    return _by_chunks(lambda chunk: [_fetch(
-        "tracking_clusterrecommendation", ["recommendation_id", "cluster_id"],
-        "WHERE TRUE" + _among("recommendation_id", chunk))], ids)
+    return [_fetch("tracking_clusterrecommendation", ["recommendation_id", "cluster_id"],
+                   "WHERE TRUE" + and_among("recommendation_id", ids))]
 
 
 def _progress_pairs(ids: np.ndarray | None) -> list:
-    def read(chunk):
-        sql = _PROGRESS.format(only_own=_among("action_rec.recommendation_id", chunk),
-                               only_link=_among("link.recommendation_id", chunk))
-        return [_fetch(f"({sql}) AS progress", ["rec", "value"])]
-    return _by_chunks(read, ids)
+    sql = _PROGRESS.format(only_own=and_among("action_rec.recommendation_id", ids),
+                           only_link=and_among("link.recommendation_id", ids))
+    return [_fetch(f"({sql}) AS progress", ["rec", "value"])]
 
 
 def _today():
@@ -322,7 +292,7 @@ def _today():
 
 
 def _due_pairs(ids: np.ndarray | None) -> list:
-    return _by_chunks(lambda chunk: [_due_rows(chunk)], ids)
+    return [_due_rows(ids)]
 
 
 def _due_rows(ids: np.ndarray | None) -> np.ndarray:
