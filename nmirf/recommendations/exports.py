@@ -2,8 +2,8 @@
 
 One function, `prepare_export(user, query)`, takes the list page's query string (its
 filters, search and sort) and who asks, and gives an `Export`: the same selection in the
-same order as the list page (filters.RecommendationFilter over
-`Recommendation.objects.visible_to(user)`: the one read path), which then streams itself
+same order as the list page (filters.registry_filter, the list's own filters over what
+the person may read: the one read path), which then streams itself
 in a format. The web view (views.recommendation_export) and the command
 (`nmirf export --query 'state=SVN&position=noted' --format xlsx > noted.xlsx`) are thin
 wrappers around it.
@@ -53,7 +53,7 @@ from nmirf.tracking.models import (
 )
 
 from .facets import review_label_of
-from .filters import FILTERS, Me, RecommendationFilter
+from .filters import FILTERS, Me, registry_filter
 from .models import (
     ActionCategory,
     Document,
@@ -472,8 +472,7 @@ def prepare_export(user, query, fmt: str = "csv", *, strict: bool = True) -> Exp
     data = query_dict(query)
     if user is not None and not can_export_registry(user):
         raise ExportRefused(_("This account may not read the registry."))
-    queryset = _narrowed(Recommendation.objects.active(), user)
-    filterset = RecommendationFilter(data, queryset, user=user)
+    filterset = registry_filter(data, user)
     if strict:
         known = set(filterset.filters) | IGNORED_PARAMETERS
         unknown = sorted(name for name in data if name not in known)

@@ -635,3 +635,15 @@ class RecommendationFilter(django_filters.FilterSet):
                 continue
             active[name] = list(value)
         return active
+
+
+def registry_filter(data, user=None, *, request=None) -> RecommendationFilter:
+    """The list page's filters over the active recommendations `user` may read: the list,
+    the operations on a whole list and the exports all start here. `user` None is the
+    command line's own access (every active recommendation); a request gives its user."""
+    if request is not None:
+        user = request.user
+    queryset = Recommendation.objects.active()
+    if user is not None:
+        queryset = queryset.visible_to(user)
+    return RecommendationFilter(data, queryset, user=user, request=request)

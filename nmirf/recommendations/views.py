@@ -29,7 +29,7 @@ from nmirf.core.search import parse_query
 from .duplicates import NotADuplicate, compare, resolve
 from .exports import FORMATS, ExportRefused, prepare_export
 from .facets import review_label
-from .filters import RecommendationFilter
+from .filters import registry_filter
 from .listing import RecommendationsInOrder, build_listing
 from .models import Recommendation, Review, State, Term, term_label
 from .similar import repeats_of
@@ -49,8 +49,7 @@ def recommendation_list(request):
     _require_reader(request.user)
     # The one read path, over what this person may read; the request tells "assigned to
     # me" who is asking.
-    filterset = RecommendationFilter(
-        request.GET, Recommendation.objects.visible_to(request.user).active(), request=request)
+    filterset = registry_filter(request.GET, request=request)
     listing = build_listing(filterset)
     facets = listing.facets
     paginator = Paginator(RecommendationsInOrder(listing.ordered_ids), PAGE_SIZE)

@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nmirf.accounts import permissions
-from nmirf.recommendations.filters import RecommendationFilter
-from nmirf.recommendations.models import Recommendation
+from nmirf.recommendations.filters import registry_filter
 
 
 def list_query(request) -> QueryDict:
@@ -31,8 +30,7 @@ def list_query(request) -> QueryDict:
 
 def registry_selection(user, query: QueryDict):
     """(the filterset, the recommendations it selects, unordered)."""
-    filterset = RecommendationFilter(
-        query, queryset=Recommendation.objects.visible_to(user).active(), user=user)
+    filterset = registry_filter(query, user)
     return filterset, filterset.filtered()
 
 
