@@ -3,6 +3,7 @@ mechanism, flagging recommendations for follow-up (one, or a filtered list), mar
 report as met, and each person's calendar feed. Every deadline comes from deadlines.py;
 who may see and do what from accounts.permissions."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -161,17 +162,19 @@ def flag_from_list(request):
     operation = list_operation(request, permissions.can_manage_follow_up(request.user))
     if isinstance(operation, HttpResponse):
         return operation
+    form = forms.Form(request.POST or None)  # nothing to fill in: the list is the input
     too_many = operation.count > services.MAX_BULK_FLAGS
-    if request.method == "POST" and operation.count and not too_many:
+    if not too_many and operation.ready(request, form, _("The list is empty: there is "
+                                                         "nothing to flag.")):
         with transaction.atomic():
             count = services.flag_many(list(operation.selection.values_list("pk", flat=True)),
                                        user=request.user)
         messages.success(request, ngettext(
             "%(count)d recommendation flagged for follow-up.",
             "%(count)d recommendations flagged for follow-up.", count) % {"count": count})
-        return redirect(operation.context(None)["list_url"])
+        return redirect(operation.context(form)["list_url"])
     return render(request, "followup/flag_from_list.html", operation.context(
-        None, too_many=too_many, limit=services.MAX_BULK_FLAGS, section="followup"))
+        form, too_many=too_many, limit=services.MAX_BULK_FLAGS, section="followup"))
 
 
 # -- the calendar feed --------------------------------------------------------------------

@@ -262,3 +262,13 @@ def test_flagging_a_list_records_one_event_each_in_a_few_queries(
     assert AuditEvent.objects.filter(target_id__in=[str(r.pk) for r in recs],
                                      after={"follow_up": True}).count() == 30
     assert services.flag_many([r.pk for r in recs], user=coordinator) == 0
+
+
+def test_flagging_an_empty_list_says_there_is_nothing_to_flag(coordinator):
+    ccpr = review("CCPR", datetime.date(2024, 3, 8))
+    rec(ccpr, "Torture prevention.")
+    response = signed_in(coordinator).post(reverse("followup:flag_from_list"),
+                                           {"query": f"review={ccpr.pk}&q=zebra"})
+    assert response.status_code == 200
+    assert "The list is empty: there is nothing to flag." in response.content.decode()
+    assert not FollowUpFlag.objects.exists()

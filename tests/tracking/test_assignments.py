@@ -56,7 +56,7 @@ def test_a_whole_filtered_list_is_assigned_in_one_step_and_one_event(coordinator
     preview = coordinator_client.get(FROM_LIST, {"position": "noted", "page": "2"})
     assert preview.status_code == 200
     assert preview.context["count"] == 2 and preview.context["query"] == "position=noted"
-    assert "The list holds 2 recommendations: this assignment touches each of them." in \
+    assert "The list holds 2 recommendations. This assignment touches each of them." in \
         preview.content.decode()
     response = coordinator_client.post(FROM_LIST, {"query": "position=noted",
                                                    "entity": entity.pk, "role": "lead"},
