@@ -190,3 +190,35 @@ def test_a_person_keeps_a_bounded_number_of_views(coordinator_client, coordinato
 
 def test_saving_needs_a_post(coordinator_client, registry):
     assert coordinator_client.get(SAVE + "?name=x&query=position=noted").status_code == 405
+
+
+# -- the menu -------------------------------------------------------------------------------
+
+def menu(html: str) -> str:
+    return html.split('id="saved-views-menu"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_the_menu_follows_every_change_at_once(coordinator_client, coordinator, registry):
+    assert "No saved views yet" in menu(coordinator_client.get(MINE).content.decode())
+    save(coordinator_client, "Noted", "position=noted")
+    assert f'href="{LIST}?position=noted"' in menu(coordinator_client.get(MINE).content.decode())
+    view = SavedView.objects.get(owner=coordinator)
+    coordinator_client.post(reverse("saved_views:rename", args=[view.pk]), {"name": "Renamed"})
+    assert "Renamed" in menu(coordinator_client.get(MINE).content.decode())
+    coordinator_client.post(reverse("saved_views:delete", args=[view.pk]))
+    assert "No saved views yet" in menu(coordinator_client.get(MINE).content.decode())
+
+
+def test_the_menu_costs_no_query_once_read(coordinator_client, coordinator, registry,
+                                           django_assert_num_queries):
+    from nmirf.saved_views.models import menu_of
+
+    services.save_view(coordinator, "Noted", "position=noted")
+    assert menu_of(coordinator) == [("Noted", "position=noted")]
+    with django_assert_num_queries(0):
+        assert menu_of(coordinator) == [("Noted", "position=noted")]
+
+
+def test_the_menu_of_a_signed_out_visitor_has_no_saved_views(client, db):
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert "saved-views-menu" not in html
