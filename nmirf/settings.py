@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "nmirf.tracking",
     "nmirf.followup",
     "nmirf.consultation",
+    "nmirf.saved_views",
 ]
 
 # ── Middleware ───────────────────────────────────────────────────────────────────────────

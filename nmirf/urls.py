@@ -22,6 +22,7 @@ urlpatterns += i18n_patterns(
     path("changes/", include("nmirf.audit.urls")),
     path("follow-up/", include("nmirf.followup.urls")),
     path("consultation/", include("nmirf.consultation.urls")),
+    path("saved-views/", include("nmirf.saved_views.urls")),
     prefix_default_language=False,
 )
 

@@ -143,6 +143,11 @@ def registry_snapshot() -> dict:
     from nmirf.recommendations.models import Recommendation
 
     snapshot["texts"] = sorted(Recommendation.objects.values_list("pk", "text", "position"))
+    # People's saved views (nmirf/saved_views): refused saves and renames write none.
+    from nmirf.saved_views.models import SavedView
+
+    snapshot["saved views"] = sorted(SavedView.objects.values_list("pk", "owner_id", "name",
+                                                                   "query"))
     return snapshot
 
 

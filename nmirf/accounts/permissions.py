@@ -564,3 +564,22 @@ def comments_visible_to(queryset, user):
     return queryset.filter(
         Q(state="approved") | Q(author=user),
         recommendation__in=recommendations_visible_to(recommendations.all(), user))
+
+
+# ── Saved views (nmirf/saved_views): a person's own named lists ─────────────────────────
+
+def can_save_views(user) -> bool:
+    """Whoever reads the registry's list may name a list of it for later."""
+    return can_view_registry(user)
+
+
+def saved_views_visible_to(queryset, user):
+    """Saved views are their owner's alone: nobody else reads them, not even the
+    secretariat (another person's id is "not found")."""
+    if not can_save_views(user):
+        return queryset.none()
+    return queryset.filter(owner=user)
+
+
+def can_edit_saved_view(user, view) -> bool:
+    return can_save_views(user) and view.owner_id == user.pk

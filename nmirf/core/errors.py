@@ -34,10 +34,22 @@ def csrf_failure(request, reason=""):
 
 @requires_csrf_token
 def server_error(request):
-    """handler500: the layout with the user's language and menu where they can be had."""
+    """handler500: the layout with the user's language and menu where they can be had.
+    The error may be the database's: then the context processors (the signed-in person,
+    the messages) fail too, and the page is drawn again without them — the layout in the
+    language the address asked for, with its way back, and no menu of the person's."""
     try:
         template = loader.get_template("500.html")
+    except Exception:
+        logger.exception("the 500 page could not be loaded; sent the plain one")
+        return HttpResponseServerError(PLAIN_500)
+    try:
         return HttpResponseServerError(template.render({}, request))
+    except Exception:
+        logger.exception("the 500 page could not be rendered with the request; drawn "
+                         "without it")
+    try:
+        return HttpResponseServerError(template.render({}))
     except Exception:
         logger.exception("the 500 page could not be rendered; sent the plain one")
         return HttpResponseServerError(PLAIN_500)

@@ -52,18 +52,27 @@ class Message(str):
 
     template: str
     params: dict
+    web_template: str | None
 
-    def __new__(cls, template: str, **params):
+    def __new__(cls, template: str, *, web_template: str | None = None, **params):
+        """`template` is the words of the command line, where the message is read as text
+        ("leave --state out"); `web_template`, where a web page must say it otherwise (the
+        form's field, not the command's option), is what `localize` shows there, with the
+        same parameters."""
         self = super().__new__(cls, template % params)  # so "%%" is a percent sign always
         self.template = template
+        self.web_template = web_template
         self.params = params
         return self
 
     def as_data(self) -> dict:
         """A JSON-ready form, for storing (localize reads it back)."""
-        return {"template": self.template,
+        data = {"template": self.template,
                 "params": {name: value.as_data() if isinstance(value, Message | Number | Amount)
                            else value for name, value in self.params.items()}}
+        if self.web_template:
+            data["web_template"] = self.web_template
+        return data
 
 
 def message_data(text) -> dict | None:
@@ -73,13 +82,14 @@ def message_data(text) -> dict | None:
 
 
 def localize(data: dict | None, english: str = "") -> str:
-    """A stored message in the active language; its English text where there is nothing
-    to translate, or where a translation does not fit its parameters."""
+    """A stored message in the active language, for a web page (in the web's own words
+    where it has them: `web_template`); its English text where there is nothing to
+    translate, or where a translation does not fit its parameters."""
     if not data:
         return english
     params = {name: _localize_param(value)
               for name, value in (data.get("params") or {}).items()}
-    template = data.get("template", "")
+    template = data.get("web_template") or data.get("template", "")
     for text in (gettext(template), template):
         try:
             return text % params

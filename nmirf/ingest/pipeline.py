@@ -150,7 +150,8 @@ def run_import(run: ImportRun, files: list[InputFile],
         ("Dry run, nothing was written. " if run.dry_run else "")
         + f"Records read: {rows_read:,}; "
         + ("would be created" if run.dry_run else "created") + f": {counts.created:,}, "
-        f"updated: {counts.updated + counts.linked:,} "
+        + ("would be updated" if run.dry_run else "updated")
+        + f": {counts.updated + counts.linked:,} "
         f"(matched to a recommendation from another source: {counts.linked:,}), "
         f"unchanged: {counts.unchanged:,}, rejected: 0"
         + (f"; flagged as possible duplicates: {counts.possible_duplicates:,}"

@@ -18,7 +18,7 @@ from . import liveness, uploads
 from .forms import ImportForm
 from .models import ImportRun
 from .pipeline import PHASES, InputFile, start_run
-from .progress import progress_of
+from .progress import progress_of, waiting_hint
 from .tasks import run_import_task
 from .uploads import upload_dir
 
@@ -107,6 +107,7 @@ def retry(request, pk: int):
 def _progress(run: ImportRun) -> dict:
     progress = dict(progress_of(run))
     progress["label"] = PHASES.get(progress.get("phase"), progress.get("phase"))
+    progress["waiting_hint"] = waiting_hint(run)
     return progress
 
 

@@ -172,6 +172,15 @@ class Review(models.Model):
             }
         return f"{self.state.localized_name} — {self.mechanism.code} {self.label}".strip()
 
+    def upr_session(self) -> "UprSession | None":
+        """The UPR Working Group session of this review, with its seeded dates (a UPR review
+        imported from UPR Info or a matrix has a session number, no date of its own): what
+        a page shows as the review's dates, as the follow-up deadlines count from it
+        (followup.deadlines.review_dates). One query."""
+        if not self.session:
+            return None
+        return UprSession.objects.filter(number=self.session).first()
+
 
 class Document(models.Model):
     symbol = models.CharField(_("symbol"), max_length=120, unique=True)

@@ -192,6 +192,7 @@ def build_world(users: dict) -> SimpleNamespace:
     w.run = ImportRun.objects.create(source="upr_info", files=["x.csv"])
     build_consultation(w)
     build_follow_up(w)
+    build_saved_views(w)
     return w
 
 
@@ -263,6 +264,17 @@ def build_follow_up(w) -> None:
     w.observer_token = CalendarFeed.objects.create(user=w.observer, token=new_token()).token
 
 
+def build_saved_views(w) -> None:
+    """Saved views (nmirf/saved_views): one of the focal point's, one of another person's
+    (olga's). Each is its owner's alone: everyone else gets 404."""
+    from nmirf.saved_views.models import SavedView
+
+    w.own_view = SavedView.objects.create(owner=w.focal_point, name="Noted by Slovenia",
+                                          query="state=SVN&position=noted")
+    w.other_view = SavedView.objects.create(owner=w.olga, name="Labour",
+                                            query="q=wage")
+
+
 # ── Valid forms (a row changes one field to make bad input) ─────────────────────────
 
 ACTION_FORM = {"title": "Plan", "description": "", "start_date": "2026-02-01",
@@ -284,7 +296,7 @@ def action_form(entity, action=None):
 # ── What a request may write ───────────────────────────────────────────────────────────
 
 PROJECT_APPS = {"accounts", "recommendations", "ingest", "tracking", "audit", "core",
-                "followup", "consultation", "django_tasks_database", "auth"}
+                "followup", "consultation", "saved_views", "django_tasks_database", "auth"}
 
 
 def snapshot() -> dict:

@@ -48,6 +48,9 @@ OTHER_DRAFT = expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 REPORTERS = expect(FORBIDDEN, FORBIDDEN, OK, FORBIDDEN)
 # What no one gets, signed in or not.
 NOWHERE = expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+# Someone's own things (a saved view of the focal point's): nobody else finds them.
+OWNER_ONLY = expect(NOT_FOUND, NOT_FOUND, OK, NOT_FOUND)
+SIGNED_IN_NOWHERE = expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
 
 ROWS = [
     # ── The site ──────────────────────────────────────────────────────────────────────
@@ -370,6 +373,21 @@ ROWS = [
         kwargs=lambda w: {"token": "not-a-secret-of-anyone"}),
     Row("followup:feed_ics", "an observer's secret", "get", NOWHERE,
         kwargs=lambda w: {"token": w.observer_token}),
+    # ── Saved views: each person's own (another's is not there for them) ─────────────
+    Row("saved_views:list", "one's saved views", "get", EVERYONE_SIGNED_IN),
+    Row("saved_views:create", "the list being read", "post", EVERYONE_SIGNED_IN,
+        data=lambda w: {"name": "Supported", "query": "position=supported&page=2"}),
+    Row("saved_views:create", "a filter the list does not have", "post",
+        expect(READ, READ, READ, READ), writes=False,
+        data=lambda w: {"name": "Odd", "query": "colour=red"}),
+    Row("saved_views:rename", "the focal point's view", "post", OWNER_ONLY,
+        kwargs=lambda w: {"pk": w.own_view.pk}, data=lambda w: {"name": "Renamed"}),
+    Row("saved_views:rename", "another person's view", "post", SIGNED_IN_NOWHERE,
+        kwargs=lambda w: {"pk": w.other_view.pk}, data=lambda w: {"name": "Mine now"}),
+    Row("saved_views:delete", "the focal point's view", "post", OWNER_ONLY,
+        kwargs=lambda w: {"pk": w.own_view.pk}),
+    Row("saved_views:delete", "another person's view", "post", SIGNED_IN_NOWHERE,
+        kwargs=lambda w: {"pk": w.other_view.pk}),
 ]
 
 # URL names the matrix does not request, each with where it is tested instead.

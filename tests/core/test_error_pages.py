@@ -86,3 +86,27 @@ def test_the_csrf_page_is_translated_with_the_site(db):
     response = Client(enforce_csrf_checks=True).post("/fr/accounts/login/", {})
     assert response.status_code == 403
     assert '<html lang="fr"' in response.content.decode()
+
+
+@pytest.fixture
+def database_down(failing_site, settings):
+    """Every context processor that reads the database fails (the session, the person)."""
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "OPTIONS": {
+        **settings.TEMPLATES[0]["OPTIONS"],
+        "context_processors": [*settings.TEMPLATES[0]["OPTIONS"]["context_processors"],
+                               "tests.core.failing_urls.database_down"]}}]
+
+
+@pytest.mark.parametrize(("prefix", "lang", "words"), [
+    ("", "en", "Something went wrong on the server"),
+    ("/fr", "fr", 'lang="fr"'),
+])
+def test_a_server_error_with_the_database_down_is_still_in_the_layout_with_a_way_back(
+        database_down, db, prefix, lang, words):
+    response = Client(raise_request_exception=False).get(f"{prefix}/fails-in-a-language/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert 'class="navbar-brand"' in html  # the layout, not the plain page
+    assert f'<html lang="{lang}"' in html and words in html
+    assert f'href="{prefix}/"' in html  # the way back
+    assert SECRET_DETAIL not in html and "Traceback" not in html

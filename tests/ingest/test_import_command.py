@@ -67,8 +67,13 @@ def test_dry_run_writes_nothing(db, tmp_path, capsys):
     path.write_text(HEADER + "\n" + GOOD)
     call_command("import", "upr-info", "--dry-run", str(path))
     out = capsys.readouterr().out
-    assert "Dry run, nothing was written. Records read: 1; would be created: 1," in out
+    assert "Dry run, nothing was written. Records read: 1; would be created: 1, would be " \
+        "updated: 0" in out
     assert not Recommendation.objects.exists()
+    # The list of runs says what a dry run would have done, not what it did.
+    call_command("runs")
+    listed = capsys.readouterr().out
+    assert "would create 1, would update 0" in listed and "created 1" not in listed
 
 
 def test_stats_prints_one_json_object(db, tmp_path, capsys):

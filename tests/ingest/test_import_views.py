@@ -137,3 +137,13 @@ def test_a_run_that_flagged_possible_duplicates_links_to_them(coordinator_client
     run = ImportRun.objects.get()
     french = coordinator_client.get(f"/fr{run.get_absolute_url()}").content.decode()
     assert "1 signalé comme doublon possible" in french  # one, not "1 signalés"
+
+
+def test_a_dry_run_says_what_it_would_do_not_what_it_did(coordinator_client, upload):
+    before = registry_snapshot()
+    response = upload(coordinator_client, (HEADER + "\n" + GOOD).encode(), dry_run="on")
+    page = response.content.decode()
+    assert "would be created: 1, would be updated: 0" in page
+    assert '<th scope="row">Would be created</th>' in page
+    assert '<th scope="row">Created</th>' not in page
+    assert registry_snapshot() == before

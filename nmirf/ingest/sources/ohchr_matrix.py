@@ -574,6 +574,9 @@ def _review(header: str, name: str, state_option, session_option) -> _Review:
             raise SourceError(Message(
                 gettext_noop("%(file)s is the matrix of %(file_state)s, but the state given "
                              "is %(state)s: leave --state out or import the right file."),
+                web_template=gettext_noop(
+                    "%(file)s is the matrix of %(file_state)s, but the state given is "
+                    "%(state)s: leave “State under review” empty or import the right file."),
                 file=name, file_state=file_state, state=state_option,
             ))
     state = state_option or file_state
@@ -582,6 +585,9 @@ def _review(header: str, name: str, state_option, session_option) -> _Review:
             gettext_noop("%(file)s does not say which state was reviewed (no 'UPR of …' in "
                          "its page header): pass --state with the state's ISO code or "
                          "name."),
+            web_template=gettext_noop(
+                "%(file)s does not say which state was reviewed (no 'UPR of …' in its page "
+                "header): fill in “State under review” with the state's ISO code or name."),
             file=name,
         ))
 
@@ -590,13 +596,19 @@ def _review(header: str, name: str, state_option, session_option) -> _Review:
         try:
             session = int(str(session_option).strip())
         except ValueError:
-            raise SourceError(Message(gettext_noop("--session %(session)s is not a number."),
-                                      session=repr(session_option))) from None
+            raise SourceError(Message(
+                gettext_noop("--session %(session)s is not a number."),
+                web_template=gettext_noop("The UPR session %(session)s is not a number."),
+                session=repr(session_option))) from None
         if file_session is not None and file_session != session:
             raise SourceError(Message(
                 gettext_noop("%(file)s is the matrix of UPR session %(file_session)s, but the "
                              "session given is %(session)s: leave --session out or import "
                              "the right file."),
+                web_template=gettext_noop(
+                    "%(file)s is the matrix of UPR session %(file_session)s, but the session "
+                    "given is %(session)s: leave “UPR session” empty or import the right "
+                    "file."),
                 file=name, file_session=file_session, session=session,
             ))
     session = session or file_session
@@ -607,6 +619,9 @@ def _review(header: str, name: str, state_option, session_option) -> _Review:
         raise SourceError(Message(
             gettext_noop("%(file)s does not say which UPR session it covers: pass --session "
                          "with the session number (for example --session 20)."),
+            web_template=gettext_noop(
+                "%(file)s does not say which UPR session it covers: fill in “UPR session” "
+                "with the session number (for example 20)."),
             file=name,
         ))
     prefix = iso or name_key(state).replace(" ", "-")

@@ -227,6 +227,9 @@ def _check_header(cells: list[str], name: str) -> dict[str, int]:
             gettext_noop("%(file)s %(problems)s. Download the blank template "
                          "(nmirf template > blank.xlsx) to see the columns it expects: "
                          "%(columns)s."),
+            web_template=gettext_noop(
+                "%(file)s %(problems)s. Download the blank template (on the Imports page) to "
+                "see the columns it expects: %(columns)s."),
             file=name, problems=problems, columns=", ".join(COLUMN_NAMES),
         ))
     return index

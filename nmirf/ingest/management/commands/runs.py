@@ -56,9 +56,12 @@ class Command(BaseCommand):
         for run in runs:
             when = timezone.localtime(run.created_at).strftime("%Y-%m-%d %H:%M")
             status = _status(run)
+            # A dry run wrote nothing: its counts are what it would have done.
+            created, updated = (("would create", "would update") if run.dry_run
+                                else ("created", "updated"))
             self._write(
                 f"#{run.pk:<5} {when}  {run.source:<13} {status:<20} "
-                f"created {run.created:,}, updated {run.updated:,}, unchanged "
+                f"{created} {run.created:,}, {updated} {run.updated:,}, unchanged "
                 f"{run.unchanged:,}, rejected {run.rejected:,}  {', '.join(run.files)}")
 
     def _show(self, pk: int) -> None:
