@@ -112,3 +112,24 @@ def test_a_recommendation_page_fits_a_phone(
     expect(page.locator("blockquote").first).to_be_visible()
     assert page.evaluate(WIDTH) <= PHONE["width"]
     assert browser_problems == []
+
+
+def test_the_list_opens_on_the_home_state_and_all_states_are_one_click_away(
+    live_server, two_states, coordinator, page: Page, browser_problems, settings
+):
+    settings.NMIRF_HOME_STATE, settings.NMIRF_LIST_HOME_SCOPE = "SVN", True
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, coordinator, then="/recommendations/?state=all")
+    page.goto(f"{live_server.url}/recommendations/")
+    expect(page).to_have_url(f"{live_server.url}/recommendations/?state=SVN")
+    expect(page.locator("#scope-notice")).to_contain_text("Slovenia")
+    expect_count(page, RecommendationFilter(QueryDict("state=SVN")).qs.count())
+    page.locator("#all-states-link").click()
+    expect(page).to_have_url(re.compile(r"state=all"))
+    expect_count(page, RecommendationFilter(QueryDict("")).qs.count())
+    # A new search keeps every state.
+    page.locator("#id_q").fill("Austria")
+    page.locator("#filter-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"q=Austria.*state=all|state=all.*q=Austria"))
+    expect_count(page, 3)
+    assert browser_problems == []
