@@ -250,6 +250,9 @@ NMIRF_MAX_IMPORT_BYTES = ENV.integer("NMIRF_MAX_IMPORT_BYTES", 50 * 1024 * 1024,
 # One instance serves one state under review by default (ISO 3166-1 alpha-3).
 NMIRF_HOME_STATE = ENV.matching("NMIRF_HOME_STATE", "SVN", r"[A-Z]{3}",
                                 "an ISO 3166-1 alpha-3 code in capitals, e.g. SVN")
+# The registry list opens on the home state's recommendations (?state=SVN, one click from
+# ?state=all: recommendations/filters.py); off, it opens on every state (a network hub).
+NMIRF_LIST_HOME_SCOPE = ENV.flag("NMIRF_LIST_HOME_SCOPE", True)
 
 # An import whose process has not been heard from for this long is taken for dead (when its
 # process cannot be looked up on this host), and marked interrupted (ingest/liveness.py).

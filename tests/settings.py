@@ -18,3 +18,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 STORAGES = {**STORAGES, "staticfiles": {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True
+# The registry list opens on every state in tests (as the API and exports do); the tests of
+# the home state's scope turn it on (tests/recommendations/test_list_view.py).
+NMIRF_LIST_HOME_SCOPE = False

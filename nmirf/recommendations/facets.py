@@ -10,11 +10,16 @@ terms and recommending states (registry_index.py) counts them with numpy, a few 
 whatever the number selected. Labels are then read for the values shown, one small query
 per kind.
 
-Semantics: a facet whose values are alternatives ("any of": mechanism, review, position,
-action category, recommending state) is counted with every filter applied except its own,
-so its other values stay visible with the count that adding them would give (drill-down).
+Semantics: a facet whose values are alternatives ("any of": state under review, mechanism,
+review, position, action category, recommending state) is counted with every filter
+applied except its own, so its other values stay visible with the count that adding them
+would give (drill-down).
 A facet whose values narrow ("all of": themes, affected persons, SDGs) is counted with
 every filter applied, so a count is what one more click leaves.
+
+A facet shows its DEFAULT_LIMIT largest values (and every selected one); all of them only
+when asked (`full`: the "Show all" of one facet, views.facet_values), so that the list
+page does not label thousands of reviews it will not show.
 """
 
 from collections import Counter
@@ -67,6 +72,8 @@ class Facet:
     title: str
     values: list[FacetValue] = field(default_factory=list)
     truncated: bool = False  # more values exist than are shown
+    available: int = 0  # how many values have a count (all of them, when truncated)
+    full: bool = False  # every value is shown, as asked (compute_facets' `full`)
 
     @property
     def selected(self) -> list[FacetValue]:
@@ -142,12 +149,31 @@ def selection_base(index: RegistryIndex, filterset: RecommendationFilter,
     return base
 
 
+FACET_KEYS = ("status", "overdue", "progress", "lead", "cluster", "state", "mechanism",
+              "review", "position", "uhri_themes", "upr_info_issues", "affected_persons",
+              "sdg", "action_category", "recommending", "flagged")
+
+
+class _Limits(dict):
+    """The number of values to show per facet key: `limit`, or None (all) for the keys
+    asked for in full."""
+
+    def __init__(self, limit, full=()):
+        super().__init__()
+        self.limit, self.full = limit, set(full)
+
+    def __missing__(self, key):
+        return None if key in self.full else self.limit
+
+
 def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT, *,
-                   index: RegistryIndex | None = None, base: np.ndarray | None = None
-                   ) -> Facets:
+                   index: RegistryIndex | None = None, base: np.ndarray | None = None,
+                   full=()) -> Facets:
     """The facets of the recommendations that `filterset` selects (its own validation
     errors, if any, leave the offending filter out, as the list does). `index` and `base`
-    (see selection_base) may be given by a caller that has them already."""
+    (see selection_base) may be given by a caller that has them already. The facets
+    named in `full` (keys) show every value, the others their `limit` largest."""
+    limit = _Limits(limit, full)
     index = index or current_index()
     if base is None:
         base = selection_base(index, filterset)
@@ -157,15 +183,19 @@ def compute_facets(filterset: RecommendationFilter, limit: int = DEFAULT_LIMIT, 
     total, everything, facets = _row_facets(index, base, active, narrowing, mechanisms, limit)
     term_facets = _term_facets(index, everything, active, limit)
     state_base = _without(index, filterset, everything, active, narrowing, "recommending")
-    state_facet = _state_facet(index, state_base, active.get("recommending", []), limit)
+    state_facet = _state_facet(index, state_base, active.get("recommending", []),
+                               limit["recommending"])
+    review_state_base = _without(index, filterset, everything, active, narrowing, "state")
+    review_state_facet = _review_state_facet(index, review_state_base,
+                                             active.get("state", []), limit["state"])
     tracking_facets = _tracking_facets(index, filterset, everything, active, narrowing, limit)
     # The order of the sidebar.
     by_key = {facet.key: facet for facet in [*facets, *term_facets, state_facet,
-                                             *tracking_facets]}
-    order = ["status", "overdue", "progress", "lead", "cluster", "mechanism", "review", "position",
-             "uhri_themes", "upr_info_issues", AFFECTED_TAXONOMY, SDG_TAXONOMY, "action_category",
-             "recommending", "flagged"]
-    return Facets(total=total, facets=[by_key[key] for key in order if key in by_key],
+                                             review_state_facet, *tracking_facets]}
+    for key in limit.full:
+        if key in by_key:
+            by_key[key].full = True
+    return Facets(total=total, facets=[by_key[key] for key in FACET_KEYS if key in by_key],
                   selected=everything)
 
 
@@ -227,12 +257,12 @@ def _row_facets(index, base, active, narrowing, mechanisms, limit):
 
     facets = []
     # Mechanism.
-    rows, more = _top(counts["mechanism"], chosen["mechanism"], limit)
+    rows, more = _top(counts["mechanism"], chosen["mechanism"], limit["mechanism"])
     by_code = {mechanism.code: mechanism for mechanism in mechanisms.values()}
     facets.append(_facet("mechanism", _("Mechanism"), rows, chosen["mechanism"], more,
                          lambda code: _mechanism_label(by_code.get(code), code)))
     # Review.
-    rows, more = _top_of_array(review_counts, chosen["review"], limit)
+    rows, more = _top_of_array(review_counts, chosen["review"], limit["review"])
     labels = _review_labels([value for value, _count in rows])
     facets.append(_facet("review", _("Review"), rows, chosen["review"], more,
                          lambda pk: labels.get(pk, str(pk))))
@@ -325,7 +355,7 @@ def _term_facets(index, everything, active, limit):
     # Goal level, each recommendation once per goal however many targets it carries.
     per_taxonomy[SDG_TAXONOMY] = goal_counts
     chosen_ids = set(active.get("theme", [])) | set(active.get("affected", []))
-    shown = {taxonomy: (*_top(per_taxonomy[taxonomy], chosen_ids, limit), chosen_ids)
+    shown = {taxonomy: (*_top(per_taxonomy[taxonomy], chosen_ids, limit[taxonomy]), chosen_ids)
              for taxonomy, *_ in TERM_FACETS if taxonomy != SDG_TAXONOMY}
     # Labels for the values shown only (and every goal: seventeen at most), one query.
     wanted = [term_id for rows, _more, _selected in shown.values() for term_id, _n in rows]
@@ -334,7 +364,7 @@ def _term_facets(index, everything, active, limit):
     # The SDG filter names goals by code.
     chosen_codes = set(active.get("sdg", []))
     chosen_goals = {pk for pk in goal_counts if pk in terms and terms[pk]["code"] in chosen_codes}
-    shown[SDG_TAXONOMY] = (*_top(goal_counts, chosen_goals, limit), chosen_goals)
+    shown[SDG_TAXONOMY] = (*_top(goal_counts, chosen_goals, limit[SDG_TAXONOMY]), chosen_goals)
     facets = []
     for taxonomy, param, title in TERM_FACETS:
         rows, more, selected = shown[taxonomy]
@@ -347,7 +377,7 @@ def _term_facets(index, everything, active, limit):
             values.append(FacetValue(value, term_label(term["code"], term["name"]), n,
                                      term_id in selected))
         facets.append(Facet(key=taxonomy, param=param, title=title, values=values,
-                            truncated=more))
+                            truncated=more > 0, available=len(rows) + more))
     return facets
 
 
@@ -369,7 +399,31 @@ def _state_facet(index, mask, chosen_iso3, limit):
         for pk, n in rows if pk in states
     ]
     return Facet(key="recommending", param="recommending", title=_("Recommending state"),
-                 values=values, truncated=more)
+                 values=values, truncated=more > 0, available=len(rows) + more)
+
+
+# -- 3b. the state under review ---------------------------------------------------------------
+
+def _review_state_facet(index, mask, chosen_iso3, limit):
+    """Recommendations per state under review: counted per review (the list's own review
+    counts, whole-registry counts reused), then summed per review's state — no query, the
+    names come from the index."""
+    per_review = index.selected_counts("review", index.review, mask)
+    reviews = np.flatnonzero(per_review)
+    reviews = reviews[reviews < index.review_state.size]
+    states = index.review_state[reviews]
+    known = states >= 0
+    by_state = np.bincount(states[known].astype(np.int64),
+                           weights=per_review[reviews][known]) if known.any() else np.zeros(0)
+    counts = Counter({int(pk): int(n) for pk, n in enumerate(by_state.tolist()) if n})
+    ids_by_iso3 = {iso3: pk for pk, (iso3, _name) in index.state_names.items()}
+    chosen_ids = {ids_by_iso3[iso3] for iso3 in chosen_iso3 if iso3 in ids_by_iso3}
+    rows, more = _top(Counter({pk: n for pk, n in counts.items() if pk in index.state_names}),
+                      chosen_ids, limit)
+    values = [FacetValue(index.state_names[pk][0], localized_name(*index.state_names[pk]), n,
+                         pk in chosen_ids) for pk, n in rows]
+    return Facet(key="state", param="state", title=_("State under review"), values=values,
+                 truncated=more > 0, available=len(rows) + more)
 
 
 # -- 4. tracking: implementation status, lead entity, cluster ---------------------------------
@@ -398,7 +452,7 @@ def _tracking_facets(index, filterset, everything, active, narrowing, limit):
         names = dict(readable.filter(pk__in=list(counts)).values_list(
             "pk", "title" if model is Cluster else "name"))
         rows, more = _top(Counter({pk: n for pk, n in counts.items() if pk in names}),
-                          chosen, limit)
+                          chosen, limit[key])
         facets.append(_facet(key, title, rows, chosen, more, names.get))
     # Validated (not yet published) progress and the calendar's dates are internal: no
     # facet for those who may not use the filter (filters.RESTRICTED_FILTERS).
@@ -431,12 +485,14 @@ def _without(index, filterset, everything, active, narrowing, name) -> np.ndarra
 
 
 def _top(counts: Counter, selected, limit):
-    """The `limit` largest (value, count) pairs plus every selected value wherever it ranks,
-    largest first; and whether some values were left out."""
+    """The `limit` largest (value, count) pairs (all of them for None) plus every selected
+    value wherever it ranks, largest first; and how many values were left out."""
     ranked = sorted(((value, n) for value, n in counts.items() if value is not None and n),
                     key=lambda row: (-row[1], str(row[0])))
+    if limit is None:
+        return ranked, 0
     kept = ranked[:limit] + [row for row in ranked[limit:] if row[0] in selected]
-    return kept, len(ranked) > limit
+    return kept, len(ranked) - len(kept)
 
 
 def _top_of_array(counts: np.ndarray, selected, limit):
@@ -444,6 +500,9 @@ def _top_of_array(counts: np.ndarray, selected, limit):
     values that can be among the `limit` largest are found by a partition, and only they
     are sorted — not the thousands of reviews a broad selection spreads over."""
     present = np.flatnonzero(counts)
+    if limit is None:
+        return _top(Counter(dict(zip(present.tolist(), counts[present].tolist(), strict=True))),
+                    selected, None)
     more = present.size > limit
     candidates = present
     if more:
@@ -453,11 +512,13 @@ def _top_of_array(counts: np.ndarray, selected, limit):
              if 0 <= int(value) < counts.size and counts[int(value)]]
     wanted = Counter(dict(zip(candidates.tolist(), counts[candidates].tolist(), strict=True)))
     wanted.update({value: int(counts[value]) for value in extra if value not in wanted})
-    return _top(wanted, selected, limit)[0], more
+    kept = _top(wanted, selected, limit)[0]
+    return kept, present.size - len(kept)
 
 
-def _facet(key, title, rows, selected, truncated, label):
+def _facet(key, title, rows, selected, more, label):
+    """A facet of `rows` shown, `more` values left out."""
     return Facet(
-        key=key, param=key, title=title, truncated=truncated,
+        key=key, param=key, title=title, truncated=more > 0, available=len(rows) + more,
         values=[FacetValue(value, label(value), n, value in selected) for value, n in rows],
     )

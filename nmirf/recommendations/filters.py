@@ -6,7 +6,7 @@ Query-string parameters (repeat a parameter for several values):
 
     q               full text (core.search: words ANDed, "phrases", `or`, -exclusion)
     mechanism       mechanism code (UPR, CRC, ...)                 any of the values
-    state           ISO3 of the state under review                 any of the values
+    state           ISO3 of the state under review, or "all"       any of the values
     review          review id                                      any of the values
     session         UPR session number                             any of the values
     cycle           UPR cycle                                      any of the values
@@ -30,9 +30,27 @@ Query-string parameters (repeat a parameter for several values):
 
 A recommendation has one value of a field such as position, so several values of it mean
 "any of them"; it carries several terms, so several themes mean "all of them" (each one
-narrows, as a click on a tag usually does). Invalid values are form errors and the
-filter is then ignored; unknown ids simply match nothing (a value's look-up is a subquery,
-never a query of its own). Each filter is declared once, in FILTERS below.
+narrows, as a click on a tag usually does). Each filter is declared once, in FILTERS below.
+
+Values that are malformed (`review=abc`) or name nothing the registry knows (`sdg=xyz`,
+`review=999999`) are both the form's errors, said the same way ("“xyz” is not a valid
+value."), and the filter is then left out: the list says so above its results, an export
+refuses. Whether a value is known is asked of its small reference table, once per filter
+in use, from the filter's own declaration (`FilterDefinition.known`).
+
+The home state (settings.NMIRF_HOME_STATE, with NMIRF_LIST_HOME_SCOPE on) is where the
+registry *list page* opens: a visit to the plain list or a plain search (no parameter but
+`q`, `sort`, `page`, `expand`) is sent to the same address with `state=<home ISO3>` added
+(views.recommendation_list), and `state=all` asks for every state explicitly. A link that
+names something else (a review, a cluster, a lead, "assigned to me", "overdue") is a
+question of its own and is answered over every state: sending it to the home state would
+show a review of another state, or a cluster's members from elsewhere, as empty.
+Either way the address in the browser says its scope — a
+copied link, the export links and the list operations (cluster, assign, flag, share) that
+carry the list's query string select the same recommendations —, and this filter set
+itself never adds a state: the API, exports and dashboards given no `state` read every
+state, as they always did. `state=all` is accepted everywhere and narrows nothing
+(`FilterDefinition.every`).
 """
 
 import re
@@ -42,6 +60,7 @@ from functools import cached_property
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Expression, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
@@ -52,7 +71,7 @@ from nmirf.accounts import permissions
 from nmirf.core import search as fts
 from nmirf.followup import deadlines
 from nmirf.tracking import queries as tracking
-from nmirf.tracking.models import ClusterRecommendation, Entity, ImplementationStatus
+from nmirf.tracking.models import Cluster, ClusterRecommendation, Entity, ImplementationStatus
 
 from .models import (
     ActionCategory,
@@ -61,6 +80,7 @@ from .models import (
     Recommendation,
     RecommendationTerm,
     RecommendingState,
+    Review,
     State,
     Term,
 )
@@ -80,6 +100,36 @@ def _iso3(value: str) -> str:
     if not _ISO3.match(value):
         raise ValueError(value)
     return value.upper()
+
+
+# The value of `state` that asks for every state (the list page would otherwise open on the
+# home state): accepted by every reader of the query string, narrowing nothing.
+ALL_STATES = "all"
+
+
+def _iso3_or_all(value: str) -> str:
+    if value.lower() == ALL_STATES:
+        return ALL_STATES
+    return _iso3(value)
+
+
+# Parameters that do not say which recommendations are asked for: a request with no other
+# opens on the home state.
+_UNSCOPED_PARAMETERS = {"q", "sort", "page", "expand"}
+
+
+def opens_on_home_state(query) -> bool:
+    """Whether a list request is the plain list or a plain search, which the home scope
+    narrows to the home state (see the module's docstring)."""
+    return not set(query) - _UNSCOPED_PARAMETERS
+
+
+def home_state() -> str | None:
+    """The ISO3 of the state the list page opens on, or None where it opens on every state
+    (no home state, or NMIRF_LIST_HOME_SCOPE off: the test settings)."""
+    if not getattr(settings, "NMIRF_LIST_HOME_SCOPE", False):
+        return None
+    return getattr(settings, "NMIRF_HOME_STATE", "") or None
 
 
 def _code(value: str) -> str:
@@ -210,6 +260,9 @@ class Lookup:
     # False where a value's ids change with tables that are not logged, or with who asks
     # ("assigned to me"): the index asks the database on each request.
     cached: bool = True
+    # The field of `model` that a value names (known values: FilterDefinition.known);
+    # None where no one value is a field (a personal value, "me").
+    key: str | None = None
 
     def ids(self, values) -> QuerySet:
         condition = Q(pk__in=[])
@@ -231,6 +284,31 @@ class FilterDefinition:
     # The value names the person who asks ("me"): the filter set binds it to the request's
     # user (Me), so that nothing in the query string can name someone else.
     personal: bool = False
+    # The values the registry knows, where `lookup` does not say: (model, field), the
+    # field of a reference table that a value must be found in (known()).
+    domain: tuple | None = None
+    # A value that asks for every value explicitly (state=all): it narrows nothing.
+    every: str | None = None
+
+    def known(self, values) -> set:
+        """Which of these (cleaned) values name something the registry has: one query on
+        a small reference table — the look-up's, or the `domain`'s. A fixed list of
+        choices is checked by the form already. tests/recommendations/test_filters.py
+        checks that every filter says it."""
+        if self.choices is not None or not values:
+            return set(values)
+        if self.lookup is not None and self.lookup.key is not None:
+            rows = self.lookup.ids(values).values_list(self.lookup.key, flat=True)
+        elif self.domain is not None:
+            model, column = self.domain
+            rows = model.objects.filter(**{f"{column}__in": values}).values_list(column,
+                                                                                 flat=True)
+        else:
+            raise NotImplementedError(f"the filter {self.param} does not say its values")
+        found = {str(value) for value in rows}
+        if self.lookup is not None and self.lookup.key == "iso3":
+            found = {value.upper() for value in found}
+        return {value for value in values if str(value) in found}
 
     def cleaned(self, values) -> list:
         """The form's values as the filter compares them (a choice field gives text)."""
@@ -299,26 +377,26 @@ def _sdg_match(code) -> Q:
     return Q(taxonomy__code=SDG_TAXONOMY) & (Q(code=code) | Q(parent__code=code))
 
 
-_STATE_BY_ISO3 = Lookup(State, lambda iso3: Q(iso3=iso3))
+_STATE_BY_ISO3 = Lookup(State, lambda iso3: Q(iso3=iso3), key="iso3")
 _TERMS = Link(RecommendationTerm, "term_id", rec_array="term_rec", value_array="term_id")
 
 FILTERS = [
     FilterDefinition(
         "mechanism", _("Mechanism"), Column("review__mechanism_id", "mechanism_of_review",
                                             per_review=True),
-        coerce=_code, lookup=Lookup(Mechanism, lambda code: Q(code=code))),
+        coerce=_code, lookup=Lookup(Mechanism, lambda code: Q(code=code), key="code")),
     FilterDefinition(
         "state", _("State under review"), Column("review__state_id", "review_state",
                                                  per_review=True),
-        coerce=_iso3, lookup=_STATE_BY_ISO3),
+        coerce=_iso3_or_all, lookup=_STATE_BY_ISO3, every=ALL_STATES),
     FilterDefinition("review", _("Review"), Column("review_id", "review"),
-                     coerce=_positive_int),
+                     coerce=_positive_int, domain=(Review, "pk")),
     FilterDefinition("session", _("UPR session"),
                      Column("review__session", "review_session", per_review=True),
-                     coerce=_positive_int),
+                     coerce=_positive_int, domain=(Review, "session")),
     FilterDefinition("cycle", _("Cycle"),
                      Column("review__cycle", "review_cycle", per_review=True),
-                     coerce=_positive_int),
+                     coerce=_positive_int, domain=(Review, "cycle")),
     FilterDefinition("position", _("Position"),
                      Column("position", "position", codes=tuple(Position.values)),
                      choices=Position.choices),
@@ -332,14 +410,16 @@ FILTERS = [
         coerce=_iso3, lookup=_STATE_BY_ISO3),
     FilterDefinition(
         "theme", _("Theme"), _TERMS, combine=ALL, coerce=_positive_int,
-        lookup=Lookup(Term, lambda pk: Q(pk=pk, taxonomy__code__in=THEME_TAXONOMIES))),
+        lookup=Lookup(Term, lambda pk: Q(pk=pk, taxonomy__code__in=THEME_TAXONOMIES),
+                      key="pk")),
     FilterDefinition(
         "affected", _("Affected persons"), _TERMS, combine=ALL, coerce=_positive_int,
-        lookup=Lookup(Term, lambda pk: Q(pk=pk, taxonomy__code=AFFECTED_TAXONOMY))),
+        lookup=Lookup(Term, lambda pk: Q(pk=pk, taxonomy__code=AFFECTED_TAXONOMY),
+                      key="pk")),
     FilterDefinition("sdg", _("Sustainable Development Goal"), _TERMS, combine=ALL,
-                     coerce=_code, lookup=Lookup(Term, _sdg_match)),
+                     coerce=_code, lookup=Lookup(Term, _sdg_match, key="code")),
     FilterDefinition("term", _("Term"), _TERMS, combine=ALL, coerce=_positive_int,
-                     lookup=Lookup(Term, lambda pk: Q(pk=pk))),
+                     lookup=Lookup(Term, lambda pk: Q(pk=pk), key="pk")),
     # What waits for a person's decision: recommendations an import flagged as possibly
     # the same as another (recommendations/duplicates.py).
     FilterDefinition(
@@ -381,11 +461,11 @@ FILTERS += [
         choices=ImplementationStatus.choices),
     FilterDefinition("lead", _("Lead entity"),
                      Derived(tracking.led_by, rec_array="lead_rec", value_array="lead_entity"),
-                     coerce=_positive_int),
+                     coerce=_positive_int, domain=(Entity, "pk")),
     FilterDefinition("cluster", _("Cluster"),
                      Link(ClusterRecommendation, "cluster_id", rec_array="cluster_rec",
                           value_array="cluster_id"),
-                     coerce=_positive_int),
+                     coerce=_positive_int, domain=(Cluster, "pk")),
     # The person's entities come from the request's user (Me), never from the query string:
     # "me" is the only value, anything else is the form's error.
     FilterDefinition("assigned", _("Assigned"),
@@ -480,8 +560,24 @@ class FilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         for definition in FILTERS:
-            if definition.personal and cleaned.get(definition.param):
+            values = cleaned.get(definition.param)
+            if not values:
+                continue
+            if definition.every is not None and definition.every in values:
+                # "Every state" (with or without others): no narrowing.
+                cleaned[definition.param] = []
+                continue
+            if definition.personal:
                 cleaned[definition.param] = [Me.of(self.user)]
+                continue
+            # A value that names nothing is said as a malformed one is (review=abc):
+            # the filter is left out, and the page says why.
+            known = definition.known(definition.cleaned(values))
+            unknown = [value for value in definition.cleaned(values) if value not in known]
+            if unknown:
+                self.add_error(definition.param, ValidationError(
+                    _("“%(value)s” is not a valid value."), code="unknown",
+                    params={"value": str(unknown[0])[:50]}))
         return cleaned
 
 
@@ -622,6 +718,23 @@ class RecommendationFilter(django_filters.FilterSet):
         if sort == Sort.STATE and (by_name := localized_state_order("review__state_id")):
             return queryset.order_by(by_name, *_ORDERINGS[sort])
         return queryset.order_by(*_ORDERINGS[sort])
+
+    @property
+    def every_asked(self) -> list[tuple[str, str]]:
+        """[(parameter, value)] of the filters asked for every value explicitly
+        (state=all), which active_filters leaves out: the list keeps them in its form."""
+        if not self.is_bound:
+            return []
+        asked = []
+        for definition in FILTERS:
+            if definition.every is None:
+                continue
+            values = (self.data.getlist(definition.param) if hasattr(self.data, "getlist")
+                      else self.data.get(definition.param) or [])
+            values = [values] if isinstance(values, str) else values
+            if definition.every in [str(value).strip().lower() for value in values]:
+                asked.append((definition.param, definition.every))
+        return asked
 
     @property
     def active_filters(self) -> dict[str, list]:

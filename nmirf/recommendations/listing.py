@@ -27,7 +27,8 @@ class Listing:
     ordered_ids: OrderedSelection
 
 
-def build_listing(filterset: RecommendationFilter) -> Listing:
+def build_listing(filterset: RecommendationFilter, full=()) -> Listing:
+    """The list of `filterset`; the facets named in `full` show every value."""
     index = current_index()
     sort = filterset.sort_key
     relevance = matches = None
@@ -35,7 +36,7 @@ def build_listing(filterset: RecommendationFilter) -> Listing:
         matches, keys = cached_matches(filterset.query, ranked=True, index=index)
         relevance = (matches, keys)
     base = selection_base(index, filterset, matches)
-    facets = compute_facets(filterset, index=index, base=base)
+    facets = compute_facets(filterset, index=index, base=base, full=full)
     return Listing(facets=facets, ordered_ids=index.ordered(facets.selected, sort, relevance))
 
 

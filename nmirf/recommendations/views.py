@@ -10,8 +10,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,8 +29,14 @@ from nmirf.core.search import parse_query
 
 from .duplicates import NotADuplicate, compare, resolve
 from .exports import FORMATS, ExportRefused, prepare_export
-from .facets import review_label
-from .filters import registry_filter
+from .facets import FACET_KEYS, compute_facets, review_label
+from .filters import (
+    ALL_STATES,
+    RecommendationFilter,
+    home_state,
+    opens_on_home_state,
+    registry_filter,
+)
 from .listing import RecommendationsInOrder, build_listing
 from .models import Recommendation, Review, State, Term, term_label
 from .similar import repeats_of
@@ -44,13 +51,25 @@ def _require_reader(user):
         raise PermissionDenied
 
 
+def _list_filterset(request) -> RecommendationFilter:
+    # The one read path, over what this person may read; the request tells "assigned to
+    # me" who is asking.
+    return registry_filter(request.GET, request=request)
+
+
 @login_required
 def recommendation_list(request):
     _require_reader(request.user)
-    # The one read path, over what this person may read; the request tells "assigned to
-    # me" who is asking.
-    filterset = registry_filter(request.GET, request=request)
-    listing = build_listing(filterset)
+    home = home_state()
+    if home and opens_on_home_state(request.GET):
+        # The list opens on the home state, and its address says so (filters.py): a copied
+        # link, an export or a list operation reads the same recommendations.
+        query = request.GET.copy()
+        query["state"] = home
+        return redirect(f"{request.path}?{query.urlencode()}")
+    filterset = _list_filterset(request)
+    expand = request.GET.get("expand", "")  # "Show all" of one facet, without a script
+    listing = build_listing(filterset, full=[expand] if expand in FACET_KEYS else [])
     facets = listing.facets
     paginator = Paginator(RecommendationsInOrder(listing.ordered_ids), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -65,6 +84,8 @@ def recommendation_list(request):
         # The downloads of this list: its query string without the page.
         "export_formats": EXPORT_LINKS,
         "export_query": _without_page(request.GET),
+        "facet_query": _without_page(request.GET),
+        "scope": _scope(request.GET, filterset, home),
     }
     if request.htmx and request.htmx.target == "results" and not (
         request.htmx.history_restore_request
@@ -92,10 +113,50 @@ def recommendation_export(request, fmt):
     return response
 
 
+@login_required
+def facet_values(request, key):
+    """Every value of one facet of the list at this query string (its "Show all"), as the
+    fragment that htmx puts in place of the short one; without htmx, the list page with
+    that facet in full. Counted only when asked: the list itself labels its top values."""
+    _require_reader(request.user)
+    if key not in FACET_KEYS:
+        raise Http404
+    if not request.htmx:
+        query = request.GET.copy()
+        query["expand"] = key
+        return redirect(f"{reverse('recommendations:list')}?{query.urlencode()}#facet-{key}")
+    filterset = _list_filterset(request)
+    try:
+        facet = compute_facets(filterset, full=[key])[key]
+    except KeyError:  # a facet this person has none of
+        raise Http404 from None
+    return render(request, "recommendations/_facet.html", {
+        "facet": facet, "filterset": filterset, "facet_query": _without_page(request.GET)})
+
+
 def _without_page(query) -> str:
+    """The list's query string without the page (and without a facet shown in full)."""
     query = query.copy()
     query.pop("page", None)
+    query.pop("expand", None)
     return query.urlencode()
+
+
+def _scope(query, filterset, home) -> dict | None:
+    """Where the list opens on the home state: its name, and the one link to the other
+    scope (every state, or the home state alone again), for the notice above the results."""
+    if not home:
+        return None
+    states = filterset.active_filters.get("state", [])
+    every = ("state", ALL_STATES) in filterset.every_asked
+    if states != [home] and not every:
+        return None
+    other = query.copy()
+    other.pop("page", None)
+    other.setlist("state", [home] if every else [ALL_STATES])
+    name = State.objects.filter(iso3=home).values_list("name", flat=True).first()
+    return {"home": localized_name(home, name or home), "every": every,
+            "other_url": f"?{other.urlencode()}"}
 
 
 def _active_filter_labels(filterset, facets):

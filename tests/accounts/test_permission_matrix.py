@@ -76,6 +76,8 @@ ROWS = [
     Row("accounts:disable_2fa", "without a device", "get", EVERYONE_SIGNED_IN),
     # ── The registry ──────────────────────────────────────────────────────────────────
     Row("recommendations:list", "the list", "get", EVERYONE_SIGNED_IN),
+    Row("recommendations:facet", "every value of a facet", "get", EVERYONE_SIGNED_IN,
+        kwargs=lambda w: {"key": "review"}),
     Row("recommendations:detail", "a recommendation", "get", EVERYONE_SIGNED_IN,
         kwargs=lambda w: {"pk": w.rec_own.pk}),
     Row("recommendations:detail", "an unshared one", "get",

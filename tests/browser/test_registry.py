@@ -246,7 +246,8 @@ UNNAMED_CONTROLS = """() => [...document.querySelectorAll(
 }).map(el => el.outerHTML.slice(0, 120))"""
 
 # How wide the page is, and which visible elements stick out of the viewport (an element
-# inside a box that scrolls sideways, such as .table-responsive, is that box's business).
+# inside a box that scrolls sideways, such as .table-responsive, is that box's business; a
+# closed panel, such as the phone's filters waiting off screen, is not visible).
 OVERFLOW = """() => {
     const scrolls = el => {
         for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
@@ -261,6 +262,7 @@ OVERFLOW = """() => {
         wide: [...document.querySelectorAll('body *')].filter(el => {
             const box = el.getBoundingClientRect();
             return box.width > 0 && (box.right > innerWidth + 1 || box.left < -1)
+                && getComputedStyle(el).visibility !== 'hidden'
                 && !el.closest('.visually-hidden, .visually-hidden-focusable, .collapse:not(.show)')
                 && !scrolls(el);
         }).map(el => el.tagName + '.' + el.className).slice(0, 5),

@@ -133,7 +133,7 @@ def test_a_problem_in_a_document_names_the_field_in_the_readers_language():
 def test_a_run_that_flagged_possible_duplicates_links_to_them(coordinator_client, upload):
     page = upload(coordinator_client, "\n".join([HEADER, GOOD, GOOD]).encode()).content.decode()
     assert "1 flagged as a possible duplicate, for a person to resolve." in page
-    assert f'href="{reverse("recommendations:list")}?flagged=duplicate"' in page
+    assert f'href="{reverse("recommendations:list")}?flagged=duplicate&amp;state=all"' in page
     run = ImportRun.objects.get()
     french = coordinator_client.get(f"/fr{run.get_absolute_url()}").content.decode()
     assert "1 signalé comme doublon possible" in french  # one, not "1 signalés"

@@ -191,7 +191,7 @@ def test_the_export_is_in_the_lists_order_for_every_sort(r, coordinator_client, 
 @pytest.mark.parametrize("query", [
     "state=SVN", "state=SVN&position=noted", "mechanism=CRC", "recommending=FRA",
     "q=education", "q=education&sort=oldest", "action_category=4&cycle=3",
-    "sdg=4", "position=noted&position=supported", "review=999999", "",
+    "sdg=4", "position=noted&position=supported", "state=all", "state=all&mechanism=CRC", "",
 ])
 def test_filters_narrow_the_export_as_they_narrow_the_list(r, coordinator_client, coordinator,
                                                            query):
@@ -335,6 +335,9 @@ def test_json_keeps_the_text_as_it_was_written(r, coordinator):
 
 @pytest.mark.parametrize(("query", "message"), [
     ("theme=abc", "theme"),
+    # A value that names nothing is refused as a malformed one is.
+    ("review=999999", "review"),
+    ("sdg=xyz", "sdg"),
     ("state=../../etc/passwd", "state"),
     ("position=bogus", "position"),
     ("sort=evil", "sort"),

@@ -3,6 +3,7 @@ queries whatever the data."""
 
 import pytest
 from django.http import QueryDict
+from django.utils import translation
 
 from nmirf.recommendations.facets import compute_facets
 from nmirf.recommendations.filters import RecommendationFilter
@@ -161,3 +162,51 @@ def test_what_waits_for_a_decision_is_counted_and_shown_only_when_something_does
     assert counts(facets_for("flagged=duplicate"), "position") == {r.french.position: 1}
     assert facets_for("flagged=duplicate").total == 1
     assert selected(facets_for("flagged=duplicate"), "flagged") == {"duplicate"}
+
+
+# -- the state under review ----------------------------------------------------------------------
+
+def test_it_counts_the_states_under_review(r):
+    facets = facets_for("")
+    assert counts(facets, "state") == {"SVN": 6, "EGY": 1}
+    assert facets["state"].title == "State under review"
+    assert facets["state"].param == "state"
+
+
+def test_states_under_review_are_alternatives_counted_without_their_own_filter(r):
+    facets = facets_for("state=EGY")
+    assert facets.total == 1
+    assert counts(facets, "state") == {"SVN": 6, "EGY": 1}
+    assert selected(facets, "state") == {"EGY"}
+    # Other filters narrow it.
+    assert counts(facets_for("mechanism=CRC"), "state") == {"SVN": 1}
+    assert facets_for("state=all")["state"].values == facets_for("")["state"].values
+    assert not selected(facets_for("state=all"), "state")
+
+
+def test_state_names_are_in_the_readers_language(r):
+    with translation.override("fr"):
+        labels = {v.value: v.label for v in facets_for("")["state"].values}
+    assert labels["SVN"] == "Slovénie" and labels["EGY"] == "Égypte"
+
+
+# -- every value, when asked ---------------------------------------------------------------------
+
+def test_a_truncated_facet_says_how_many_values_it_has(r):
+    facets = facets_for("", limit=1)
+    assert [facet.key for facet in facets if facet.truncated] == [
+        "state", "mechanism", "review", "upr_info_issues", "sdg", "recommending"]
+    assert facets["review"].available == 4 and len(facets["review"].values) == 1
+    assert facets["recommending"].available == 4
+    assert not facets["review"].full
+
+
+def test_a_facet_asked_in_full_shows_every_value_and_only_it(r):
+    facets = facets_for("", limit=1, full=["review", "state"])
+    assert facets["review"].full and not facets["review"].truncated
+    assert counts(facets, "review") == {r.svn34.pk: 3, r.svn20.pk: 2, r.egy20.pk: 1,
+                                        r.crc.pk: 1}
+    assert counts(facets, "state") == {"SVN": 6, "EGY": 1}
+    assert facets["recommending"].truncated and len(facets["recommending"].values) == 1
+    # In the order of their counts, as the short list.
+    assert [v.value for v in facets["review"].values][:2] == [r.svn34.pk, r.svn20.pk]

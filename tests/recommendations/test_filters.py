@@ -4,7 +4,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import translation
 
-from nmirf.recommendations.filters import RecommendationFilter
+from nmirf.recommendations.filters import FILTERS, RecommendationFilter
 
 from .builders import build_registry
 
@@ -58,14 +58,15 @@ def test_it_filters_by_themes_all_of(r):
     assert pks(f"theme={education}") == {r.roma.pk, r.roma_earlier.pk, r.french.pk}
     assert pks(f"theme={education}&theme={child}") == {r.roma.pk}
     assert pks(f"theme={r.justice_theme.pk}") == {r.torture.pk}
-    # A term of another taxonomy is not a theme.
-    assert pks(f"theme={r.children.pk}") == set()
+    # A term of another taxonomy is not a theme: the value is refused, as an unknown one.
+    assert "theme" in RecommendationFilter(QueryDict(f"theme={r.children.pk}")).filter_errors
 
 
 def test_it_filters_by_affected_persons_and_any_term(r):
     assert pks(f"affected={r.children.pk}") == {r.roma.pk, r.roma_earlier.pk,
                                                 r.child_strategy.pk}
-    assert pks(f"affected={r.education_issue.pk}") == set()
+    assert "affected" in RecommendationFilter(
+        QueryDict(f"affected={r.education_issue.pk}")).filter_errors
     assert pks(f"term={r.sdg_4_5.pk}&term={r.children.pk}") == {r.roma.pk}
 
 
@@ -140,6 +141,53 @@ def test_invalid_values_are_reported_and_left_out(r):
         filterset = RecommendationFilter(QueryDict(query))
         assert filterset.errors, query
         assert set(filterset.qs.values_list("pk", flat=True)) == pks(""), query
+
+
+# A well-formed value that names nothing the registry has, for every filter of FILTERS.
+UNKNOWN_VALUES = {
+    "mechanism": "XYZ", "state": "QQQ", "review": "999999", "session": "999", "cycle": "99",
+    "position": "maybe", "action_category": "9", "recommending": "QQQ", "theme": "999999",
+    "affected": "999999", "sdg": "xyz", "term": "999999", "flagged": "everything",
+    "status": "forgotten", "lead": "999999", "cluster": "999999", "assigned": "someone",
+    "progress": "rumoured", "overdue": "maybe",
+}
+
+
+def test_every_filter_has_an_unknown_value_to_try():
+    assert set(UNKNOWN_VALUES) == {definition.param for definition in FILTERS}
+
+
+@pytest.mark.parametrize("param", [definition.param for definition in FILTERS])
+def test_a_value_that_names_nothing_is_reported_as_a_malformed_one_is(r, param):
+    unknown = RecommendationFilter(QueryDict(f"{param}={UNKNOWN_VALUES[param]}"))
+    assert param in unknown.filter_errors
+    assert set(unknown.qs.values_list("pk", flat=True)) == pks("")
+    # With a known value beside it, the whole filter is left out, as with review=abc.
+    mixed = RecommendationFilter(QueryDict(f"{param}={UNKNOWN_VALUES[param]}&review=abc"))
+    assert {param, "review"} <= set(mixed.filter_errors)
+
+
+def test_unknown_and_malformed_values_are_said_alike(r):
+    malformed = RecommendationFilter(QueryDict("review=abc")).filter_errors["review"]
+    unknown = RecommendationFilter(QueryDict("sdg=xyz")).filter_errors["sdg"]
+    assert malformed == ["“abc” is not a valid value."]
+    assert unknown == ["“xyz” is not a valid value."]
+
+
+def test_known_values_are_not_reported(r):
+    for query in ("mechanism=UPR", "state=SVN", "state=egy", f"review={r.svn34.pk}",
+                  "session=34", "cycle=2", "recommending=FRA", f"theme={r.education_issue.pk}",
+                  f"affected={r.children.pk}", "sdg=4", "sdg=4.1", f"term={r.sdg_4_5.pk}"):
+        assert not RecommendationFilter(QueryDict(query)).filter_errors, query
+
+
+def test_state_all_asks_for_every_state_and_narrows_nothing(r):
+    assert pks("state=all") == pks("") == pks("state=ALL&state=SVN")
+    assert pks("state=all&mechanism=CRC") == pks("mechanism=CRC")
+    filterset = RecommendationFilter(QueryDict("state=all&position=noted"))
+    assert filterset.active_filters == {"position": ["noted"]}
+    assert filterset.every_asked == [("state", "all")]
+    assert RecommendationFilter(QueryDict("state=SVN")).every_asked == []
 
 
 def test_too_many_values_are_refused(r):

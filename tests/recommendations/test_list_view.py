@@ -288,3 +288,107 @@ def test_the_results_mark_the_words_searched_for(focal_point_client, r):
     assert "for <mark>Roma</mark> children" in html
     assert "access to <mark>education</mark> for" in html
     assert "<mark>" not in results(marked_page(focal_point_client, "position=noted"))
+
+
+# -- the state under review, and the home state the list opens on -------------------------
+
+def test_it_offers_the_states_under_review_as_a_facet(focal_point_client, r):
+    html = page(focal_point_client)
+    assert 'data-facet="state"' in html and "State under review" in html
+    assert "?state=EGY" in facet_links(html)
+    assert "1 recommendation" in page(focal_point_client, "state=EGY")
+
+
+@pytest.fixture
+def home_scope(settings):
+    settings.NMIRF_HOME_STATE = "SVN"
+    settings.NMIRF_LIST_HOME_SCOPE = True
+
+
+def test_without_a_state_it_opens_on_the_home_state_and_says_so(focal_point_client, r,
+                                                                 home_scope):
+    response = focal_point_client.get(f"{URL}?q=education")
+    assert response.status_code == 302
+    assert response["Location"] == f"{URL}?q=education&state=SVN"
+    html = page(focal_point_client, "state=SVN")
+    assert "6 recommendations" in html
+    assert "Showing the recommendations to <bdi>Slovenia</bdi>" in html
+    all_states = re.search(r'href="([^"]*)" hx-get="[^"]*" id="all-states-link"', html)
+    assert all_states and unescape(all_states.group(1)) == "?state=all"
+    every = page(focal_point_client, "state=all")
+    assert "7 recommendations" in every and "Show only Slovenia" in every
+    # The search form keeps "every state" (a hidden field), so a new search does too.
+    assert '<input type="hidden" form="filter-form" name="state" value="all">' in every
+
+
+def test_a_link_that_names_something_else_reads_every_state(focal_point_client, r, home_scope):
+    """A review, a cluster, "assigned to me" … is a question of its own: scoping it to the
+    home state would show another state's review as empty."""
+    response = focal_point_client.get(f"{URL}?position=noted")
+    assert response.status_code == 200
+    assert 'id="scope-notice"' not in response.content.decode()
+
+
+def test_with_the_home_scope_links_never_drop_the_state(focal_point_client, r, home_scope):
+    html = page(focal_point_client, "state=SVN")
+    # Removing the home state (its chip or its facet value) asks for every state.
+    assert "?state=all" in links(html)
+    # Choosing a state from "every state" replaces it.
+    every = page(focal_point_client, "state=all")
+    assert "?state=EGY" in facet_links(every)
+    assert "?state=all" in links(page(focal_point_client, "state=all&position=noted"))
+
+
+def test_without_the_home_scope_the_list_reads_every_state(focal_point_client, r, settings):
+    settings.NMIRF_LIST_HOME_SCOPE = False
+    html = page(focal_point_client)
+    assert "7 recommendations" in html and 'id="scope-notice"' not in html
+
+
+def test_an_unknown_value_of_any_filter_is_reported_as_a_malformed_one(focal_point_client, r):
+    for query in ("sdg=xyz", "review=999999", "state=QQQ", "mechanism=XYZ"):
+        html = page(focal_point_client, query)
+        assert "were not understood" in html and "7 recommendations" in html, query
+        assert "is not a valid value" in html
+
+
+# -- every value of a facet -------------------------------------------------------------
+
+def test_a_truncated_facet_offers_all_its_values(focal_point_client, r, monkeypatch):
+    from nmirf.recommendations.facets import compute_facets
+
+    # Facets of one value (DEFAULT_LIMIT is 15): a few recommendations show every case.
+    monkeypatch.setattr(compute_facets, "__defaults__", (1,))
+    html = page(focal_point_client, "position=noted")
+    assert "Show all (2)" in html  # two reviews have a noted recommendation
+    more = re.search(r'<a class="facet-more" href="([^"]*)" hx-get="([^"]*)"', html)
+    href, fragment_url = unescape(more.group(1)), unescape(more.group(2))
+    assert href.startswith("?position=noted&expand=")
+    # Without a script: the page, with that facet in full and a box to narrow it.
+    key = href.split("expand=")[1].split("#")[0]
+    full = page(focal_point_client, href[1:].split("#")[0])
+    assert f'id="facet-filter-{key}"' in full and f'for="facet-filter-{key}"' in full
+    # With htmx: only that facet, in full.
+    response = focal_point_client.get(fragment_url, HTTP_HX_REQUEST="true")
+    fragment = response.content.decode()
+    assert response.status_code == 200 and fragment.count("<section") == 1
+    assert f'data-facet-filter="facet-list-{key}"' in fragment and "Show all" not in fragment
+    assert fragment.count("<li>") == 2
+    # Its links keep the list's filters.
+    assert all("position=noted" in link for link in links(fragment))
+
+
+def test_the_fragment_of_an_unknown_facet_is_not_found(focal_point_client, r):
+    url = reverse("recommendations:facet", args=["nothing"])
+    assert focal_point_client.get(url, HTTP_HX_REQUEST="true").status_code == 404
+
+
+def test_the_list_page_does_not_count_facets_in_full(focal_point_client, r):
+    html = page(focal_point_client)
+    assert "facet-filter-" not in html
+
+
+def test_the_filters_open_as_a_panel_on_small_screens(focal_point_client, r):
+    html = page(focal_point_client)
+    assert 'id="filters-panel"' in html and 'class="offcanvas-lg offcanvas-start"' in html
+    assert 'data-bs-target="#filters-panel"' in html and 'id="filters-button"' in html

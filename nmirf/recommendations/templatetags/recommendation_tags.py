@@ -13,6 +13,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from nmirf.core import search
+from nmirf.recommendations.filters import DEFINITIONS, home_state
 
 register = template.Library()
 
@@ -40,6 +41,13 @@ def toggle_url(context, param: str, value) -> str:
     value = str(value)
     values = parameters.get(param, [])
     values = [item for item in values if item != value] if value in values else [*values, value]
+    every = getattr(DEFINITIONS.get(param), "every", None)
+    if every is not None:
+        # A value chosen replaces "every state"; the last one removed leaves every state
+        # asked for explicitly where the list would otherwise open on the home state.
+        values = [item for item in values if item.lower() != every]
+        if not values and home_state():
+            values = [every]
     pairs = []  # in the order of the address, as QueryDict.urlencode gives them
     for key, items in parameters.items():
         pairs += [(key, item) for item in (values if key == param else items)]
@@ -80,6 +88,10 @@ def without_filters_url(context) -> str:
     for param in [*context["filterset"].filters, "page"]:
         if param not in ("q", "sort"):
             query.pop(param, None)
+    if home_state():  # every state, not the home state the list would open on
+        for definition in DEFINITIONS.values():
+            if definition.every is not None:
+                query[definition.param] = definition.every
     return _query(query)
 
 

@@ -36,3 +36,39 @@ document.addEventListener("DOMContentLoaded", function () { nmirfSetProgress(doc
 document.addEventListener("htmx:afterSettle", function (event) {
   nmirfSetProgress(document);
 });
+
+/* The box of a facet shown in full narrows its values as one types: case, accents and
+   Arabic vowel marks aside (NFD, then no combining marks), so "egy" finds "Égypte" and
+   "مصر" is found however it is written. Delegated: facets arrive with htmx. */
+function nmirfFold(text) {
+  return (text || "").normalize("NFD").replace(/\p{M}/gu, "")
+    .replace(/\u0649/g, "\u064a").replace(/\u0629/g, "\u0647").toLowerCase().trim();
+}
+document.addEventListener("input", function (event) {
+  var box = event.target;
+  if (!box || !box.getAttribute || !box.getAttribute("data-facet-filter")) { return; }
+  var list = document.getElementById(box.getAttribute("data-facet-filter"));
+  if (!list) { return; }
+  var wanted = nmirfFold(box.value);
+  var items = list.children;
+  var shown = 0;
+  for (var i = 0; i < items.length; i++) {
+    var label = items[i].querySelector("bdi") || items[i];
+    var match = !wanted || nmirfFold(label.textContent).indexOf(wanted) !== -1;
+    items[i].hidden = !match;
+    if (match) { shown++; }
+  }
+  var status = document.getElementById(box.getAttribute("data-facet-status"));
+  if (status) { status.textContent = (status.getAttribute("data-label") || "") + " " + shown; }
+});
+
+/* The phone's filter panel (an offcanvas) is inside the results htmx replaces: close it
+   before they are swapped, so that Bootstrap removes its backdrop and gives the page its
+   scrolling back, and the reader sees the new results. */
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var target = event.detail && event.detail.target;
+  if (!target || target.id !== "results" || !window.bootstrap) { return; }
+  var panel = document.getElementById("filters-panel");
+  var open = panel && window.bootstrap.Offcanvas.getInstance(panel);
+  if (open && panel.classList.contains("show")) { open.hide(); }
+});
