@@ -288,3 +288,16 @@ def test_the_results_mark_the_words_searched_for(focal_point_client, r):
     assert "for <mark>Roma</mark> children" in html
     assert "access to <mark>education</mark> for" in html
     assert "<mark>" not in results(marked_page(focal_point_client, "position=noted"))
+
+
+def test_the_recommending_states_are_joined_as_the_readers_language_joins_a_list(
+        focal_point_client, r):
+    from django.utils import translation
+
+    with translation.override("ar"):
+        address = reverse("recommendations:list")
+    response = focal_point_client.get(f"{address}?review={r.svn34.pk}")
+    html = response.content.decode()
+    # r.roma is recommended by Germany and France: in Arabic, with the Arabic comma.
+    assert re.search(r"(ألمانيا، فرنسا|فرنسا، ألمانيا)", html)
+    assert "ألمانيا, " not in html and "فرنسا, " not in html

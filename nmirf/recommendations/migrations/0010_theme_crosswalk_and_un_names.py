@@ -63,11 +63,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="sourcerecord",
-            name="original_terms",
-            field=models.TextField(blank=True, default="",
-                                   verbose_name="terms as the source gave them"),
+        # ALTER TABLE … ADD COLUMN on both databases: Django would rebuild the SQLite table
+        # for a NOT NULL column, which brings back the AUTOINCREMENT that migration 0003
+        # removed (tests/recommendations/test_schema.py) and drops any trigger on it.
+        migrations.SeparateDatabaseAndState(
+            database_operations=[migrations.RunSQL(
+                "ALTER TABLE recommendations_sourcerecord "
+                "ADD COLUMN original_terms text NOT NULL DEFAULT ''",
+                "ALTER TABLE recommendations_sourcerecord DROP COLUMN original_terms",
+            )],
+            state_operations=[migrations.AddField(
+                model_name="sourcerecord",
+                name="original_terms",
+                field=models.TextField(blank=True, default="",
+                                       verbose_name="terms as the source gave them"),
+            )],
         ),
         migrations.CreateModel(
             name="ThemeCrosswalk",
