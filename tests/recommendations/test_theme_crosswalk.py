@@ -57,6 +57,23 @@ def test_the_seeded_crosswalk_maps_the_cycle_2_codes_onto_todays_themes():
     assert ThemeCrosswalk.objects.count() == len(rows)
 
 
+def test_the_crosswalk_file_points_at_final_themes_that_the_seed_holds():
+    with (SEED_DIR / "uhri_theme_crosswalk.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    with (SEED_DIR / "uhri_themes.csv").open(encoding="utf-8-sig") as handle:
+        codes = {row["code"] for row in csv.DictReader(handle)}
+    old = {row["old_code"] for row in rows}
+    assert len(old) == len(rows)  # one row per old theme
+    assert all(row["old_code"] in codes and row["theme"] in codes for row in rows)
+    assert not {row["theme"] for row in rows} & old  # no chains: one hop reaches today's
+
+
+def test_a_cycle_3_name_that_the_2022_revision_changed_is_todays_too():
+    assert ThemeCrosswalk.objects.get(
+        old_term=term("uhri_themes", "Sexual & other forms of gender-based violence")
+    ).term == term("uhri_themes", "Sexual & gender-based violence")
+
+
 def test_importing_a_cycle_2_matrix_labels_it_with_todays_theme(tmp_path):
     cycle_2 = make_matrix(tmp_path / "svn20.docx", [
         matrix_row("115.1 Combat discrimination against Roma (Norway);",
