@@ -116,14 +116,29 @@ def _localized(iso3: str, name: str, language: str) -> str:
 def localized_name(iso3: str, name: str) -> str:
     """A state's name in the active language: the UN's short name where the UN list has
     one, else pycountry's translation of ISO 3166, else `name`, the registry's English
-    name."""
+    name. In English, `name` itself unless it is ISO 3166's ("Vietnam")."""
     language = _base(translation.get_language())
+    if language == "en" and name and name not in _iso_names(iso3):
+        # The registry's own English name: the UN's since migration 0010, or the one an
+        # administrator gave the state, which stays theirs.
+        return name
     written = un_name(iso3, language)
     if written:
         return written
     if language == "en":
         return name
     return _localized(iso3, name, language)
+
+
+@functools.lru_cache(maxsize=512)
+def _iso_names(iso3: str) -> frozenset[str]:
+    """pycountry's English names of a state, which the registry held before it took the
+    UN's: shown as the UN writes them."""
+    country = pycountry.countries.get(alpha_3=iso3)
+    if country is None:
+        return frozenset()
+    return frozenset(value for value in (country.name, getattr(country, "common_name", None),
+                                         getattr(country, "official_name", None)) if value)
 
 
 def list_separator(language: str | None = None) -> str:

@@ -87,3 +87,12 @@ def test_the_migration_renames_a_state_unless_a_person_renamed_it():
     assert (outcomes["VNM"], outcomes["PRK"]) == ("applied", "kept")
     assert State.objects.get(iso3="VNM").name == "Viet Nam"
     assert State.objects.get(iso3="PRK").name == "DPR Korea (our name)"
+
+
+def test_an_english_name_an_administrator_gave_is_shown_in_english_only():
+    with translation.override("en"):
+        assert localized_name("PRK", "DPR Korea (our name)") == "DPR Korea (our name)"
+        assert localized_name("PRK", "North Korea") == "Democratic People's Republic of Korea"
+    with translation.override("fr"):
+        assert localized_name("PRK", "DPR Korea (our name)") == \
+            "République populaire démocratique de Corée"
