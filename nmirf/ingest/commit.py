@@ -77,7 +77,8 @@ RECOMMENDATIONS = Table(Recommendation, (
 RECOMMENDING_STATES = Table(RecommendingState, ("recommendation_id", "state_id"))
 RECOMMENDATION_TERMS = Table(RecommendationTerm, ("recommendation_id", "term_id"))
 SOURCE_RECORDS = Table(SourceRecord, (
-    "recommendation_id", "source", "key", "location", "import_run_id", "content_hash"))
+    "recommendation_id", "source", "key", "location", "import_run_id", "content_hash",
+    "original_terms"))
 
 Progress = Callable[[int, int], None]
 # A text inside another (one recommendation of a clustered paragraph) is a near match when
@@ -484,7 +485,8 @@ class Commit:
                 if old_hash == record.content_hash:
                     counts.unchanged += 1
                     continue
-                plan.update_hashes.append((record.content_hash, source, row.key))
+                plan.update_hashes.append((record.content_hash, record.original_terms,
+                                           source, row.key))
                 if old_hash == record.legacy_hash():  # stored by an older version
                     counts.unchanged += 1
                     continue
@@ -523,7 +525,7 @@ class Commit:
                 plan.new_states += [(rec_id, s) for s in state_ids]
                 plan.new_terms += [(rec_id, t) for t in term_ids]
             plan.new_sources.append((rec_id, source, row.key, row.location[:300], self.run_id,
-                                     record.content_hash))
+                                     record.content_hash, record.original_terms))
         return plan
 
     # --- write ------------------------------------------------------------------------
@@ -540,8 +542,8 @@ class Commit:
             f"UPDATE {REC} SET paragraph = %s, text = %s, search_text = %s, language = %s, "
             "position = %s, action_category = %s, document_id = %s, updated_at = %s "
             "WHERE id = %s", plan.updates)
-        execute_many(f"UPDATE {SOURCE} SET content_hash = %s WHERE source = %s AND key = %s",
-                     plan.update_hashes)
+        execute_many(f"UPDATE {SOURCE} SET content_hash = %s, original_terms = %s "
+                     "WHERE source = %s AND key = %s", plan.update_hashes)
         _add_links(RECOMMENDING_STATES, "state_id", plan.added_states)
         _add_links(RECOMMENDATION_TERMS, "term_id", plan.added_terms)
         self.state_ids.update(state for _rec, state in plan.new_states + plan.added_states)

@@ -20,9 +20,11 @@ from nmirf.recommendations.models import (
     Review,
     Taxonomy,
     Term,
+    ThemeCrosswalk,
     UprSession,
 )
 from nmirf.recommendations.seeding import StateResolver
+from nmirf.recommendations.term_names import written_label
 
 from .records import RowProblem, SourceRow
 
@@ -125,6 +127,9 @@ class Prepared:
     # Terms of open taxonomies that do not exist yet: (taxonomy id, name).
     new_terms: list[tuple[int, str]] = field(default_factory=list)
     content_hash: str = ""
+    # The labels of the old terms the theme crosswalk replaced, one per line, for the
+    # source record (SourceRecord.original_terms).
+    original_terms: str = ""
 
     def compute_hash(self) -> None:
         """Called once term ids are final (new terms of open taxonomies are created first).
@@ -179,6 +184,12 @@ class Normaliser:
             self.terms.setdefault((taxonomy_id, name_key(code)), term_id)
         for term_id, taxonomy_id, _code, name in terms:
             self.terms.setdefault((taxonomy_id, name_key(name)), term_id)
+        # Old terms stand for today's (ThemeCrosswalk): {old id: (today's id, old label)}.
+        labels = {term_id: written_label(code, name) for term_id, _t, code, name in terms}
+        self.crosswalk: dict[int, tuple[int, str]] = {
+            old_id: (new_id, labels.get(old_id, ""))
+            for old_id, new_id in ThemeCrosswalk.objects.values_list("old_term_id", "term_id")
+        }
         self.state_override = state_override
         self.session_override = session_override
         self.reviews: dict[str, ReviewSpec] = {}
@@ -254,8 +265,10 @@ class Normaliser:
                 recommending_ids.append(recommending.id)
 
         term_ids: list[int] = []
+        originals: list[str] = []
         new_terms: list[tuple[int, str]] = []
         seen_new: set[tuple[int, str]] = set()  # a set: a row may bring thousands
+        crosswalk = self.crosswalk
         for taxonomy_code, names in row.terms.items():
             taxonomy = self.taxonomies.get(taxonomy_code)
             if taxonomy is None:
@@ -265,6 +278,10 @@ class Normaliser:
             taxonomy_id = taxonomy.id
             for term_name in names:
                 term_id = self.terms.get((taxonomy_id, name_key(term_name)))
+                if term_id in crosswalk:  # an old theme: today's, the old label kept
+                    term_id, original = crosswalk[term_id]
+                    if original not in originals:
+                        originals.append(original)
                 if term_id is not None:
                     if term_id not in term_ids:
                         term_ids.append(term_id)
@@ -300,6 +317,7 @@ class Normaliser:
             recommending_state_ids=recommending_ids,
             term_ids=term_ids,
             new_terms=new_terms,
+            original_terms="\n".join(originals),
         )
 
     def _mechanism(self, code: str):

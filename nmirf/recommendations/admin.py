@@ -19,6 +19,7 @@ from .models import (
     StateAlias,
     Taxonomy,
     Term,
+    ThemeCrosswalk,
     UprSession,
 )
 
@@ -99,6 +100,17 @@ class TermAdmin(KeptRecordAdmin):
     raw_id_fields = ("parent",)
 
 
+@admin.register(ThemeCrosswalk)
+class ThemeCrosswalkAdmin(ReferenceDataAdmin):
+    """Which old theme is today's which: the next import follows an edit here; the links
+    already made move with `nmirf seed` (seeding.apply_crosswalk)."""
+
+    list_display = ("old_term", "term", "note")
+    list_select_related = ("old_term", "term")
+    search_fields = ("old_term__code", "old_term__name", "term__name")
+    raw_id_fields = ("old_term", "term")
+
+
 @admin.register(Review)
 class ReviewAdmin(KeptRecordAdmin):
     list_display = ("key", "mechanism", "state", "cycle", "session", "label", "date")
@@ -116,7 +128,7 @@ class DocumentAdmin(KeptRecordAdmin):
 
 class SourceRecordInline(RecordInline):
     model = SourceRecord
-    fields = ("source", "key", "location", "import_run")
+    fields = ("source", "key", "location", "original_terms", "import_run")
 
 
 class RecommendingStateInline(admin.TabularInline):

@@ -218,6 +218,14 @@ class Taxonomy(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (the shipped names are in the gettext
+        catalogs: term_names.py)."""
+        from .term_names import catalog_label
+
+        return catalog_label(self.name)
+
 
 class Term(models.Model):
     taxonomy = models.ForeignKey(Taxonomy, on_delete=models.PROTECT, related_name="terms")
@@ -245,13 +253,55 @@ class Term(models.Model):
 
 
 def term_label(code: str, name: str) -> str:
-    """How a term is shown: its name, after its code where the scheme has one of its own.
-    UHRI themes come in several schemes that share names (the cycle-2 matrices' "B31"
-    and the later matrices' "Equality & non-discrimination"), and without its code one
-    would look like a duplicate of the other."""
-    if code and code != name and not name.startswith(code):
-        return f"{code} {name}"
-    return name
+    """How a term is shown, in the reader's language (term_names.py): an SDG goal or
+    target in the UN's text for that language; any other name through the gettext
+    catalogs, after its code where the scheme has one of its own. UHRI themes come in
+    several schemes that share names (Egypt's older "2.1", the cycle-2 matrices' "A12"),
+    and without its code one would look like a duplicate of the other; the theme
+    crosswalk (ThemeCrosswalk) puts the old codes' recommendations under today's
+    themes."""
+    from .term_names import catalog_label, sdg_name, written_label
+
+    sdg = sdg_name(code, name)
+    if sdg is not None:
+        return sdg
+    if not code or code == name or name.startswith(code):
+        return catalog_label(name)
+    return written_label(code, catalog_label(name))
+
+
+class ThemeCrosswalk(models.Model):
+    """An old term (a cycle-2 UHRI code such as "B31") and the term that carries its theme
+    today ("Equality & non-discrimination"): an import that meets the old term labels the
+    recommendation with today's (the old label stays on its source record), so that one
+    theme is counted once across cycles. Seeded from seed/uhri_theme_crosswalk.csv; an
+    administrator corrects or adds rows, which the next import follows."""
+
+    old_term = models.OneToOneField(Term, on_delete=models.CASCADE, related_name="crosswalk",
+                                    verbose_name=_("old term"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="crosswalked_from",
+                             verbose_name=_("today's term"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["old_term__taxonomy", "old_term__code"]
+        verbose_name = _("theme crosswalk row")
+        verbose_name_plural = _("theme crosswalk")
+
+    def __str__(self) -> str:
+        return f"{self.old_term.label} → {self.term.label}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.old_term_id and self.old_term_id == self.term_id:
+            raise ValidationError(_("A term cannot stand for itself."))
+        if (self.old_term_id and self.term_id
+                and self.old_term.taxonomy_id != self.term.taxonomy_id):
+            raise ValidationError(_("Both terms must be of the same taxonomy."))
+        if self.term_id and ThemeCrosswalk.objects.filter(old_term_id=self.term_id).exists():
+            raise ValidationError(_("Today's term is itself mapped onto another: map onto "
+                                    "that one."))
 
 
 class Position(models.TextChoices):
@@ -415,6 +465,11 @@ class SourceRecord(models.Model):
     # A hash of every value this source gave, so that a re-import can say "unchanged"
     # without comparing field by field.
     content_hash = models.CharField(max_length=40, editable=False, default="")
+    # The terms this source gave that the theme crosswalk replaced by today's, as the
+    # source wrote them (term labels, one per line): the registry shows today's theme,
+    # and this record what the document said.
+    original_terms = models.TextField(_("terms as the source gave them"), blank=True,
+                                      default="")
     # Not indexed: runs are never deleted, and each index slows every bulk import.
     import_run = models.ForeignKey(
         "ingest.ImportRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -430,6 +485,10 @@ class SourceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.location or self.key}"
+
+    @property
+    def original_term_list(self) -> list[str]:
+        return [line for line in self.original_terms.splitlines() if line]
 
 
 class RegistryClock(models.Model):

@@ -23,6 +23,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from nmirf.core.text import name_key
 
 from . import state_names
+from .term_names import written_label
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 
@@ -118,7 +119,8 @@ class _Seeder:
         groups = {row["iso3"]: row["regional_group"] for row in _rows("state_groups.csv")}
         rows = [
             {"iso3": country.alpha_3, "iso2": country.alpha_2,
-             "name": getattr(country, "common_name", None) or country.name,
+             "name": (state_names.un_name(country.alpha_3, "en")
+                      or getattr(country, "common_name", None) or country.name),
              "regional_group": groups.get(country.alpha_3, "")}
             for country in pycountry.countries
         ]
@@ -185,6 +187,69 @@ class _Seeder:
             ])
         return created
 
+    def crosswalk(self) -> int:
+        """The rows of seed/uhri_theme_crosswalk.csv whose old term has none yet (a row an
+        administrator changed or deleted in the admin is theirs)."""
+        try:
+            model = self.model("ThemeCrosswalk")
+        except LookupError:  # migration 0006's models predate the crosswalk
+            return 0
+        themes = dict(self.objects("Term").filter(taxonomy__code="uhri_themes")
+                      .values_list("code", "pk"))
+        mapped = set(model._default_manager.using(self.using)
+                     .values_list("old_term_id", flat=True))
+        rows = [model(old_term_id=themes[row["old_code"]], term_id=themes[row["theme"]],
+                      note=row["note"][:300])
+                for row in _rows(CROSSWALK_FILE)
+                if row["old_code"] in themes and row["theme"] in themes
+                and themes[row["old_code"]] not in mapped
+                and themes[row["old_code"]] != themes[row["theme"]]]
+        model._default_manager.using(self.using).bulk_create(rows)
+        return len(rows)
+
+
+CROSSWALK_FILE = "uhri_theme_crosswalk.csv"
+# The sources whose records carry UHRI themes, where apply_crosswalk writes the old label.
+THEMED_SOURCES = ("ohchr_matrix", "template")
+
+
+def apply_crosswalk(apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Move the recommendations labelled with an old term to today's (ThemeCrosswalk), as
+    an import now does: one link to today's term (none added where there is one), the old
+    link removed, and the old label written on the recommendation's source records that
+    carry themes. Returns how many links moved. Idempotent: the old terms end up with no
+    links, so a second run finds nothing to move."""
+    try:
+        crosswalk = apps.get_model("recommendations", "ThemeCrosswalk")
+    except LookupError:
+        return 0
+    links = apps.get_model("recommendations", "RecommendationTerm")._default_manager.using(using)
+    sources = apps.get_model("recommendations", "SourceRecord")._default_manager.using(using)
+    moved = 0
+    rows = crosswalk._default_manager.using(using).values_list(
+        "old_term_id", "term_id", "old_term__code", "old_term__name")
+    with transaction.atomic(using=using):
+        for old_id, new_id, code, name in rows:
+            rec_ids = list(links.filter(term_id=old_id).values_list("recommendation_id",
+                                                                    flat=True))
+            if not rec_ids:
+                continue
+            label = written_label(code, name)
+            having = set(links.filter(term_id=new_id, recommendation_id__in=rec_ids)
+                         .values_list("recommendation_id", flat=True))
+            model = links.model
+            links.bulk_create([model(recommendation_id=rec_id, term_id=new_id)
+                               for rec_id in rec_ids if rec_id not in having])
+            links.filter(term_id=old_id, recommendation_id__in=rec_ids).delete()
+            for record in sources.filter(recommendation_id__in=rec_ids,
+                                         source__in=THEMED_SOURCES):
+                kept = record.original_terms.splitlines()
+                if label not in kept:
+                    sources.filter(pk=record.pk).update(
+                        original_terms="\n".join([*kept, label]))
+            moved += len(rec_ids)
+    return moved
+
 
 class StateResolver:
     """Finds a State from any name, alias or ISO code that sources use (cached). By default
@@ -219,4 +284,6 @@ def seed_all(apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
             "states and aliases": seeder.states(),
             "UPR sessions": seeder.upr_sessions(),
             "taxonomies and terms": seeder.taxonomies(),
+            "theme crosswalk rows": seeder.crosswalk(),
+            "links moved to today's themes": apply_crosswalk(apps, using),
         }

@@ -40,7 +40,7 @@ from .filters import (
 from .listing import RecommendationsInOrder, build_listing
 from .models import Recommendation, Review, State, Term, term_label
 from .similar import repeats_of
-from .state_names import localized_name
+from .state_names import list_separator, localized_name, sort_key
 
 PAGE_SIZE = 25
 EXPORT_LINKS = [("csv", "CSV"), ("xlsx", gettext_lazy("Excel (XLSX)")), ("json", "JSON")]
@@ -229,7 +229,10 @@ def recommendation_detail(request, pk):
         "rec": rec,
         "show_duplicates": whole,
         "review_label": review_label(rec.review),
-        "recommending_states": rec.recommending_states.order_by("name"),
+        # In the order of their names in the reader's language, joined as it joins lists.
+        "recommending_states": sorted(rec.recommending_states.all(),
+                                      key=lambda state: sort_key(state.iso3, state.name)),
+        "list_separator": list_separator(),
         "terms_by_taxonomy": [
             (taxonomy, list(items)) for taxonomy, items in groupby(terms, lambda t: t.taxonomy)
         ],

@@ -48,7 +48,7 @@ def test_it_shows_everything_known(focal_point_client, r):
         "Slovenia", "(SVN)", "UPR session", "34", "Cycle", "Supported", "5 — Specific action",
         "France", "UPR Info issues", "Torture and other CID treatment", "UHRI themes",
         "Access to justice &amp; remedy", "Sustainable Development Goals", "16.3",
-        "upr_info", "upr_info_17-20.csv, row 7", "row-7",
+        "UPR Info database export", "upr_info_17-20.csv, row 7", "row-7",
         f'href="{reverse("recommendations:list")}?review={r.svn34.pk}"',
     ):
         assert expected in html, expected
@@ -144,3 +144,81 @@ def test_it_takes_a_bounded_number_of_queries(focal_point_client, r, django_asse
     # of its own: test_review_dates.py).
     with django_assert_max_num_queries(21):
         page(focal_point_client, r.roma)
+
+
+# --- in the reader's language -----------------------------------------------------------
+
+
+def page_in(client, rec, language):
+    with translation.override(language):  # the language's own address: /fr/…
+        address = url(rec)
+    response = client.get(address)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<html lang="{language}"' in html
+    return html
+
+
+def test_it_names_states_as_the_un_does_in_english(focal_point_client, r):
+    from nmirf.recommendations.models import RecommendingState, State
+
+    RecommendingState.objects.bulk_create(
+        RecommendingState(recommendation=r.torture, state=State.objects.get(iso3=iso3))
+        for iso3 in ("PRK", "VNM", "COD"))
+    html = page_in(focal_point_client, r.torture, "en")
+    for name in ("Democratic People&#x27;s Republic of Korea", "Viet Nam",
+                 "Democratic Republic of the Congo"):
+        assert name in html, name
+    assert "North Korea" not in html and "Vietnam" not in html
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("fr", ["Fédération de Russie", "Algérie", "(DZA)</span>, Argentine", "16.3 Promouvoir l"]),
+    ("es", ["Argelia", "Federación de Rusia", "16.3 Promover el estado de derecho"]),
+    ("ar", ["الجزائر", "الاتحاد الروسي", "، ", "16.3 تعزيز سيادة القانون"]),
+])
+def test_it_shows_un_names_and_sdgs_in_the_readers_language(focal_point_client, r, language,
+                                                           expected):
+    from nmirf.recommendations.models import RecommendingState, State
+
+    RecommendingState.objects.bulk_create(
+        RecommendingState(recommendation=r.torture, state=State.objects.get(iso3=iso3))
+        for iso3 in ("RUS", "DZA", "ARG"))
+    html = page_in(focal_point_client, r.torture, language)
+    for text in expected:
+        assert text in html, text
+    assert "Russie, Fédération de" not in html
+    if language == "ar":  # joined with the Arabic comma, not a Latin one
+        assert "</span>، " in html and "</span>, " not in html
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar"])
+def test_it_translates_the_headings_and_names_the_source_format_in_words(
+        focal_point_client, r, language):
+    html = page_in(focal_point_client, r.torture, language)
+    with translation.override(language):
+        headings = [translation.gettext(name) for name in
+                    ("UHRI themes", "UPR Info issues", "Sustainable Development Goals")]
+        source = translation.gettext("UPR Info database export")
+    for heading in headings:
+        assert f'<h3 class="h6 mt-2">{heading}</h3>' in html, heading
+    assert source in html and ">upr_info<" not in html
+
+
+@pytest.mark.parametrize(("language", "heading"), [
+    ("fr", "Personnes concernées"), ("ar", "الأشخاص المعنيون"),
+])
+def test_a_taxonomys_heading_comes_from_the_catalogs(focal_point_client, r, language, heading):
+    html = page_in(focal_point_client, r.roma, language)
+    assert f'<h3 class="h6 mt-2">{heading}</h3>' in html
+
+
+def test_it_shows_the_label_that_the_source_gave_before_the_crosswalk(focal_point_client, r):
+    from nmirf.recommendations.models import SourceRecord
+
+    SourceRecord.objects.create(recommendation=r.roma, source="ohchr_matrix",
+                                key="SVN:34:121.2", location="m.docx, row 3",
+                                original_terms="B31 Equality & non-discrimination")
+    html = page_in(focal_point_client, r.roma, "en")
+    assert "OHCHR recommendations matrix" in html
+    assert "B31 Equality &amp; non-discrimination" in html

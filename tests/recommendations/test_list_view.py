@@ -392,3 +392,16 @@ def test_the_filters_open_as_a_panel_on_small_screens(focal_point_client, r):
     html = page(focal_point_client)
     assert 'id="filters-panel"' in html and 'class="offcanvas-lg offcanvas-start"' in html
     assert 'data-bs-target="#filters-panel"' in html and 'id="filters-button"' in html
+
+
+def test_the_recommending_states_are_joined_as_the_readers_language_joins_a_list(
+        focal_point_client, r):
+    from django.utils import translation
+
+    with translation.override("ar"):
+        address = reverse("recommendations:list")
+    response = focal_point_client.get(f"{address}?review={r.svn34.pk}")
+    html = response.content.decode()
+    # r.roma is recommended by Germany and France: in Arabic, with the Arabic comma.
+    assert re.search(r"(ألمانيا، فرنسا|فرنسا، ألمانيا)", html)
+    assert "ألمانيا, " not in html and "فرنسا, " not in html

@@ -14,7 +14,10 @@ class Adapter:
     name: str  # stored in ImportRun.source and SourceRecord.source
     command: str  # as typed after `nmirf import`
     module: str
-    label: str
+    label: str  # the format and its file type, for the import form
+    # The format's name in words, where a stored record names its source ("OHCHR
+    # recommendations matrix" rather than the code ohchr_matrix).
+    title: str = ""
     accepts: tuple[str, ...] = ()  # run options the reader takes (state, session)
     extensions: tuple[str, ...] = ()
     # (normaliser field, the column of this format's files that holds it): see column_of.
@@ -57,15 +60,18 @@ ADAPTERS = {
     adapter.name: adapter
     for adapter in (
         Adapter("upr_info", "upr-info", "nmirf.ingest.sources.upr_info",
-                _("UPR Info database export (CSV)"), extensions=(".csv",),
+                _("UPR Info database export (CSV)"), title=_("UPR Info database export"),
+                extensions=(".csv",),
                 columns=(("state", "To"), ("text", "Text"), ("recommending_states", "From"),
                          ("position", "Response"), ("action", "Action"),
                          ("upr_info_issues", "Issue"), ("session", "Session"))),
         Adapter("ohchr_matrix", "ohchr-matrix", "nmirf.ingest.sources.ohchr_matrix",
                 _("OHCHR thematic list / matrix of recommendations (DOCX)"),
-                accepts=("state", "session"), extensions=(".docx",)),
+                title=_("OHCHR recommendations matrix"), accepts=("state", "session"),
+                extensions=(".docx",)),
         Adapter("template", "template", "nmirf.ingest.sources.template",
-                _("OpenNMIRF import template (CSV or XLSX)"), extensions=(".csv", ".xlsx"),
+                _("OpenNMIRF import template (CSV or XLSX)"), title=_("OpenNMIRF template"),
+                extensions=(".csv", ".xlsx"),
                 columns=(("state", "state"), ("mechanism", "mechanism"), ("text", "text"),
                          ("position", "position"), ("action", "action_category"),
                          ("recommending_states", "recommending_states"),
@@ -82,6 +88,13 @@ def get_adapter(name: str) -> Adapter:
         raise KeyError(f"unknown source format {name!r}; known: "
                        + ", ".join(a.command for a in ADAPTERS.values()))
     return ADAPTERS[key]
+
+
+def source_title(name: str) -> str:
+    """A source format in words, in the reader's language; the stored code itself for a
+    format this version no longer has."""
+    adapter = find_adapter(name) if name else None
+    return str(adapter.title or adapter.label) if adapter else name
 
 
 def find_adapter(name: str) -> Adapter | None:

@@ -1,6 +1,7 @@
 """Template helpers for the registry: links that add or remove one filter value while
 keeping every other parameter, so that each facet click is a bookmarkable URL; the name of
-a text's language; and a text with the words a search matched marked."""
+a text's language; a text with the words a search matched marked; lists of names joined as
+the reader's language joins them; a source format in words."""
 
 from html import escape
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from nmirf.core import search
 from nmirf.recommendations.filters import DEFINITIONS, home_state
+from nmirf.recommendations.state_names import join_names as _join_names
 
 register = template.Library()
 
@@ -136,3 +138,19 @@ def language_name(code: str) -> str:
 def highlight(text: str, words) -> str:
     """`{{ rec.text|highlight:search_words }}`: escaped, matched words in <mark>."""
     return search.highlight(text or "", words or set())
+
+
+@register.filter
+def join_names(names) -> str:
+    """`{{ names|join_names }}`: the names joined as the reader's language joins a list
+    (Arabic with its own comma "، ", the others with ", "). Escaped by the template."""
+    return _join_names(names or ())
+
+
+@register.filter
+def source_format(code: str) -> str:
+    """The name of a source format in words ("OHCHR recommendations matrix") from the
+    code a source record stores ("ohchr_matrix")."""
+    from nmirf.ingest.sources import source_title
+
+    return source_title(code or "")

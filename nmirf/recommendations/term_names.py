@@ -1,0 +1,131 @@
+"""Term names in the reader's language.
+
+Two sources, by taxonomy:
+- the SDGs: the UN's official text of the 17 goals and 169 targets in the six UN languages
+  (seed/sdg_goals.csv and sdg_targets.csv in English, seed/sdg_*_translations.csv for the
+  others, from open-sdg/sdg-translations), looked up by the term's code;
+- the UHRI themes, affected persons, UPR Info issues and the taxonomies' own names: the
+  gettext catalogs, like any other text of the interface. So that makemessages finds these
+  names (they live in CSV files and the database, not in code), `labels_module()` writes
+  them as gettext_noop() calls into taxonomy_labels.py; `nmirf term_labels` regenerates it
+  after a seed CSV changes, and tests/recommendations/test_term_labels.py fails while it
+  is out of step.
+
+A name an administrator changed (or one an import added to an open taxonomy) is not in the
+catalogs and shows as written."""
+
+import csv
+import functools
+from pathlib import Path
+
+from django.utils import translation
+
+SEED_DIR = Path(__file__).resolve().parent / "seed"
+LABELS_MODULE = Path(__file__).resolve().parent / "taxonomy_labels.py"
+# The seed files whose names are translated through the catalogs: (file, column).
+CATALOG_FILES = (("uhri_themes.csv", "name"), ("affected_persons.csv", "name"),
+                 ("upr_info_issues.csv", "name"))
+
+
+def _rows(name: str) -> list[dict]:
+    path = SEED_DIR / name
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def sdg_goal_name(goal: str, short: str) -> str:
+    """A goal as a term names it: "16. Peace, justice and strong institutions"."""
+    return f"{goal}. {short}"
+
+
+def sdg_target_name(target: str, title: str) -> str:
+    """A target as a term names it: "16.3 Promote the rule of law …"."""
+    return f"{target} {title}"
+
+
+@functools.cache
+def _sdg_names() -> dict[str, dict[str, str]]:
+    """{code: {language: the term's name in it}}, English included."""
+    table: dict[str, dict[str, str]] = {}
+    for row in _rows("sdg_goals.csv"):
+        table.setdefault(row["goal"], {})["en"] = sdg_goal_name(row["goal"], row["short"])
+    for row in _rows("sdg_goals_translations.csv"):
+        table.setdefault(row["goal"], {})[row["language"]] = sdg_goal_name(row["goal"],
+                                                                          row["short"])
+    for row in _rows("sdg_targets.csv"):
+        table.setdefault(row["target"], {})["en"] = sdg_target_name(row["target"],
+                                                                   row["title"])
+    for row in _rows("sdg_targets_translations.csv"):
+        table.setdefault(row["target"], {})[row["language"]] = sdg_target_name(
+            row["target"], row["title"])
+    return table
+
+
+def sdg_name(code: str, name: str, language: str | None = None) -> str | None:
+    """The SDG goal or target `code` in `language` (the active one by default), when
+    `name` is the English text the project shipped for it; None otherwise. Comparing the
+    name tells an SDG target "2.1" from the old UHRI scheme's theme "2.1" without asking
+    which taxonomy the term is in, and leaves an administrator's edit alone."""
+    names = _sdg_names().get(code)
+    if not names or names.get("en") != name:
+        return None
+    language = (language or translation.get_language() or "en").split("-")[0].lower()
+    return names.get(language) or name
+
+
+def written_label(code: str, name: str) -> str:
+    """A term as its source wrote it, untranslated: its name, after its code where the
+    scheme has one of its own ("B31 Equality & non-discrimination")."""
+    if code and code != name and not name.startswith(code):
+        return f"{code} {name}"
+    return name
+
+
+def catalog_label(name: str) -> str:
+    """`name` from the gettext catalogs of the active language (as written where they
+    have no translation of it)."""
+    # gettext("") returns the catalog's header, not "".
+    return translation.gettext(name) if name else name
+
+
+def seeded_labels() -> list[str]:
+    """Every seeded name that the catalogs translate, in a stable order, each once:
+    the taxonomies' names and descriptions, then the terms of CATALOG_FILES."""
+    from .seeding import TAXONOMIES
+
+    labels: list[str] = []
+    for _code, name, _is_open, description in TAXONOMIES:
+        labels += [name, description]
+    for file_name, column in CATALOG_FILES:
+        labels += [row[column] for row in _rows(file_name)]
+    seen: set[str] = set()
+    return [label for label in labels
+            if label and not (label in seen or seen.add(label))]
+
+
+def labels_module() -> str:
+    """The text of taxonomy_labels.py for the seed files as they are now."""
+    lines = [
+        "# ruff: noqa: E501 - the names are written whole, as translators see them",
+        '"""Generated by `nmirf term_labels` from the seed CSV files (term_names.py): do not',
+        'edit. The names of the shipped taxonomies and of their terms, marked for makemessages',
+        'so that translators see them; term_label() translates them when they are shown."""',
+        "",
+        "from django.utils.translation import gettext_noop",
+        "",
+        "LABELS = (",
+    ]
+    lines += [f"    gettext_noop({label!r})," for label in seeded_labels()]
+    lines += [")", ""]
+    return "\n".join(lines)
+
+
+def write_labels_module() -> bool:
+    """Rewrite taxonomy_labels.py if it is out of step; True if it changed."""
+    text = labels_module()
+    if LABELS_MODULE.exists() and LABELS_MODULE.read_text(encoding="utf-8") == text:
+        return False
+    LABELS_MODULE.write_text(text, encoding="utf-8")
+    return True
