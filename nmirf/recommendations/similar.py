@@ -56,7 +56,7 @@ def distinctive_words(text: str | set[str], count: int = DISTINCTIVE_WORDS) -> l
 
 def repeats_of(rec: Recommendation, threshold: float = THRESHOLD, limit: int = 20) -> list[Repeat]:
     """Other recommendations to the same state, in other reviews, whose text is the same or
-    nearly the same; newest review first."""
+    nearly the same; newest review first, each review's in document order."""
     others = (
         Recommendation.objects.active()
         .filter(review__state_id=rec.review.state_id)
@@ -92,6 +92,9 @@ def repeats_of(rec: Recommendation, threshold: float = THRESHOLD, limit: int = 2
             -(repeat.recommendation.review.session or 0),
             -(repeat.recommendation.review.date.toordinal()
               if repeat.recommendation.review.date else 0),
+            # Within a review, in the order of its document.
+            repeat.recommendation.review_id,
+            repeat.recommendation.paragraph_key,
             repeat.recommendation.pk,
         ),
     )
