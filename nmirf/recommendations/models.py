@@ -321,11 +321,11 @@ class Recommendation(models.Model):
         Document, on_delete=models.PROTECT, null=True, blank=True, related_name="recommendations"
     )
     paragraph = models.CharField(_("paragraph"), max_length=40, blank=True)
-    # The paragraph as a text that sorts in document order (115.2 < 115.10, 140.7 <
+    # The paragraph as an integer that sorts in document order (115.2 < 115.10, 140.7 <
     # 140.7bis, a missing one last): paragraphs.py. Derived by save() and by this model's
     # bulk writes. The database's default (no paragraph) is there for the migration that
     # added it; ingest/tables.py still refuses a raw write that does not give it.
-    paragraph_key = models.CharField(max_length=200, editable=False, db_default=MISSING)
+    paragraph_key = models.BigIntegerField(editable=False, db_default=MISSING)
     text = models.TextField(_("text"))
     # The text folded for full-text search (diacritics, Arabic forms): see core.text.
     search_text = models.TextField(editable=False, default="")

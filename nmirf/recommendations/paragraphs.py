@@ -3,29 +3,31 @@
 recommendation without a paragraph after those that have one.
 
 Neither text order ("115.10" before "115.2") nor a number (140.7bis, 12(b)) gives that
-order, so each recommendation stores `paragraph_key`: its paragraph as a text that
-sorts, character by character, in document order. The key is made of digits only, so that
-every database collation (SQLite's bytes, PostgreSQL's locale) and Python's `sorted` put
-keys in the same order: the SQL orders of filters.py and the in-memory order of the
-registry index (registry_index.py) are then one order.
+order, so each recommendation stores `paragraph_key`: its paragraph as an integer that
+sorts in document order. An integer, not a text, so that the SQL orders of filters.py and
+the in-memory order of the registry index (registry_index.py, which reads it with the
+other integer columns) are one order on every database, whatever its collation.
 
-A paragraph is read as a sequence of numbers and words (anything else separates them):
-- a number is "1", its count of digits, its digits (no leading zeros): 7 < 15 < 140;
-- a word is "2", two digits per letter (a=10 … z=35; another letter: 36 and its code
-  point in seven digits), and "00" to end it: "a" < "ab" < "b";
-  the Latin ordinals of inserted paragraphs (bis, ter, quater…) count as the letters b, c,
+A paragraph is read as a sequence of numbers and words (anything else separates them),
+each written as bits, left to right, from the key's highest bit:
+- a number: 01, its length in bits (4 bits), its bits: 7 < 15 < 140 (numbers above
+  32,767 count as 32,767);
+- a word: 10, seven bits per letter (a–z: 1–26; Arabic letters 28–69, in the order of
+  their code points; any other letter 127), and seven zero bits to end it: "a" < "ab" < "b".
+  The Latin ordinals of inserted paragraphs (bis, ter, quater…) count as the letters b, c,
   d…, and a Roman numeral after a letter (the "(ii)" of "12 (a) (ii)") as its number.
-A number sorts before a word at the same place, and a paragraph before its own
-sub-paragraphs ("140.7" < "140.7.1"). Every key starts with "0"; a missing paragraph's
-key is "9".
+The key's remaining bits are zeros, so a paragraph sorts before its own sub-paragraphs
+("140.7" < "140.7.1" < "140.7bis") and a number before a word at the same place. A key
+holds 62 bits — "115.100 (a) (iii)" takes 50 —; paragraphs that differ only after them
+share a key, and the id orders them. A missing paragraph's key is 2**62: last.
 """
 
 import re
 import unicodedata
 from functools import lru_cache
 
-MISSING = "9"
-MAX_LENGTH = 200
+BITS = 62
+MISSING = 1 << BITS
 
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
 _ORDINALS = {word: chr(ord("b") + index) for index, word in enumerate(
@@ -33,11 +35,26 @@ _ORDINALS = {word: chr(ord("b") + index) for index, word in enumerate(
 _ORDINALS["nonies"] = _ORDINALS["novies"]
 _ROMAN = re.compile(r"^(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+_LARGEST_NUMBER = (1 << 15) - 1
+_ARABIC_LETTERS = range(0x0621, 0x064B)  # hamza … yeh
 
 
 def _number(value: int) -> str:
-    digits = str(value)[:9]  # (paragraph numbers have a few digits; ten or more sort as nine)
-    return f"1{len(digits)}{digits}"
+    value = min(value, _LARGEST_NUMBER)
+    length = value.bit_length()
+    return f"01{length:04b}" + (f"{value:0{length}b}" if length else "")
+
+
+def _letter(letter: str) -> int:
+    if "a" <= letter <= "z":
+        return ord(letter) - ord("a") + 1
+    if ord(letter) in _ARABIC_LETTERS:
+        return 28 + ord(letter) - _ARABIC_LETTERS.start
+    return 127
+
+
+def _word(word: str) -> str:
+    return "10" + "".join(f"{_letter(letter):07b}" for letter in word) + "0000000"
 
 
 def _roman(word: str) -> int:
@@ -49,16 +66,6 @@ def _roman(word: str) -> int:
     return total
 
 
-def _letter(letter: str) -> str:
-    if "a" <= letter <= "z":
-        return str(ord(letter) - ord("a") + 10)
-    return f"36{ord(letter):07d}"
-
-
-def _word(word: str) -> str:
-    return "2" + "".join(_letter(letter) for letter in word) + "00"
-
-
 def _folded(word: str) -> str:
     """Lower case, accents removed ("É" as "e")."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
@@ -66,28 +73,28 @@ def _folded(word: str) -> str:
 
 
 @lru_cache(maxsize=65_536)  # an import meets the same few hundred paragraphs again and again
-def paragraph_key(paragraph: str | None) -> str:
-    """The key that sorts `paragraph` in document order (see the module's docstring)."""
-    parts = []
+def paragraph_key(paragraph: str | None) -> int:
+    """The integer that sorts `paragraph` in document order (see the module's docstring)."""
+    bits = []
     after_letter = False
     for token in _TOKEN.findall(paragraph or ""):
         if token.isdigit():
-            parts.append(_number(int(token)))
+            bits.append(_number(int(token)))
             after_letter = False
             continue
         word = _folded(token)
         if not word:
             continue
         if word in _ORDINALS:
-            parts.append(_word(_ORDINALS[word]))
+            bits.append(_word(_ORDINALS[word]))
             after_letter = True
         elif _ROMAN.match(word) and (after_letter or len(word) > 1):
             # "ii" is a Roman numeral; "i" only after a letter ("(a) (i)"): alone, it is
             # the letter after h.
-            parts.append(_number(_roman(word)))
+            bits.append(_number(_roman(word)))
         else:
-            parts.append(_word(word))
+            bits.append(_word(word))
             after_letter = len(word) == 1
-    if not parts:
+    if not bits:
         return MISSING
-    return ("0" + "".join(parts))[:MAX_LENGTH]
+    return int("".join(bits)[:BITS].ljust(BITS, "0"), 2)

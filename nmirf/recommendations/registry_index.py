@@ -18,9 +18,9 @@ full-text index. This index answers "which ids", "how many of them under each va
 Every order of the list is an order of reviews, then of each review's recommendations in
 document order — by paragraph key (paragraphs.py), then id (filters.REVIEW_ORDERINGS,
 DOCUMENT_ORDER): the index keeps each review's rank in each order and each
-recommendation's paragraph key as its rank among the keys it has read, so the page's 25
-are found by a partition of the selection around the page (OrderedSelection: no sort of
-every selected id), and only those 25 are read from the database.
+recommendation's paragraph key (an integer), so the page's 25 are found by counting the
+selection per review up to the page (OrderedSelection: no sort of every selected id), and
+only those 25 are read from the database.
 
 Kept up to date without rebuilding: each request reads the registry's clock (one query on
 a one-row table, registry_changes.py); when it moved, the change log says which
@@ -33,7 +33,6 @@ rolled back).
 """
 
 import threading
-from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -76,9 +75,10 @@ REC_STATE = RecommendingState._meta.db_table
 _POSITION_CODE = "CASE position " + " ".join(
     f"WHEN '{value}' THEN {index}" for index, value in enumerate(POSITIONS)
 ) + " ELSE -1 END"
-# The recommendation row as the index keeps it: (id, review, position, action, archived).
+# The recommendation row as the index keeps it: (id, review, position, action, archived,
+# paragraph key).
 _ROW = ["id", "review_id", _POSITION_CODE, "COALESCE(action_category, 0)",
-        "CASE WHEN archived THEN 1 ELSE 0 END"]
+        "CASE WHEN archived THEN 1 ELSE 0 END", "paragraph_key"]
 # Implementation statuses as their index in IMPLEMENTATION_STATUSES (tracking): a
 # recommendation without a status row has not started (index 0).
 IMPLEMENTATION_STATUSES = list(DEFINITIONS["status"].reads.codes)
@@ -164,44 +164,6 @@ def _fetch_for(table: str, column: str, ids: np.ndarray, expressions: list[str])
         parts.append(_fetch(table, expressions,
                             f"WHERE {column} IN ({', '.join(['%s'] * len(chunk))})", chunk))
     return np.concatenate(parts) if parts else np.zeros((0, len(expressions)), dtype=np.int64)
-
-
-def _paragraph_keys(where: str = "", params=()) -> tuple[np.ndarray, list[str]]:
-    """(ids, their paragraph keys) of every recommendation (or those `where` selects), as
-    `_fetch` reads: one text per column, split here (a key is digits only, no comma)."""
-    if connection.vendor == "postgresql":
-        columns = "string_agg(id::text, ','), string_agg(paragraph_key, ',')"
-    else:
-        columns = "group_concat(id, ','), group_concat(paragraph_key, ',')"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {REC} {where}", params)
-        ids, keys = cursor.fetchone()
-    if not ids:
-        return np.zeros(0, dtype=np.int64), []
-    return np.fromstring(ids, dtype=np.int64, sep=","), keys.split(",")
-
-
-def _paragraph_keys_for(ids: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """_paragraph_keys of these recommendations."""
-    found, keys = [np.zeros(0, dtype=np.int64)], []
-    for start in range(0, ids.size, _IDS_PER_QUERY):
-        chunk = ids[start:start + _IDS_PER_QUERY].tolist()
-        chunk_ids, chunk_keys = _paragraph_keys(
-            f"WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
-        found.append(chunk_ids)
-        keys += chunk_keys
-    return np.concatenate(found), keys
-
-
-def _ranked(keys: list[str], known: tuple[str, ...] = ()) -> tuple[np.ndarray, tuple, dict]:
-    """(each key's rank, the sorted distinct keys, {key: rank}) over `keys` and `known`.
-    Python sorts these digit-only keys as every database collation does (paragraphs.py).
-    A registry has a few thousand distinct paragraphs: the sort is of those, and each
-    row's rank a dictionary look-up."""
-    distinct = tuple(sorted(set(keys).union(known)))
-    rank_of = {key: rank for rank, key in enumerate(distinct)}
-    ranks = np.fromiter((rank_of[key] for key in keys), dtype=np.int32, count=len(keys))
-    return ranks, distinct, rank_of
 
 
 def _gather(table: np.ndarray, keys: np.ndarray, missing=0) -> np.ndarray:
@@ -447,10 +409,9 @@ class RegistryIndex:
     due_rec: np.ndarray
     due_date: np.ndarray
     review_rank: dict  # sort key -> int32[max review id + 1]: the review's place in that order
-    # int32[size]: the recommendation's paragraph key as its place in `paragraph_keys` (the
-    # distinct keys read, sorted): the order within a review (filters.DOCUMENT_ORDER).
+    # int64[size]: the paragraph's key (paragraphs.py), the order within a review
+    # (filters.DOCUMENT_ORDER: then the id).
     paragraph: np.ndarray
-    paragraph_keys: tuple
     # Per review id: its mechanism, state, UPR session and cycle (-1 where none).
     mechanism_of_review: np.ndarray
     review_state: np.ndarray
@@ -489,10 +450,8 @@ class RegistryIndex:
         review[ids] = rows[:, 1]
         position[ids] = rows[:, 2]
         action[ids] = rows[:, 3]
-        paragraph = np.zeros(size, dtype=np.int32)
-        key_ids, keys = _paragraph_keys()
-        ranks, paragraph_keys, _rank_of = _ranked(keys)
-        paragraph[key_ids[key_ids < size]] = ranks[key_ids < size]
+        paragraph = np.zeros(size, dtype=np.int64)
+        paragraph[ids] = rows[:, 5]
         flagged = np.zeros(size, dtype=np.int8)
         flagged[list(Recommendation.objects.filter(possible_duplicate_of__isnull=False)
                      .values_list("id", flat=True))] = 1  # a few rows: one small query
@@ -509,7 +468,7 @@ class RegistryIndex:
             clock=clock, size=size, active=active, review=review,
             mechanism=_gather(reference["mechanism_of_review"], review),
             position=position, action=action, flagged=flagged,
-            paragraph=paragraph, paragraph_keys=paragraph_keys,
+            paragraph=paragraph,
             term_rec=term_rec, term_id=term_id, goal_rec=goal_rec, goal_id=goal_id,
             state_rec=state_rec, state_id=state_id,
             **reference,
@@ -540,7 +499,7 @@ class RegistryIndex:
         position = _grown(self.position, size, -1)
         action = _grown(self.action, size, 0)
         flagged = _grown(self.flagged, size, 0)
-        paragraph, paragraph_keys = _grown(self.paragraph, size, 0), self.paragraph_keys
+        paragraph = _grown(self.paragraph, size, 0)
         implementation_status = _grown(self.implementation_status, size, _NOT_STARTED)
         links = {"term_rec": self.term_rec, "term_id": self.term_id,
                  "state_rec": self.state_rec, "state_id": self.state_id,
@@ -554,16 +513,8 @@ class RegistryIndex:
             review[found] = rows[:, 1]
             position[found] = rows[:, 2]
             action[found] = rows[:, 3]
-            flagged[found] = rows[:, 5]
-            key_ids, keys = _paragraph_keys_for(ids)
-            new_keys = set(keys).difference(paragraph_keys)
-            if new_keys:  # every rank moves: the old ones mapped to their new places
-                _ranks, merged, rank_of = _ranked(list(new_keys), paragraph_keys)
-                moved_to = np.fromiter((rank_of[key] for key in paragraph_keys),
-                                       dtype=np.int32, count=len(paragraph_keys))
-                paragraph = moved_to[paragraph] if moved_to.size else paragraph
-                paragraph_keys = merged
-            paragraph[key_ids] = [bisect_left(paragraph_keys, key) for key in keys]
+            flagged[found] = rows[:, 6]
+            paragraph[found] = rows[:, 5]
             implementation_status[ids] = _NOT_STARTED
             statuses = _fetch_for(STATUS_TABLE, "recommendation_id", ids,
                                   ["recommendation_id", _STATUS_CODE])
@@ -594,8 +545,7 @@ class RegistryIndex:
         return replace(self, clock=changes.clock,
                        size=size, active=active, review=review, mechanism=mechanism,
                        position=position, action=action, flagged=flagged,
-                       paragraph=paragraph, paragraph_keys=paragraph_keys,
-                       implementation_status=implementation_status, **links,
+                       paragraph=paragraph, implementation_status=implementation_status, **links,
                        **reference, **pairs)
 
     def _patched_pairs(self, changes: Changes, moved: np.ndarray) -> dict:
@@ -694,12 +644,11 @@ class RegistryIndex:
         smaller is better), or by review (its rank in that order) and then id."""
         return OrderedSelection(self, mask, sort, relevance)
 
-    def order_keys(self, sort: str, ids: np.ndarray) -> np.ndarray:
-        """int64 per id: its place in an order of reviews (`sort`) and, within its review,
-        in document order — the order of filters._ORDERINGS but for the ties, which the
-        ids break."""
-        ranks = self._review_rank(sort)[self.review[ids]].astype(np.int64)
-        return ranks * (len(self.paragraph_keys) + 1) + self.paragraph[ids]
+    def order_of(self, sort: str, ids: np.ndarray) -> np.ndarray:
+        """Positions (into `ids`) in list order: by the review's rank in an order of
+        reviews (`sort`), then in document order — the paragraph's key, then the id: the
+        order of filters._ORDERINGS."""
+        return np.lexsort((ids, self.paragraph[ids], self._review_rank(sort)[self.review[ids]]))
 
     def _review_rank(self, sort: str) -> np.ndarray:
         """Each review's place in an order. By state, the order follows the state names the
@@ -818,10 +767,12 @@ _SORT_WHOLE = 2048
 
 class OrderedSelection:
     """The ids a mask selects, in list order, read by slices (Django's Paginator asks its
-    len() and one slice). A slice [start:stop] of a large selection costs one partition
-    around `stop` (np.argpartition, linear in the selection) and a sort of the ids that
-    come before it — never a sort of every selected id for the 25 shown: the no-query
-    page over 1,000,000 recommendations sorts 25 keys, not a million."""
+    len() and one slice). A slice [start:stop] of a large selection costs, in an order of
+    reviews, a count per review and a sort of the reviews' ids that come before `stop`; by
+    relevance, one partition around `stop` (np.argpartition, linear in the selection) and
+    a sort of the ids that come before it — never a sort of every selected id for the 25
+    shown: the no-query page over 1,000,000 recommendations sorts a few reviews' ids, not
+    a million."""
 
     def __init__(self, index: RegistryIndex, mask: np.ndarray, sort: str, relevance=None):
         self.index, self.sort, self.relevance = index, sort, relevance
@@ -840,26 +791,24 @@ class OrderedSelection:
         return self.ids[self._first(stop)[start:stop:step]]
 
     def primary(self) -> np.ndarray:
-        """The sort key of each selected id (ties are broken by id): its relevance key
-        (smaller is better; +inf for an id the search did not match), or its place in an
-        order of reviews and then in its document (RegistryIndex.order_keys)."""
+        """The relevance key of each selected id (smaller is better; +inf for an id the
+        search did not match; ties are broken by id)."""
         if self._primary is None:
             ids, index = self.ids, self.index
-            if self.relevance is not None:
-                matched, keys = self.relevance
-                inside = matched < index.size
-                score = np.full(index.size, np.inf)
-                score[matched[inside]] = keys[inside]
-                self._primary = score[ids]
-            else:
-                self._primary = index.order_keys(self.sort, ids)
+            matched, keys = self.relevance
+            inside = matched < index.size
+            score = np.full(index.size, np.inf)
+            score[matched[inside]] = keys[inside]
+            self._primary = score[ids]
         return self._primary
 
     def _first(self, stop: int) -> np.ndarray:
         """Positions (into self.ids) of the first `stop` selected ids in list order."""
         ids = self.ids
-        if ids.size > _SORT_WHOLE and stop < ids.size and self.relevance is None:
-            return self._first_by_review(stop)
+        if self.relevance is None:
+            if ids.size > _SORT_WHOLE and stop < ids.size:
+                return self._first_by_review(stop)
+            return self.index.order_of(self.sort, ids)[:stop]
         primary = self.primary()
         if ids.size <= _SORT_WHOLE or stop >= ids.size:
             return np.lexsort((ids, primary))[:stop]
@@ -883,8 +832,7 @@ class OrderedSelection:
         wanted = np.zeros(rank.size, dtype=bool)
         wanted[needed] = True
         candidates = np.flatnonzero(wanted[reviews])
-        order = np.lexsort((self.ids[candidates],
-                            self.index.order_keys(self.sort, self.ids[candidates])))
+        order = self.index.order_of(self.sort, self.ids[candidates])
         return candidates[order[:stop]]
 
 

@@ -9,6 +9,9 @@ from django.db import migrations, models
 
 from nmirf.recommendations.paragraphs import paragraph_key
 
+# paragraphs.MISSING when this was written: a recommendation without a paragraph.
+MISSING = 1 << 62
+
 
 def fill_keys(apps, schema_editor):
     table = apps.get_model("recommendations", "Recommendation")._meta.db_table
@@ -18,7 +21,7 @@ def fill_keys(apps, schema_editor):
         if not paragraphs:
             return
         cursor.execute("CREATE TEMPORARY TABLE paragraph_keys "
-                       "(paragraph varchar(40) PRIMARY KEY, sort_key varchar(200) NOT NULL)")
+                       "(paragraph varchar(40) PRIMARY KEY, sort_key bigint NOT NULL)")
         cursor.executemany("INSERT INTO paragraph_keys (paragraph, sort_key) VALUES (%s, %s)",
                            [(paragraph, paragraph_key(paragraph)) for paragraph in paragraphs])
         cursor.execute(f"UPDATE {table} SET paragraph_key = (SELECT sort_key FROM paragraph_keys "
@@ -46,12 +49,12 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[migrations.RunSQL(
                 "ALTER TABLE recommendations_recommendation "
-                "ADD COLUMN paragraph_key varchar(200) DEFAULT '9' NOT NULL",
+                f"ADD COLUMN paragraph_key bigint DEFAULT {MISSING} NOT NULL",
                 "ALTER TABLE recommendations_recommendation DROP COLUMN paragraph_key")],
             state_operations=[migrations.AddField(
                 model_name='recommendation',
                 name='paragraph_key',
-                field=models.CharField(db_default='9', editable=False, max_length=200),
+                field=models.BigIntegerField(db_default=MISSING, editable=False),
             )],
         ),
         migrations.RunPython(fill_keys, migrations.RunPython.noop, elidable=True),
