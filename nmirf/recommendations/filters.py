@@ -605,7 +605,7 @@ class RecommendationFilter(django_filters.FilterSet):
 
     @property
     def sort_value(self) -> str:
-        """The sort asked for, or "" for the default (the newest reviews first)."""
+        """The sort asked for, or "" for the default (default_sort)."""
         sort = self.sort_key
         return "" if sort == self.default_sort else sort
 
