@@ -50,6 +50,7 @@ from nmirf.recommendations.models import (
     State,
     Term,
 )
+from nmirf.recommendations.paragraphs import paragraph_key
 
 from .models import ImportRun
 from .normalise import Prepared, ReviewSpec
@@ -71,7 +72,8 @@ SOURCE = SourceRecord._meta.db_table
 # What an import writes into each table, in the order of the row tuples built below; the
 # other columns are read from the models (tables.Table).
 RECOMMENDATIONS = Table(Recommendation, (
-    "id", "review_id", "document_id", "paragraph", "text", "search_text", "language",
+    "id", "review_id", "document_id", "paragraph", "paragraph_key", "text", "search_text",
+    "language",
     "position", "action_category", "external_key", "possible_duplicate_of_id", "created_at",
     "updated_at"))
 RECOMMENDING_STATES = Table(RecommendingState, ("recommendation_id", "state_id"))
@@ -494,7 +496,8 @@ class Commit:
                 # The source that created a recommendation owns its fields; a source that
                 # was matched to it later only adds links.
                 if owner_key == record.external_key:
-                    plan.updates.append((row.paragraph, row.text, record.search_text,
+                    plan.updates.append((row.paragraph, paragraph_key(row.paragraph),
+                                         row.text, record.search_text,
                                          row.language, record.position,
                                          record.action_category, document_id, now, rec_id))
                 plan.added_states += [(rec_id, s) for s in state_ids]
@@ -519,7 +522,8 @@ class Commit:
                 if duplicate_of is not None:
                     counts.possible_duplicates += 1
                 plan.new_recs.append((
-                    rec_id, review_id, document_id, row.paragraph, row.text,
+                    rec_id, review_id, document_id, row.paragraph,
+                    paragraph_key(row.paragraph), row.text,
                     record.search_text, row.language, record.position, record.action_category,
                     record.external_key, duplicate_of, now, now))
                 plan.new_states += [(rec_id, s) for s in state_ids]
@@ -539,8 +543,8 @@ class Commit:
         RECOMMENDATION_TERMS.insert(plan.new_terms)
         SOURCE_RECORDS.insert(plan.new_sources)
         execute_many(
-            f"UPDATE {REC} SET paragraph = %s, text = %s, search_text = %s, language = %s, "
-            "position = %s, action_category = %s, document_id = %s, updated_at = %s "
+            f"UPDATE {REC} SET paragraph = %s, paragraph_key = %s, text = %s, search_text = %s, "
+            "language = %s, position = %s, action_category = %s, document_id = %s, updated_at = %s "
             "WHERE id = %s", plan.updates)
         execute_many(f"UPDATE {SOURCE} SET content_hash = %s, original_terms = %s "
                      "WHERE source = %s AND key = %s", plan.update_hashes)

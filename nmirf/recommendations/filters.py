@@ -506,11 +506,11 @@ class Sort:
     ]
 
 
-# Every order is an order of reviews, then of recommendations by id within a review
-# (imports create a review's recommendations in the order of the document, and paragraph
-# numbers such as "118.12" after "118.2" sort neither as text nor as numbers). Written once,
-# on reviews, so that the SQL ordering below and the in-memory one of the list page
-# (registry_index.py) are the same order.
+# Every order is an order of reviews, then of each review's recommendations in the order
+# of its document: by paragraph as paragraphs.py sorts them ("115.2" before "115.10",
+# "140.7bis" after "140.7", none last; stored as Recommendation.paragraph_key), then by id.
+# Written once, on reviews, so that the SQL ordering below and the in-memory one of the
+# list page (registry_index.py) are the same order.
 REVIEW_ORDERINGS = {
     Sort.NEWEST: [F("session").desc(nulls_last=True), F("date").desc(nulls_last=True), "id"],
     Sort.OLDEST: [F("session").asc(nulls_last=True), F("date").asc(nulls_last=True), "id"],
@@ -518,10 +518,12 @@ REVIEW_ORDERINGS = {
                  F("date").desc(nulls_last=True), "id"],
     Sort.PARAGRAPH: ["id"],
 }
+# Within a review.
+DOCUMENT_ORDER = ["paragraph_key", "id"]
 
 
 def _on_recommendations(ordering):
-    """A review ordering as an ordering of recommendations (then by id)."""
+    """A review ordering as an ordering of recommendations (then in document order)."""
     prefixed = []
     for item in ordering:
         if isinstance(item, str):
@@ -530,7 +532,7 @@ def _on_recommendations(ordering):
             expression = item.copy()
             expression.expression = F(f"review__{item.expression.name}")
             prefixed.append(expression)
-    return [*prefixed, "id"]
+    return [*prefixed, *DOCUMENT_ORDER]
 
 
 _ORDERINGS = {sort: _on_recommendations(ordering) for sort, ordering in REVIEW_ORDERINGS.items()}
@@ -692,11 +694,14 @@ class RecommendationFilter(django_filters.FilterSet):
         # Newest review first, with a search too: the order the follow-up work reads in
         # (the current cycle first), and one that needs no ranking of every match —
         # relevance is one choice away (docs/developer-guide.md, "Fast list pages").
+        # The recommendations of one review are read as its document lists them.
+        if len(self.value("review") or ()) == 1:
+            return Sort.PARAGRAPH
         return Sort.NEWEST
 
     @property
     def sort_value(self) -> str:
-        """The sort asked for, or "" for the default (the newest reviews first)."""
+        """The sort asked for, or "" for the default (default_sort)."""
         sort = self.sort_key
         return "" if sort == self.default_sort else sort
 

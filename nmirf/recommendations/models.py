@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from nmirf.core.text import search_text
 
+from .paragraphs import MISSING, paragraph_key
+
 
 class MechanismKind(models.TextChoices):
     UPR = "upr", _("Universal Periodic Review")
@@ -329,6 +331,38 @@ class RecommendationQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("review__mechanism", "review__state", "document")
 
+    def in_document_order(self):
+        """By state under review, newest UPR session first, then each review's
+        recommendations in the order of its document (paragraphs.py)."""
+        return self.order_by("review__state__name", models.F("review__session").desc(
+            nulls_last=True), "review_id", "paragraph_key", "pk")
+
+    # Writes that bypass save() still derive the columns save() derives (the paragraph's
+    # sort key, the folded text). A raw SQL write must do so itself (ingest/commit.py).
+
+    def update(self, **kwargs):
+        if isinstance(kwargs.get("paragraph"), str) and "paragraph_key" not in kwargs:
+            kwargs["paragraph_key"] = paragraph_key(kwargs["paragraph"])
+        if isinstance(kwargs.get("text"), str) and "search_text" not in kwargs:
+            kwargs["search_text"] = search_text(kwargs["text"])
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.derive()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, fields = list(objs), list(fields)
+        for obj in objs:
+            obj.derive()
+        if "paragraph" in fields and "paragraph_key" not in fields:
+            fields.append("paragraph_key")
+        if "text" in fields and "search_text" not in fields:
+            fields.append("search_text")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
     def visible_to(self, user):
         """The recommendations `user` may read (nmirf.accounts.permissions): imported late,
         the accounts app's models load after this one."""
@@ -346,6 +380,11 @@ class Recommendation(models.Model):
         Document, on_delete=models.PROTECT, null=True, blank=True, related_name="recommendations"
     )
     paragraph = models.CharField(_("paragraph"), max_length=40, blank=True)
+    # The paragraph as an integer that sorts in document order (115.2 < 115.10, 140.7 <
+    # 140.7bis, a missing one last): paragraphs.py. Derived by save() and by this model's
+    # bulk writes. The database's default (no paragraph) is there for the migration that
+    # added it; ingest/tables.py still refuses a raw write that does not give it.
+    paragraph_key = models.BigIntegerField(editable=False, db_default=MISSING)
     text = models.TextField(_("text"))
     # The text folded for full-text search (diacritics, Arabic forms): see core.text.
     search_text = models.TextField(editable=False, default="")
@@ -391,12 +430,15 @@ class Recommendation(models.Model):
                     "follow_up_replied": _("follow-up reply sent")}
 
     class Meta:
-        ordering = ["review__state__name", "-review__session", "id"]
+        ordering = ["review__state__name", "-review__session", "review_id", "paragraph_key",
+                    "id"]
         indexes = [
             # Review first, for the foreign key; the other columns make it a covering index
             # for the registry index (registry_index.py), which then reads this index
             # rather than every row of the table, texts included.
-            models.Index(fields=["review", "paragraph", "position", "action_category",
+            # The paragraph's sort key next to the review: a review's recommendations are
+            # read in document order from the index (filters.py, registry_index.py).
+            models.Index(fields=["review", "paragraph_key", "position", "action_category",
                                  "archived"], name="rec_review_listing"),
             # The few flagged rows only: the detail page's "marked as a possible duplicate
             # of this one" and the registry index's flag find them without reading the
@@ -413,8 +455,21 @@ class Recommendation(models.Model):
         return f"{prefix}{self.text[:80]}"
 
     def save(self, *args, **kwargs):
-        self.search_text = search_text(self.text)
+        self.derive()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            update_fields = set(update_fields)
+            if "text" in update_fields:
+                update_fields.add("search_text")
+            if "paragraph" in update_fields:
+                update_fields.add("paragraph_key")
+            kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
+
+    def derive(self) -> None:
+        """The columns derived from others: the folded text, the paragraph's sort key."""
+        self.search_text = search_text(self.text)
+        self.paragraph_key = paragraph_key(self.paragraph)
 
 
 class RecommendingState(models.Model):

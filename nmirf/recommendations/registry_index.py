@@ -15,10 +15,12 @@ declaration (tests/recommendations/test_filter_parity.py holds the two together;
 whose column the index does not keep goes to the database). The search is answered by the
 full-text index. This index answers "which ids", "how many of them under each value" and
 "which 25 come first".
-Every order of the list is an order of reviews, then of ids (filters.REVIEW_ORDERINGS): the
-index keeps each review's rank in each order, so the page's 25 are found by a partition of
-the selection around the page (OrderedSelection: no sort of every selected id), and only
-those 25 are read from the database.
+Every order of the list is an order of reviews, then of each review's recommendations in
+document order — by paragraph key (paragraphs.py), then id (filters.REVIEW_ORDERINGS,
+DOCUMENT_ORDER): the index keeps each review's rank in each order and each
+recommendation's paragraph key (an integer), so the page's 25 are found by counting the
+selection per review up to the page (OrderedSelection: no sort of every selected id), and
+only those 25 are read from the database.
 
 Kept up to date without rebuilding: each request reads the registry's clock (one query on
 a one-row table, registry_changes.py); when it moved, the change log says which
@@ -74,9 +76,10 @@ REC_STATE = RecommendingState._meta.db_table
 _POSITION_CODE = "CASE position " + " ".join(
     f"WHEN '{value}' THEN {index}" for index, value in enumerate(POSITIONS)
 ) + " ELSE -1 END"
-# The recommendation row as the index keeps it: (id, review, position, action, archived).
+# The recommendation row as the index keeps it: (id, review, position, action, archived,
+# paragraph key).
 _ROW = ["id", "review_id", _POSITION_CODE, "COALESCE(action_category, 0)",
-        "CASE WHEN archived THEN 1 ELSE 0 END"]
+        "CASE WHEN archived THEN 1 ELSE 0 END", "paragraph_key"]
 # Implementation statuses as their index in IMPLEMENTATION_STATUSES (tracking): a
 # recommendation without a status row has not started (index 0).
 IMPLEMENTATION_STATUSES = list(DEFINITIONS["status"].reads.codes)
@@ -376,6 +379,9 @@ class RegistryIndex:
     due_rec: np.ndarray
     due_date: np.ndarray
     review_rank: dict  # sort key -> int32[max review id + 1]: the review's place in that order
+    # int64[size]: the paragraph's key (paragraphs.py), the order within a review
+    # (filters.DOCUMENT_ORDER: then the id).
+    paragraph: np.ndarray
     # Per review id: its mechanism, state, UPR session and cycle (-1 where none).
     mechanism_of_review: np.ndarray
     review_state: np.ndarray
@@ -414,6 +420,8 @@ class RegistryIndex:
         review[ids] = rows[:, 1]
         position[ids] = rows[:, 2]
         action[ids] = rows[:, 3]
+        paragraph = np.zeros(size, dtype=np.int64)
+        paragraph[ids] = rows[:, 5]
         flagged = np.zeros(size, dtype=np.int8)
         flagged[list(Recommendation.objects.filter(possible_duplicate_of__isnull=False)
                      .values_list("id", flat=True))] = 1  # a few rows: one small query
@@ -430,6 +438,7 @@ class RegistryIndex:
             clock=clock, size=size, active=active, review=review,
             mechanism=_gather(reference["mechanism_of_review"], review),
             position=position, action=action, flagged=flagged,
+            paragraph=paragraph,
             term_rec=term_rec, term_id=term_id, goal_rec=goal_rec, goal_id=goal_id,
             state_rec=state_rec, state_id=state_id,
             **reference,
@@ -460,6 +469,7 @@ class RegistryIndex:
         position = _grown(self.position, size, -1)
         action = _grown(self.action, size, 0)
         flagged = _grown(self.flagged, size, 0)
+        paragraph = _grown(self.paragraph, size, 0)
         implementation_status = _grown(self.implementation_status, size, _NOT_STARTED)
         links = {"term_rec": self.term_rec, "term_id": self.term_id,
                  "state_rec": self.state_rec, "state_id": self.state_id,
@@ -473,7 +483,8 @@ class RegistryIndex:
             review[found] = rows[:, 1]
             position[found] = rows[:, 2]
             action[found] = rows[:, 3]
-            flagged[found] = rows[:, 5]
+            flagged[found] = rows[:, 6]
+            paragraph[found] = rows[:, 5]
             implementation_status[ids] = _NOT_STARTED
             statuses = _fetch_for(STATUS_TABLE, "recommendation_id", ids,
                                   ["recommendation_id", _STATUS_CODE])
@@ -504,7 +515,7 @@ class RegistryIndex:
         return replace(self, clock=changes.clock,
                        size=size, active=active, review=review, mechanism=mechanism,
                        position=position, action=action, flagged=flagged,
-                       implementation_status=implementation_status, **links,
+                       paragraph=paragraph, implementation_status=implementation_status, **links,
                        **reference, **pairs)
 
     def _patched_pairs(self, changes: Changes, moved: np.ndarray) -> dict:
@@ -602,6 +613,12 @@ class RegistryIndex:
         from it: by relevance (a pair of arrays, the matched ids and a key for each,
         smaller is better), or by review (its rank in that order) and then id."""
         return OrderedSelection(self, mask, sort, relevance)
+
+    def order_of(self, sort: str, ids: np.ndarray) -> np.ndarray:
+        """Positions (into `ids`) in list order: by the review's rank in an order of
+        reviews (`sort`), then in document order — the paragraph's key, then the id: the
+        order of filters._ORDERINGS."""
+        return np.lexsort((ids, self.paragraph[ids], self._review_rank(sort)[self.review[ids]]))
 
     def _review_rank(self, sort: str) -> np.ndarray:
         """Each review's place in an order. By state, the order follows the state names the
@@ -720,10 +737,12 @@ _SORT_WHOLE = 2048
 
 class OrderedSelection:
     """The ids a mask selects, in list order, read by slices (Django's Paginator asks its
-    len() and one slice). A slice [start:stop] of a large selection costs one partition
-    around `stop` (np.argpartition, linear in the selection) and a sort of the ids that
-    come before it — never a sort of every selected id for the 25 shown: the no-query
-    page over 1,000,000 recommendations sorts 25 keys, not a million."""
+    len() and one slice). A slice [start:stop] of a large selection costs, in an order of
+    reviews, a count per review and a sort of the reviews' ids that come before `stop`; by
+    relevance, one partition around `stop` (np.argpartition, linear in the selection) and
+    a sort of the ids that come before it — never a sort of every selected id for the 25
+    shown: the no-query page over 1,000,000 recommendations sorts a few reviews' ids, not
+    a million."""
 
     def __init__(self, index: RegistryIndex, mask: np.ndarray, sort: str, relevance=None):
         self.index, self.sort, self.relevance = index, sort, relevance
@@ -742,26 +761,24 @@ class OrderedSelection:
         return self.ids[self._first(stop)[start:stop:step]]
 
     def primary(self) -> np.ndarray:
-        """The sort key of each selected id (ties are broken by id): its relevance key
-        (smaller is better; +inf for an id the search did not match), or its review's
-        place in the order."""
+        """The relevance key of each selected id (smaller is better; +inf for an id the
+        search did not match; ties are broken by id)."""
         if self._primary is None:
             ids, index = self.ids, self.index
-            if self.relevance is not None:
-                matched, keys = self.relevance
-                inside = matched < index.size
-                score = np.full(index.size, np.inf)
-                score[matched[inside]] = keys[inside]
-                self._primary = score[ids]
-            else:
-                self._primary = index._review_rank(self.sort)[index.review[ids]]
+            matched, keys = self.relevance
+            inside = matched < index.size
+            score = np.full(index.size, np.inf)
+            score[matched[inside]] = keys[inside]
+            self._primary = score[ids]
         return self._primary
 
     def _first(self, stop: int) -> np.ndarray:
         """Positions (into self.ids) of the first `stop` selected ids in list order."""
         ids = self.ids
-        if ids.size > _SORT_WHOLE and stop < ids.size and self.relevance is None:
-            return self._first_by_review(stop)
+        if self.relevance is None:
+            if ids.size > _SORT_WHOLE and stop < ids.size:
+                return self._first_by_review(stop)
+            return self.index.order_of(self.sort, ids)[:stop]
         primary = self.primary()
         if ids.size <= _SORT_WHOLE or stop >= ids.size:
             return np.lexsort((ids, primary))[:stop]
@@ -774,8 +791,8 @@ class OrderedSelection:
     def _first_by_review(self, stop: int) -> np.ndarray:
         """_first for an order of reviews: walk the reviews in that order, counting the
         selected ids of each, up to the review where the `stop`-th falls; only the ids of
-        those reviews are sorted. (A partition of every selected id's review rank cost
-        3.5 ms on 250,000; this costs one count per review.)"""
+        those reviews are sorted, in document order. (A partition of every selected id's
+        review rank cost 3.5 ms on 250,000; this costs one count per review.)"""
         rank = self.index._review_rank(self.sort)
         reviews = self.index.review[self.ids]
         per_review = np.bincount(reviews, minlength=rank.size)
@@ -785,7 +802,7 @@ class OrderedSelection:
         wanted = np.zeros(rank.size, dtype=bool)
         wanted[needed] = True
         candidates = np.flatnonzero(wanted[reviews])
-        order = np.lexsort((self.ids[candidates], rank[reviews[candidates]]))
+        order = self.index.order_of(self.sort, self.ids[candidates])
         return candidates[order[:stop]]
 
 

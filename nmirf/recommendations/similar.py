@@ -7,14 +7,21 @@ Two cheap steps, both limited to the state under review:
   distinctive words (the longest, stemmed by the index, so "strengthen" meets
   "strengthening"), and those whose set of words is at least 80% the same (Jaccard
   similarity) are kept.
+
+Each repeat comes with what tells it from the others on the detail page: its recommending
+states (one query for all of them) and, for a near repeat, the words that changed from it
+to this recommendation (duplicates.difference).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from django.utils.safestring import SafeString
 
 from nmirf.core import search as fts
 from nmirf.core.text import WORD
 
-from .models import Recommendation
+from .duplicates import difference
+from .models import Recommendation, RecommendingState, State
 
 THRESHOLD = 0.8
 # Words looked up in the index: a near repeat shares all of them nearly always, and few
@@ -35,6 +42,10 @@ class Repeat:
     recommendation: Recommendation
     similarity: float  # Jaccard similarity of the two word sets, 1.0 for the same text
     exact: bool
+    recommending_states: list[State] = field(default_factory=list)  # by name
+    # This recommendation's text with the words changed from the repeat's marked (<del>,
+    # <ins>, escaped); None for an exact repeat.
+    difference: SafeString | None = None
 
 
 def words(text: str) -> set[str]:
@@ -56,7 +67,7 @@ def distinctive_words(text: str | set[str], count: int = DISTINCTIVE_WORDS) -> l
 
 def repeats_of(rec: Recommendation, threshold: float = THRESHOLD, limit: int = 20) -> list[Repeat]:
     """Other recommendations to the same state, in other reviews, whose text is the same or
-    nearly the same; newest review first."""
+    nearly the same; newest review first, each review's in document order."""
     others = (
         Recommendation.objects.active()
         .filter(review__state_id=rec.review.state_id)
@@ -86,12 +97,30 @@ def repeats_of(rec: Recommendation, threshold: float = THRESHOLD, limit: int = 2
             by_pk = Recommendation.objects.with_related().in_bulk([pk for _s, pk in near])
             for similarity, pk in near:
                 found[pk] = Repeat(by_pk[pk], similarity, False)
-    return sorted(
+    repeats = sorted(
         found.values(),
         key=lambda repeat: (
             -(repeat.recommendation.review.session or 0),
             -(repeat.recommendation.review.date.toordinal()
               if repeat.recommendation.review.date else 0),
+            # Within a review, in the order of its document.
+            repeat.recommendation.review_id,
+            repeat.recommendation.paragraph_key,
             repeat.recommendation.pk,
         ),
     )
+    _describe(rec, repeats)
+    return repeats
+
+
+def _describe(rec: Recommendation, repeats: list[Repeat]) -> None:
+    """Each repeat's recommending states (one query for all) and its difference."""
+    by_pk = {repeat.recommendation.pk: repeat for repeat in repeats}
+    if not by_pk:
+        return
+    for link in (RecommendingState.objects.filter(recommendation_id__in=list(by_pk))
+                 .select_related("state").order_by("state__name", "state_id")):
+        by_pk[link.recommendation_id].recommending_states.append(link.state)
+    for repeat in repeats:
+        if not repeat.exact:
+            repeat.difference = difference(repeat.recommendation.text, rec.text)

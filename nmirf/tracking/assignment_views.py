@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -149,8 +148,7 @@ def my_recommendations(request):
         role = ""
     recommendations = (Recommendation.objects.visible_to(request.user).active().with_related()
                        .filter(queries.assigned_to(entity_ids, role or None))
-                       .order_by("review__state__name",
-                                 F("review__session").desc(nulls_last=True), "pk"))
+                       .in_document_order())
     page = Paginator(recommendations, PAGE_SIZE).get_page(request.GET.get("page"))
     parts = queries.parts_on_page([rec.pk for rec in page], entity_ids)
     rows = [(rec, [dict(part, role=AssignmentRole(part["role"]).label)

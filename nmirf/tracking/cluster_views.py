@@ -52,8 +52,7 @@ def cluster_detail(request, pk):
     permissions.require(permissions.can_view_clusters(request.user))
     cluster = _visible_cluster(request, pk)
     recommendations = (Recommendation.objects.visible_to(request.user).with_related()
-                       .filter(clusters=cluster).order_by("review__state__name",
-                                                          "-review__session", "pk"))
+                       .filter(clusters=cluster).in_document_order())
     page = Paginator(recommendations, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tracking/cluster_detail.html", {
         "cluster": cluster, "page": page,

@@ -266,3 +266,23 @@ def test_a_record_hashed_by_an_older_version_is_still_recognised_as_unchanged(
     assert (run.created, run.updated, run.unchanged) == (0, 0, 1)
     assert registry_snapshot() == before
     assert SourceRecord.objects.get().content_hash not in ("", legacy)  # upgraded
+
+
+def test_an_import_stores_each_paragraphs_sort_key_and_updates_it(db):
+    """The raw write path derives the key that sorts paragraphs in document order
+    (recommendations/paragraphs.py), as save() does, on insert and on update."""
+    from nmirf.recommendations.paragraphs import MISSING, paragraph_key
+
+    import_matrix_paragraph("Ratify the Convention against Torture.", paragraph="90.10")
+    rec = Recommendation.objects.get()
+    assert rec.paragraph_key == paragraph_key("90.10") != MISSING
+    from nmirf.ingest import commit
+    from nmirf.ingest.records import SourceRow
+
+    normaliser = Normaliser()  # the same record, its paragraph corrected by the source
+    prepared = normaliser.prepare(SourceRow(
+        source="ohchr_matrix", file="matrix.docx", row=4, key="SVN:7:90.10", state="SVN",
+        mechanism="UPR", session=7, text="Ratify the Convention against Torture.",
+        paragraph="90.2bis", recommending_states=["France"], position="Supported"))
+    assert commit.commit("ohchr_matrix", [prepared], normaliser.reviews, run_id=None).updated
+    assert Recommendation.objects.get().paragraph_key == paragraph_key("90.2bis")

@@ -75,6 +75,87 @@ def test_it_shows_the_same_text_in_an_earlier_cycle(focal_point_client, r):
     assert url(r.roma) in later and "later cycle" in later
 
 
+def repeats_section(html: str) -> str:
+    return html.split('id="repeats-heading"', 1)[1].split("</section>", 1)[0]
+
+
+def test_each_repeat_says_what_tells_it_from_the_others(focal_point_client, r):
+    """Five recommendations of one earlier review with this text (one per recommending
+    state) are five items that each name their review, paragraph, recommending states and
+    position, in document order, each linked."""
+    from .builders import make_rec
+
+    copies = [make_rec(r.svn20, r.roma.text, paragraph=paragraph, recommending=[iso3],
+                       position=position)
+              for paragraph, iso3, position in [("115.10", "ITA", "supported"),
+                                                ("115.4", "ESP", "noted"),
+                                                ("", "SWE", "supported_in_part")]]
+    section = repeats_section(page(focal_point_client, r.roma))
+    assert section.count('class="mb-3 repeat"') == 4
+    for rec in [r.roma_earlier, *copies]:
+        assert url(rec) in section
+    # In the order of the document: 115.3, 115.4, 115.10, then the one without a number.
+    positions = [section.index(url(rec)) for rec in (r.roma_earlier, copies[1], copies[0],
+                                                      copies[2])]
+    assert positions == sorted(positions)
+    item = section.split(url(copies[1]), 1)[1].split("</li>", 1)[0]
+    for expected in ("UPR 20 · Slovenia · 115.4", "UPR — Universal Periodic Review",
+                     "UPR session 20", "cycle 2", "Oct. 27, 2014", "Paragraph", "115.4",
+                     "Recommended by", "Spain", "Noted", "same text", "earlier cycle"):
+        assert expected in item, expected
+    assert "Italy" not in item and "Austria" not in item
+    assert "Austria" in section.split(url(r.roma_earlier), 1)[1].split("</li>", 1)[0]
+
+
+def test_a_nearly_equal_repeat_shows_what_changed_marked_and_labelled(focal_point_client, r):
+    from .builders import make_rec
+
+    near = make_rec(r.svn20, r.roma.text.replace("ensure", "guarantee"), paragraph="115.7")
+    section = repeats_section(page(focal_point_client, r.roma))
+    item = section.split(url(near), 1)[1].split("</li>", 1)[0]
+    assert "nearly the same" in item
+    assert '<del><span class="visually-hidden">[only in the other text: </span>guarantee' \
+        in item
+    assert ('<ins><span class="visually-hidden">[only in this recommendation: </span>'
+            'ensure') in item
+    assert "words only in the other text are struck through" in section
+
+
+def test_hostile_texts_in_the_repeats_panel_are_escaped(focal_point_client, r):
+    from .builders import make_rec
+
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    this = make_rec(r.svn34, f"Protect human rights defenders {hostile} and journalists in "
+                    "every region of the country.", paragraph='121.7"><b>')
+    make_rec(r.svn20, f"Protect human rights defenders {hostile} and journalists in every "
+             "region of the country now.", paragraph='<i>115.8</i>', recommending=["FRA"])
+    html = page(focal_point_client, this)
+    section = repeats_section(html)
+    assert "nearly the same" in section
+    assert "<script>" not in html.split('id="repeats-heading"', 1)[1].split("</section>")[0]
+    assert "<img" not in section and "<i>115.8" not in section and '"><b>' not in html
+    assert "&lt;script&gt;" in section and "&lt;i&gt;115.8&lt;/i&gt;" in section
+
+
+def test_the_repeats_panel_costs_the_same_queries_for_one_repeat_or_many(
+        focal_point_client, r, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .builders import make_rec
+
+    page(focal_point_client, r.roma)
+    with CaptureQueriesContext(connection) as one:
+        page(focal_point_client, r.roma)
+    for number in range(15):
+        make_rec(r.svn20, r.roma.text if number % 2 else r.roma.text.replace(
+            "ensure", f"ensure {number}"), paragraph=f"115.{20 + number}",
+            recommending=["ITA", "ESP"][:1 + number % 2])
+    with django_assert_max_num_queries(len(one) + 1):  # (+1: the near ones read)
+        section = repeats_section(page(focal_point_client, r.roma))
+    assert section.count('class="mb-3 repeat"') == 16
+
+
 def test_it_says_when_no_other_review_repeats_the_text(focal_point_client, r):
     assert "No other review of this state has the same" in page(focal_point_client, r.torture)
 
@@ -134,7 +215,8 @@ def test_an_unknown_language_code_is_shown_as_it_is():
 
 def test_it_takes_a_bounded_number_of_queries(focal_point_client, r, django_assert_max_num_queries):
     page(focal_point_client, r.roma)
-    # 10 for the recommendation, its labels, sources, duplicates and repeats; 1 for its
+    # 11 for the recommendation, its labels, sources, duplicates and repeats (and their
+    # recommending states, however many repeats: test_the_repeats_panel_costs…); 1 for its
     # history (however many changes it has), 1 for its clusters (however many); 3 for its
     # implementation: the status, the assignments (its own and its clusters'), and the
     # events that made them; 3 for the progress reported on its actions (the updates, their
@@ -142,7 +224,7 @@ def test_it_takes_a_bounded_number_of_queries(focal_point_client, r, django_asse
     # consultation: whether it is shared, and its comments (tests/consultation counts them
     # with comments); 1 for the review's UPR session (its dates, where the review has none
     # of its own: test_review_dates.py).
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(22):
         page(focal_point_client, r.roma)
 
 

@@ -70,3 +70,45 @@ def test_anonymous_visitors_are_sent_to_log_in(client, pair):
     assert response.status_code == 302 and "login" in response.url
     pair[1].refresh_from_db()
     assert not pair[1].archived
+
+
+# -- the difference of two texts (the repeats panel of the detail page) --------------------
+
+def _visible(html) -> str:
+    """What a sighted reader sees: the screen readers' labels left out."""
+    import re
+
+    return re.sub(r'<span class="visually-hidden">[^<]*</span>', "", str(html))
+
+
+@pytest.mark.parametrize(("other", "this", "shown"), [
+    ("Take further measures.", "Take additional measures.",
+     "Take <del>further</del> <ins>additional</ins> measures."),
+    ("Ratify it now.", "Ratify it.", "Ratify it <del>now</del>."),
+    ("Ratify it.", "Ratify it now.", "Ratify it <ins>now</ins>."),
+    ("Please ratify.", "Ratify.", "<del>Please</del> Ratify."),
+    ("RATIFY the Convention", "Ratify the Convention", "Ratify the Convention"),
+])
+def test_difference_marks_the_words_removed_and_added(other, this, shown):
+    from nmirf.recommendations.duplicates import difference
+
+    assert _visible(difference(other, this)) == shown
+
+
+def test_difference_labels_each_change_for_screen_readers():
+    from nmirf.recommendations.duplicates import difference
+
+    html = str(difference("Take further measures.", "Take additional measures."))
+    assert '<del><span class="visually-hidden">[only in the other text: </span>further' in html
+    assert ('<ins><span class="visually-hidden">[only in this recommendation: </span>'
+            'additional') in html
+
+
+def test_difference_escapes_both_texts():
+    from nmirf.recommendations.duplicates import difference
+
+    html = str(difference('<img src=x onerror="alert(1)"> Ratify',
+                          "<script>alert('x')</script> Ratify & ensure"))
+    assert "<script>" not in html and "<img" not in html and "onerror=\"" not in html
+    assert "&lt;" in html and "&gt; Ratify &amp;" in html and "&quot;" in html
+    assert "(&#x27;x&#x27;)" in html

@@ -3,6 +3,7 @@ reviews."""
 
 import pytest
 
+from nmirf.recommendations.models import Recommendation
 from nmirf.recommendations.similar import distinctive_words, jaccard, repeats_of, words
 
 from .builders import make_rec, make_review
@@ -84,3 +85,45 @@ def test_its_word_helpers():
     assert jaccard({"a", "b"}, {"a", "b"}) == 1.0 and jaccard({"a"}, {"b"}) == 0
     assert distinctive_words("the discrimination against minorities should end") == [
         "discrimination", "minorities", "against"]
+
+
+def test_each_repeat_comes_with_its_recommending_states(reviews):
+    rec = make_rec(reviews["now"], TEXT)
+    make_rec(reviews["before"], TEXT, recommending=["FRA", "AUT"])
+    make_rec(reviews["before"], TEXT, recommending=["DEU"])
+    found = repeats_of(rec)
+    assert [[state.iso3 for state in repeat.recommending_states] for repeat in found] == [
+        ["AUT", "FRA"], ["DEU"]]
+
+
+def test_repeats_of_one_review_are_in_document_order(reviews):
+    rec = make_rec(reviews["now"], TEXT)
+    later = make_rec(reviews["before"], TEXT, paragraph="115.10")
+    earlier = make_rec(reviews["before"], TEXT, paragraph="115.2")
+    none = make_rec(reviews["before"], TEXT)
+    assert [repeat.recommendation for repeat in repeats_of(rec)] == [earlier, later, none]
+
+
+def test_a_near_repeat_carries_its_difference_an_exact_one_none(reviews):
+    rec = make_rec(reviews["now"], TEXT)
+    make_rec(reviews["before"], TEXT.replace("Take further", "Take additional"))
+    make_rec(reviews["first"], TEXT)
+    near, exact = repeats_of(rec)
+    assert exact.exact and exact.difference is None
+    assert "<del>" in near.difference and "additional" in near.difference
+    assert "<ins>" in near.difference and "further" in near.difference
+
+
+def test_it_reads_every_repeats_details_in_a_bounded_number_of_queries(
+        reviews, django_assert_max_num_queries):
+    rec = make_rec(reviews["now"], TEXT)
+    for number in range(12):
+        make_rec(reviews["before"] if number % 2 else reviews["first"],
+                 TEXT if number % 3 else TEXT.replace("further", f"further {number}"),
+                 paragraph=f"115.{number}", recommending=["FRA", "DEU"][:1 + number % 2])
+    rec = Recommendation.objects.with_related().get(pk=rec.pk)
+    # The exact repeats, the search's candidates, the near ones read, their states.
+    with django_assert_max_num_queries(4):
+        found = repeats_of(rec)
+        assert all(repeat.recommending_states for repeat in found)
+    assert len(found) == 12

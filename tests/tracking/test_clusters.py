@@ -253,3 +253,17 @@ def test_the_cluster_page_takes_a_bounded_number_of_queries(coordinator_client, 
     coordinator_client.get(cluster.get_absolute_url())
     with django_assert_max_num_queries(12):
         coordinator_client.get(cluster.get_absolute_url())
+
+
+def test_the_cluster_page_lists_each_review_in_document_order(coordinator_client, r, cluster):
+    from tests.recommendations.builders import make_rec
+
+    later = make_rec(r.svn34, "Later paragraph.", paragraph="121.10")
+    undated = make_rec(r.svn34, "No paragraph number.")
+    ClusterRecommendation.objects.bulk_create(
+        ClusterRecommendation(cluster=cluster, recommendation=rec)
+        for rec in (undated, later, r.torture, r.roma, r.roma_earlier))
+    html = coordinator_client.get(cluster.get_absolute_url()).content.decode()
+    shown = [html.index(reverse("recommendations:detail", args=[rec.pk]) + '"')
+             for rec in (r.torture, r.roma, later, undated, r.roma_earlier)]
+    assert shown == sorted(shown)  # 121.1, 121.2, 121.10, none; then the older review
