@@ -393,9 +393,10 @@ def _ids_of(queryset: QuerySet) -> np.ndarray:
         sql, params = queryset.order_by().values_list("id").query.sql_with_params()
     except EmptyResultSet:
         return np.zeros(0, dtype=np.int64)
-    aggregate = "string_agg(id::text, ',')" if is_postgres() else "group_concat(id, ',')"
+    aggregate = ("string_agg(matched.id::text, ',')" if is_postgres()
+                 else "group_concat(matched.id, ',')")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {aggregate} FROM ({sql}) AS matched (id)", params)
+        cursor.execute(f"SELECT {aggregate} FROM ({sql}) matched", params)
         row = cursor.fetchone()
     return _numbers(row[0] if row else None, np.int64)
 

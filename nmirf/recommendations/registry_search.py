@@ -252,9 +252,12 @@ def matching_ids(user_query: str, *, ranked: bool, version: str | None = None):
 
 # At most this many results, and a search may be a typo worth a suggestion.
 FEW_RESULTS = 2
-# Words kept for suggestions: the most frequent (a word seen once is as likely a typo).
+# Words offered as suggestions: the most frequent (beyond them, words seen once or twice,
+# as likely typos of the sources as words).
 _VOCABULARY_WORDS = 60_000
-_MIN_COUNT = 2
+# A word of the query seen this rarely, in a search that found next to nothing, may be a
+# typo too ("torutre" written so once in a source).
+_RARE = 2
 _CHUNK = 5000
 
 
@@ -312,7 +315,7 @@ class Vocabulary:
         if self._candidates is None:
             table: dict[str, list[str]] = {}
             frequent = [word for word, count in self.counts.most_common(_VOCABULARY_WORDS)
-                        if count >= _MIN_COUNT and len(word) > 2 and not word.isdigit()]
+                        if len(word) > 2 and not word.isdigit()]
             for word in frequent:  # most frequent first: each list keeps that order
                 for key in {word, *_deletes(word)}:
                     table.setdefault(key, []).append(word)
@@ -364,11 +367,13 @@ def suggestion(user_query: str, found: int, clock: registry_changes.Clock | None
     """A query to suggest instead ("Did you mean …?"), or None: each word of a search
     that found at most FEW_RESULTS recommendations, unknown to the registry's texts (or
     rare, where a near word is far more frequent), replaced by the nearest known word.
-    `has_matches(query)`, where given, checks that the suggestion finds something."""
+    A suggestion is offered only where it finds something: `has_matches(query)` says so
+    (by default, a search of the whole registry)."""
     if found > FEW_RESULTS or fts.query_problem(user_query):
         return None
     clock = clock or registry_changes.read_clock()
-    parsed = resolve(user_query, f"{clock.tick}:{clock.token}")
+    version = f"{clock.tick}:{clock.token}"
+    parsed = resolve(user_query, version)
     if parsed is None:
         return None
     words = vocabulary(clock)
@@ -380,7 +385,7 @@ def suggestion(user_query: str, found: int, clock: registry_changes.Clock | None
                 continue
             word = phrase[0]
             count = words.counts.get(word, 0)
-            if count and (found == 0 or count >= _MIN_COUNT):
+            if count and (found == 0 or count > _RARE):
                 continue
             nearest = words.nearest(word)
             if nearest and words.counts[nearest] > 10 * count:
@@ -390,6 +395,7 @@ def suggestion(user_query: str, found: int, clock: registry_changes.Clock | None
     text = parsed.query
     for start, end, word in sorted(replacements, reverse=True):
         text = text[:start] + word + text[end:]
-    if has_matches is not None and not has_matches(text):
-        return None
-    return text
+    if has_matches is None:
+        def has_matches(query):
+            return matching_ids(query, ranked=False, version=version)[0].size > 0
+    return text if has_matches(text) else None

@@ -26,12 +26,14 @@ from nmirf.accounts.permissions import (
 from nmirf.audit.history import history_of
 from nmirf.core.search import parse_query
 
+from . import registry_search
 from .duplicates import NotADuplicate, compare, resolve
 from .exports import FORMATS, ExportRefused, prepare_export
 from .facets import review_label
 from .filters import RecommendationFilter
 from .listing import RecommendationsInOrder, build_listing
 from .models import Recommendation, Review, State, Term, term_label
+from .registry_index import cached_matches, current_index
 from .similar import repeats_of
 from .state_names import localized_name
 
@@ -66,6 +68,7 @@ def recommendation_list(request):
         # The downloads of this list: its query string without the page.
         "export_formats": EXPORT_LINKS,
         "export_query": _without_page(request.GET),
+        "search_suggestion": _search_suggestion(request.GET, filterset, page.paginator.count),
     }
     if request.htmx and request.htmx.target == "results" and not (
         request.htmx.history_restore_request
@@ -91,6 +94,24 @@ def recommendation_export(request, fmt):
     response["Content-Disposition"] = f'attachment; filename="{export.filename(fmt)}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _search_suggestion(query, filterset, found: int) -> dict | None:
+    """{query, url} of "Did you mean …?" for a search that found next to nothing
+    (registry_search.suggestion), or None."""
+    if not filterset.query or found > registry_search.FEW_RESULTS or filterset.search_problem:
+        return None
+    index = current_index()
+    suggested = registry_search.suggestion(
+        filterset.query, found, index.clock,
+        has_matches=lambda text: index.mask_of_ids(
+            cached_matches(text, ranked=False, index=index)[0]).any())
+    if suggested is None:
+        return None
+    query = query.copy()
+    query.pop("page", None)
+    query["q"] = suggested
+    return {"query": suggested, "url": "?" + query.urlencode()}
 
 
 def _without_page(query) -> str:
