@@ -2,13 +2,17 @@
 
 Both index `Recommendation.search_text`, the text folded by core.text.search_text (Latin
 diacritics and Arabic forms removed), and the query is folded the same way. The user's
-query follows web-search conventions on both backends: words are ANDed, "quoted phrases"
-stay together, `or` between words means either, and `-word` excludes.
+query follows web-search conventions on both backends: words are ANDed (`and` may be
+written, as an operator), "quoted phrases" stay together, `or` between words means either,
+and `-word` excludes (a query of exclusions only keeps everything else). A caller may
+resolve a phrase to a condition of its own (Phrase.also: what a word names, in
+recommendations/registry_search.py), which `condition` ORs with the phrase's text match.
 
 SQLite: an external-content FTS5 table kept in step by triggers (migration 0002 of
 recommendations), Porter stemming over unicode61. PostgreSQL: a narrow table of its own,
 recommendation_search (id, search_vector = to_tsvector('english', search_text)), kept in
-step by triggers (migration 0008), with a GIN index, and websearch_to_tsquery. Narrow
+step by triggers (migration 0008), with a GIN index, and a tsquery built from the same
+parse as FTS5's expression (phraseto_tsquery per phrase, joined by && || !!). Narrow
 because a GIN index has no index-only scans: the ids of a common word's matches are read
 from the table pages that hold them, and this table's are few enough to stay in memory
 (developer guide, "Fast list pages").
