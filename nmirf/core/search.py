@@ -405,6 +405,40 @@ def _ids_of(queryset: QuerySet) -> np.ndarray:
     return _numbers(row[0] if row else None, np.int64)
 
 
+def _ids_by_parts(parsed: ParsedQuery, queryset: QuerySet) -> np.ndarray:
+    """The ids `condition(parsed)` selects from `queryset`, found part by part — each
+    part's text match and each resolved phrase's condition one query, combined as sorted
+    id arrays — rather than as one statement: SQLite answers `id IN (the 80,000 matches
+    of a common word) AND (…)` by probing each row (440 ms at 250,000 rows), where the
+    parts' own queries use their indexes (70 ms). The same boolean algebra as
+    `condition`; tests/recommendations/test_filter_parity.py holds the two together."""
+    if not parsed.required:  # exclusions only: one NOT IN, cheaper than a difference
+        return np.unique(_ids_of(queryset.filter(condition(parsed))))
+    plain_parts, plain_excluded = parsed.plain()
+    selected = None  # None: every row of the queryset
+
+    def narrowed(ids):
+        return ids if selected is None else np.intersect1d(selected, ids, assume_unique=True)
+
+    def either(phrases) -> np.ndarray:
+        found = [_text_matches([phrases], [], False)[0]]
+        found += [_ids_of(queryset.filter(phrase.also)) for phrase in phrases
+                  if phrase.also is not None]
+        return np.unique(np.concatenate(found))
+
+    if plain_parts:
+        selected = np.unique(_text_matches(plain_parts, plain_excluded, False)[0])
+    for part in parsed.required:
+        if any(phrase.also is not None for phrase in part):
+            selected = narrowed(either(part))
+    left_out = [either([phrase]) for phrase in parsed.excluded if phrase.also is not None]
+    if not plain_parts and plain_excluded:
+        left_out.append(np.unique(_text_matches([plain_excluded], [], False)[0]))
+    for ids in left_out:
+        selected = np.setdiff1d(selected, ids, assume_unique=True)
+    return selected
+
+
 def ranked_matches(user_query: "str | ParsedQuery", *, ranked: bool = False,
                    queryset: QuerySet | None = None
                    ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -415,9 +449,9 @@ def ranked_matches(user_query: "str | ParsedQuery", *, ranked: bool = False,
 
     A query the text index alone answers is one query on that index. One with a resolved
     phrase or of exclusions only is `condition()` over `queryset` (all the rows of the
-    searched model): the same SQL as search(), so the list page and the SQL read path
-    select the same. Its rank is that of its plain parts (order_by_relevance), 0 where it
-    has none.
+    searched model), evaluated part by part (`_ids_by_parts`): the same meaning as
+    search()'s SQL, so the list page and the SQL read path select the same. Its rank is
+    that of its plain parts (order_by_relevance), 0 where it has none.
 
     Ranking is asked for only when the reader sorts by relevance: it scores every match
     (bm25 / ts_rank), which costs five times the match itself for a common word (40,000
@@ -429,10 +463,9 @@ def ranked_matches(user_query: "str | ParsedQuery", *, ranked: bool = False,
         return nothing
     if parsed.required and not parsed.resolved:
         return _text_matches(parsed.required, parsed.excluded, ranked)
-    where = condition(parsed)
-    if where is None or queryset is None:
+    if (not parsed.required and not parsed.excluded) or queryset is None:
         return nothing
-    ids = _ids_of(queryset.filter(where))
+    ids = _ids_by_parts(parsed, queryset)
     if not ranked:
         return ids, None
     keys = np.zeros(ids.size)

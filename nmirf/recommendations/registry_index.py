@@ -416,8 +416,9 @@ class RegistryIndex:
     # (sort, language) -> review ranks, where the order depends on the reader's language
     # (by state name); made when first asked for.
     localized_ranks: dict = field(default_factory=dict)
-    # (filter, values) -> the stored ids they stand for (filter_mask); emptied with the
-    # reference data it was read from.
+    # (filter, values) -> the stored ids they stand for (filter_mask), and the names a
+    # search resolves (registry_search.names); emptied with the reference data it was
+    # read from.
     resolved: dict = field(default_factory=dict)
 
     @property
@@ -876,7 +877,8 @@ def cached_matches(query: str, *, ranked: bool, index: RegistryIndex | None = No
             _match_cache.get((query, language, True)) if not ranked else None)
     if hit is not None:
         return hit
-    result = registry_search.matching_ids(query, ranked=ranked, version=index.version)
+    result = registry_search.matching_ids(query, ranked=ranked, version=index.version,
+                                          kept=index.resolved)
     with _lock:
         if len(_match_cache) >= _MATCH_CACHE_SIZE:
             _match_cache.pop(next(iter(_match_cache)))

@@ -124,3 +124,24 @@ def test_relevance_order_keeps_every_match_of_a_name(r):
                                                               r.by_portugal.pk}
     filterset = RecommendationFilter(QueryDict("q=Portugal+expression&sort=relevance"))
     assert list(filterset.qs.values_list("pk", flat=True)) == [r.by_portugal.pk]
+
+
+def test_the_list_page_builds_the_names_again_only_when_states_or_terms_change(r, monkeypatch):
+    from nmirf.recommendations.models import State
+    from nmirf.recommendations.registry_index import cached_matches
+
+    assert set(cached_matches("Portugal", ranked=False)[0].tolist()) == {
+        r.to_portugal.pk, r.by_portugal.pk}
+    built = []
+    original = registry_search.Names
+    monkeypatch.setattr(registry_search, "Names", lambda: built.append(1) or original())
+    registry_search._names.clear()
+    r.torture.text = "Ratify the Optional Protocol, as Portugal did."
+    r.torture.save()
+    assert set(cached_matches("Portugal", ranked=False)[0].tolist()) == {
+        r.to_portugal.pk, r.by_portugal.pk, r.torture.pk}
+    assert built == []  # an edit of a recommendation: the names are kept
+    State.objects.filter(iso3="PRT").update(name="Portuguese Republic")
+    assert set(cached_matches("Portuguese Republic", ranked=False)[0].tolist()) >= {
+        r.to_portugal.pk, r.by_portugal.pk}
+    assert built == [1]
