@@ -102,10 +102,17 @@ def _search_suggestion(query, filterset, found: int) -> dict | None:
     if not filterset.query or found > registry_search.FEW_RESULTS or filterset.search_problem:
         return None
     index = current_index()
-    suggested = registry_search.suggestion(
-        filterset.query, found, index.clock,
-        has_matches=lambda text: index.mask_of_ids(
-            cached_matches(text, ranked=False, index=index)[0]).any())
+    # Offered only where it finds what this person may read: the vocabulary is the whole
+    # registry's, and a word of a text an observer may not read is not theirs to see.
+    readable = (None if reads_whole_registry(filterset.user)
+                else index.mask_of(Recommendation.objects.visible_to(filterset.user)))
+
+    def has_matches(text):
+        mask = index.mask_of_ids(cached_matches(text, ranked=False, index=index)[0])
+        return (mask if readable is None else mask & readable).any()
+
+    suggested = registry_search.suggestion(filterset.query, found, index.clock,
+                                           has_matches=has_matches)
     if suggested is None:
         return None
     query = query.copy()

@@ -108,3 +108,16 @@ def test_the_vocabulary_follows_the_registry_clock(r):
     assert registry_search.vocabulary(read_clock()) is first
     make_rec(r.svn34, "Another text.")
     assert registry_search.vocabulary(read_clock()) is not first
+
+
+def test_an_observer_gets_no_suggestion_from_a_text_not_shared_with_them(
+        request, r, coordinator, observer_client, focal_point_client):
+    from nmirf.consultation import services as consultation
+
+    consultation.set_shared(r.roma, True, user=coordinator)  # not r.torture
+    html, _context = listed(observer_client, "torutre")
+    assert "search-suggestion" not in html
+    html, _context = listed(observer_client, "rmoa")
+    assert "?q=roma" in html
+    html, _context = listed(focal_point_client, "torutre")
+    assert "?q=torture" in html
