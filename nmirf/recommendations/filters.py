@@ -4,7 +4,8 @@ means the same thing everywhere and a URL's query string is a complete, shareabl
 
 Query-string parameters (repeat a parameter for several values):
 
-    q               full text (core.search: words ANDed, "phrases", `or`, -exclusion)
+    q               full text (core.search: words ANDed, "phrases", `or`, -exclusion), and
+                    what a word names: a state, paragraph, document, term (registry_search)
     mechanism       mechanism code (UPR, CRC, ...)                 any of the values
     state           ISO3 of the state under review, or "all"       any of the values
     review          review id                                      any of the values
@@ -73,6 +74,7 @@ from nmirf.followup import deadlines
 from nmirf.tracking import queries as tracking
 from nmirf.tracking.models import Cluster, ClusterRecommendation, Entity, ImplementationStatus
 
+from . import registry_search
 from .models import (
     ActionCategory,
     Mechanism,
@@ -628,7 +630,9 @@ class RecommendationFilter(django_filters.FilterSet):
     # -- filters ---------------------------------------------------------------------
 
     def filter_q(self, queryset, name, value):
-        return fts.search(queryset, value)
+        # The words of the text, and what a word names that the text does not hold (a
+        # state, a paragraph, a document, a term): registry_search.py.
+        return registry_search.search(queryset, value)
 
     def filter_sort(self, queryset, name, value):
         # Ordering is applied last, by filter_queryset, once every filter has narrowed.
@@ -719,7 +723,7 @@ class RecommendationFilter(django_filters.FilterSet):
     def order(self, queryset):
         sort = self.sort_key
         if sort == Sort.RELEVANCE:
-            return fts.order_by_relevance(queryset, self.query)
+            return registry_search.order_by_relevance(queryset, self.query)
         if sort == Sort.STATE and (by_name := localized_state_order("review__state_id")):
             return queryset.order_by(by_name, *_ORDERINGS[sort])
         return queryset.order_by(*_ORDERINGS[sort])

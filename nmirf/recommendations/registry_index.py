@@ -41,9 +41,8 @@ from django.db import connection
 from django.utils import translation
 
 from nmirf.core.id_lists import and_among
-from nmirf.core.search import ranked_matches
 
-from . import registry_changes
+from . import registry_changes, registry_search
 from .filters import (
     DEFINITIONS,
     REVIEW_ORDERINGS,
@@ -394,8 +393,9 @@ class RegistryIndex:
     # (sort, language) -> review ranks, where the order depends on the reader's language
     # (by state name); made when first asked for.
     localized_ranks: dict = field(default_factory=dict)
-    # (filter, values) -> the stored ids they stand for (filter_mask); emptied with the
-    # reference data it was read from.
+    # (filter, values) -> the stored ids they stand for (filter_mask), and the names a
+    # search resolves (registry_search.names); emptied with the reference data it was
+    # read from.
     resolved: dict = field(default_factory=dict)
 
     @property
@@ -849,22 +849,26 @@ _match_cache_version = ""
 
 def cached_matches(query: str, *, ranked: bool, index: RegistryIndex | None = None
                    ) -> tuple[np.ndarray, np.ndarray | None]:
-    """The ids matching a search (and their relevance keys if `ranked`), from the cache
-    of recent searches when there; a ranked answer also serves an unranked question.
+    """The ids matching a search (registry_search.matching_ids: its words, and what a
+    word names) and their relevance keys if `ranked`, from the cache of recent searches
+    when there; a ranked answer also serves an unranked question.
     `index`: the current index, where the caller has it (saves asking its version)."""
     global _match_cache_version
     index = index or current_index()
+    # A state's name is read in the reader's language (registry_search.py).
+    language = (translation.get_language() or "en").split("-")[0]
     with _lock:
         if _match_cache_version != index.version:
             _match_cache.clear()
             _match_cache_version = index.version
-        hit = _match_cache.get((query, ranked)) or (
-            _match_cache.get((query, True)) if not ranked else None)
+        hit = _match_cache.get((query, language, ranked)) or (
+            _match_cache.get((query, language, True)) if not ranked else None)
     if hit is not None:
         return hit
-    result = ranked_matches(query, ranked=ranked)
+    result = registry_search.matching_ids(query, ranked=ranked, version=index.version,
+                                          kept=index.resolved)
     with _lock:
         if len(_match_cache) >= _MATCH_CACHE_SIZE:
             _match_cache.pop(next(iter(_match_cache)))
-        _match_cache[(query, ranked)] = result
+        _match_cache[(query, language, ranked)] = result
     return result

@@ -27,6 +27,7 @@ from nmirf.accounts.permissions import (
 from nmirf.audit.history import history_of
 from nmirf.core.search import parse_query
 
+from . import registry_search
 from .duplicates import NotADuplicate, compare, resolve
 from .exports import FORMATS, ExportRefused, prepare_export
 from .facets import FACET_KEYS, compute_facets, review_label
@@ -39,6 +40,7 @@ from .filters import (
 )
 from .listing import RecommendationsInOrder, build_listing
 from .models import Recommendation, Review, State, Term, term_label
+from .registry_index import cached_matches, current_index
 from .similar import repeats_of
 from .state_names import list_separator, localized_name, sort_key
 
@@ -86,6 +88,7 @@ def recommendation_list(request):
         "export_query": _without_page(request.GET),
         "facet_query": _without_page(request.GET),
         "scope": _scope(request.GET, filterset, home),
+        "search_suggestion": _search_suggestion(request.GET, filterset, page.paginator.count),
     }
     if request.htmx and request.htmx.target == "results" and not (
         request.htmx.history_restore_request
@@ -132,6 +135,31 @@ def facet_values(request, key):
         raise Http404 from None
     return render(request, "recommendations/_facet.html", {
         "facet": facet, "filterset": filterset, "facet_query": _without_page(request.GET)})
+
+
+def _search_suggestion(query, filterset, found: int) -> dict | None:
+    """{query, url} of "Did you mean …?" for a search that found next to nothing
+    (registry_search.suggestion), or None."""
+    if not filterset.query or found > registry_search.FEW_RESULTS or filterset.search_problem:
+        return None
+    index = current_index()
+    # Offered only where it finds what this person may read: the vocabulary is the whole
+    # registry's, and a word of a text an observer may not read is not theirs to see.
+    readable = (None if reads_whole_registry(filterset.user)
+                else index.mask_of(Recommendation.objects.visible_to(filterset.user)))
+
+    def has_matches(text):
+        mask = index.mask_of_ids(cached_matches(text, ranked=False, index=index)[0])
+        return (mask if readable is None else mask & readable).any()
+
+    suggested = registry_search.suggestion(filterset.query, found, index.clock,
+                                           has_matches=has_matches)
+    if suggested is None:
+        return None
+    query = query.copy()
+    query.pop("page", None)
+    query["q"] = suggested
+    return {"query": suggested, "url": "?" + query.urlencode()}
 
 
 def _without_page(query) -> str:

@@ -4,7 +4,13 @@ full-text in CI's second leg): folding, phrases, exclusion, and hostile input.""
 import pytest
 from django.db import connection
 
-from nmirf.core.search import order_by_relevance, ranked_matches, search
+from nmirf.core.search import (
+    order_by_relevance,
+    parse_query,
+    query_problem,
+    ranked_matches,
+    search,
+)
 from nmirf.core.text import search_text
 from nmirf.recommendations.models import Recommendation
 from tests.recommendations.builders import make_rec, make_review
@@ -134,3 +140,51 @@ def test_a_truncated_registry_leaves_nothing_in_the_index(texts):
         cursor.execute("TRUNCATE recommendations_recommendation CASCADE")
         cursor.execute("SELECT count(*) FROM recommendation_search")
         assert cursor.fetchone()[0] == 0
+
+
+# -- the operators, as the help text says them ----------------------------------------------
+
+@pytest.mark.parametrize("query", ["education AND roma", "education and roma",
+                                   "AND education roma AND", "education And roma"])
+def test_and_is_an_operator_not_a_word(texts, query):
+    assert found(query) == found("education roma") == {texts["roma"].pk}
+
+
+def test_a_query_of_exclusions_only_keeps_everything_else(texts):
+    everything = set(Recommendation.objects.values_list("pk", flat=True))
+    assert found("-roma") == everything - {texts["roma"].pk}
+    assert found('-roma -"death penalty"') == everything - {texts["roma"].pk,
+                                                             texts["death"].pk}
+    # The list page's fetch says the same.
+    ids, keys = ranked_matches("-roma", ranked=True, queryset=Recommendation.objects.all())
+    assert set(ids.tolist()) == found("-roma") and len(keys) == len(ids)
+
+
+def test_or_joins_the_two_words_beside_it_on_both_backends(texts):
+    # (abolish or roma) and improve: PostgreSQL's websearch_to_tsquery read it as
+    # abolish or (roma and improve).
+    assert found("abolish or roma improve") == {texts["roma"].pk}
+    assert found("abolish OR roma") == {texts["death"].pk, texts["roma"].pk}
+    # With nothing to join, `or` is dropped.
+    assert found("or roma") == found("roma or") == found("roma")
+
+
+def test_the_parse_keeps_what_was_written_and_where(texts):
+    parsed = parse_query('education "death penalty" or -roma')
+    assert [phrase.raw for part in parsed.required for phrase in part] == [
+        "education", "death penalty"]
+    assert parsed.excluded[0].raw == "roma"
+    education = parsed.required[0][0]
+    assert parsed.query[education.start:education.end] == "education"
+
+
+@pytest.mark.parametrize("query", ["*", '"', '""', "AND", "or", "-", "--", "()", "AND OR",
+                                   "¿?", "💥"])
+def test_a_query_with_no_word_says_so(texts, query):
+    assert query_problem(query)
+    assert found(query) == set()
+
+
+def test_a_query_with_a_word_has_no_problem(texts):
+    for query in ("education", "-roma", "NEAR(", "education*", '"unterminated'):
+        assert query_problem(query) is None, query

@@ -257,3 +257,26 @@ def test_the_list_selects_the_same_with_several_filters_at_once(registry):
                 parts.append(f"{definition.param}={value}")
         query = "&".join(parts)
         assert in_memory(query) == in_sql(query), query
+
+
+SEARCHES = [
+    "education", "roma children", "-roma", "-education -children", "roma or abolish",
+    '"death penalty" or Egypt', "France", "France education", "-France", "Slovenia -roma",
+    "South Africa", "121.2", "121.2 or 166.1", "rights of the child", "education AND roma",
+    "Allemagne", "torture OR Germany -ratify", "NEAR(", "*", '"', "x" * 501,
+]
+
+
+@pytest.mark.parametrize("search", SEARCHES)
+def test_a_search_selects_the_same_in_sql_and_in_memory(registry, search):
+    """The search (registry_search.py: words, and what a word names) through both read
+    paths, alone and with filters."""
+    query = QueryDict(mutable=True)
+    query["q"] = search
+    assert in_memory(query.urlencode()) == in_sql(query.urlencode()), search
+    if search in ("France", "-roma", "121.2", "rights of the child"):  # not parity of nothing
+        assert in_sql(query.urlencode()), search
+    theme = Term.objects.filter(taxonomy__code="upr_info_issues").first().pk
+    for extra in ("position=noted", "recommending=FRA", f"theme={theme}"):
+        both = f"{query.urlencode()}&{extra}"
+        assert in_memory(both) == in_sql(both), both
