@@ -37,7 +37,14 @@ KINDS = {
     "no-query": "no search: the list's default or another order, pages 1–39",
     "deep-page": "a common word or no search, page 40 or beyond",
     "sort": "a word with each sort in turn (relevance, newest, oldest, state, paragraph)",
+    "typo": "a middling or common word misspelt (two letters swapped): the list finds "
+            "next to nothing and offers a \"did you mean\"",
+    "full-facet": "2 facets of one real recommendation, with one facet shown in full "
+                  "(`expand`, every facet in turn)",
 }
+# The facets a person opens in full ("Show all"), in turn.
+EXPANDABLE = ["recommending", "state", "review", "upr_info_issues", "uhri_themes",
+              "affected_persons", "sdg", "mechanism", "position", "action_category"]
 SORTS = ["relevance", "newest", "oldest", "state", "paragraph"]
 NO_QUERY_SORTS = ["", "newest", "oldest", "state", "paragraph"]
 SAMPLE = 20_000
@@ -144,7 +151,7 @@ def _vocabulary(rng: random.Random):
     rng.shuffle(pairs)
     return {"common": common, "middling": middling, "rare": rare,
             "phrases": sorted(set(pairs[:20_000])), "sampled": sampled, "distinct_words":
-            len(df), "records": _sampled_facets(picked)}
+            len(df), "records": _sampled_facets(picked), "known": set(df)}
 
 
 class Queries:
@@ -170,6 +177,16 @@ class Queries:
 
     def _word(self, band: str) -> str:
         return self.rng.choice(self.vocab[band])
+
+    def _typo(self) -> str:
+        """A word of the vocabulary with two inner letters swapped, itself no word of it."""
+        for _ in range(100):
+            word = self._word(self.rng.choice(["common", "middling"]))
+            at = self.rng.randint(1, len(word) - 3)
+            typo = word[:at] + word[at + 1] + word[at] + word[at + 2:]
+            if typo not in self.vocab["known"]:
+                return typo
+        raise RuntimeError("no misspelling found")
 
     def _facet(self, name: str) -> str:
         return f"{name}={self.rng.choice(self.facets[name])}"
@@ -227,6 +244,11 @@ class Queries:
             sort = SORTS[self.turn % len(SORTS)]
             self.turn += 1
             return f"q={self._word(r.choice(['common', 'middling']))}&sort={sort}"
+        if kind == "typo":
+            return f"q={self._typo()}"
+        if kind == "full-facet":
+            expand = EXPANDABLE[self.turn % len(EXPANDABLE)]
+            return "&".join(sorted(self._facets_of_one(2))) + f"&expand={expand}"
         raise ValueError(kind)
 
     def draw(self, kind: str) -> str:

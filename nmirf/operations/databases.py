@@ -34,6 +34,8 @@ FILLED_BY_MIGRATE = {
     "recommendations.uprsession_states",
     "recommendations.taxonomy",
     "recommendations.term",
+    # The crosswalk of cycle-2 UHRI themes to today's (recommendations 0010).
+    "recommendations.themecrosswalk",
     # Each mechanism's follow-up settings, seeded from its reference data (followup 0002).
     "followup.followupsetting",
 }
