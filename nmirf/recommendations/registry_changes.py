@@ -541,6 +541,19 @@ def bulk_insert(first_id: int):
             cursor.execute(sql)
 
 
+def patchable_changes(applied: Clock | None, now: Clock, limit: int) -> Changes | None:
+    """What changed after `applied` up to `now`, for a copy of the registry kept in memory
+    (the registry index, search's vocabulary) to patch in; None where it is to be built
+    whole instead: nothing kept yet, a clock that went back (a rolled-back history), a
+    log that cannot tell, or more than `limit` recommendations changed (a large import)."""
+    if applied is None or now.tick < applied.tick:
+        return None
+    changes = changes_since(applied, now)
+    if changes is None or len(changes.recommendations) > limit:
+        return None
+    return changes
+
+
 def _quietly(sql: str, params=()) -> None:
     """Put back what bulk_insert set aside after the insertion failed, for whatever the
     caller does next in the transaction (a savepoint rolled back); where the transaction

@@ -827,11 +827,9 @@ def current_index() -> RegistryIndex:
         index = _cached
         if index is not None and index.clock == clock:
             return index
-        changes = None
-        if index is not None and clock.tick >= index.clock.tick:
-            changes = registry_changes.changes_since(index.clock, clock)
-        if changes is None or len(changes.recommendations) > max(PATCH_LIMIT,
-                                                                 index.size // 10):
+        changes = None if index is None else registry_changes.patchable_changes(
+            index.clock, clock, limit=max(PATCH_LIMIT, index.size // 10))
+        if changes is None:
             _cached = RegistryIndex.build(clock)
         else:
             _cached = index.patched(changes)

@@ -368,10 +368,9 @@ def vocabulary(clock: registry_changes.Clock) -> Vocabulary:
         current = _vocabulary
     if current is not None and current.clock == clock:
         return current
-    changes = None
-    if current is not None and clock.tick >= current.clock.tick:
-        changes = registry_changes.changes_since(current.clock, clock)
-    if changes is None or len(changes.recommendations) > 20_000:
+    changes = registry_changes.patchable_changes(
+        current.clock if current is not None else None, clock, limit=20_000)
+    if changes is None:
         current = Vocabulary.build(clock)
     else:
         current = current.patched(changes.recommendations, clock)
