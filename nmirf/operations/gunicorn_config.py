@@ -40,18 +40,21 @@ errorlog = "-"
 
 def when_ready(server):
     """Build the registry index once, in the master, before the workers fork (the app is
-    preloaded): each worker starts with it — no visitor waits for a build, and the arrays
-    are shared copy-on-write instead of built and held once per worker. gc.freeze() keeps
-    the collector from touching, and so copying, those shared pages. A database that
-    cannot answer yet (not migrated) leaves each worker to build it on its first page."""
+    preloaded), with what searches read ahead of their first visitor (the names they
+    resolve, the vocabulary of "Did you mean"): each worker starts with it — no visitor
+    waits for a build, and the arrays are shared copy-on-write instead of built and held
+    once per worker. gc.freeze() keeps the collector from touching, and so copying, those
+    shared pages. A database that cannot answer yet (not migrated) leaves each worker to
+    build it on its first page."""
     import gc
 
     from django.db import connections
 
     try:
+        from nmirf.recommendations import registry_search
         from nmirf.recommendations.registry_index import current_index
 
-        current_index()
+        registry_search.warm(current_index())
     except Exception as error:  # noqa: BLE001 - the workers build it later, or report
         server.log.warning("registry index not built before forking: %s", error)
     finally:

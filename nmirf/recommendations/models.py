@@ -104,7 +104,7 @@ class State(models.Model):
 
     @property
     def localized_name(self) -> str:
-        """The name in the reader's language (pycountry's translations)."""
+        """The name in the reader's language (the UN's short name: state_names.py)."""
         from .state_names import localized_name
 
         return localized_name(self.iso3, self.name)

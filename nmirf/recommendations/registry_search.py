@@ -55,6 +55,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from nmirf.core import search as fts
+from nmirf.core.id_lists import among
 from nmirf.core.text import WORD, name_key, search_text
 
 from . import registry_changes
@@ -321,12 +322,9 @@ class Vocabulary:
         added. Words an edit removed keep their count: a suggestion is checked against
         the search before it is shown."""
         counts = Counter(self.counts)
-        ids = sorted(ids)
-        for start in range(0, len(ids), 900):
-            chunk = ids[start:start + 900]
-            texts = Recommendation.objects.filter(pk__in=chunk).values_list("search_text",
+        texts = Recommendation.objects.filter(pk__in=among(ids)).values_list("search_text",
                                                                              flat=True)
-            counts.update(WORD.findall(" ".join(texts)))
+        counts.update(WORD.findall(" ".join(texts)))
         return Vocabulary(counts, clock)
 
     def candidates(self) -> dict[str, list[str]]:
@@ -380,17 +378,18 @@ def vocabulary(clock: registry_changes.Clock) -> Vocabulary:
 
 
 def suggestion(user_query: str, found: int, clock: registry_changes.Clock | None = None,
-               *, has_matches=None) -> str | None:
+               *, has_matches=None, kept: dict | None = None) -> str | None:
     """A query to suggest instead ("Did you mean …?"), or None: each word of a search
     that found at most FEW_RESULTS recommendations, unknown to the registry's texts (or
     rare, where a near word is far more frequent), replaced by the nearest known word.
     A suggestion is offered only where it finds something: `has_matches(query)` says so
-    (by default, a search of the whole registry)."""
+    (by default, a search of the whole registry). `kept`: see `names` (the registry
+    index's, so that an edit does not make the names be read again)."""
     if found > FEW_RESULTS or fts.query_problem(user_query):
         return None
     clock = clock or registry_changes.read_clock()
     version = f"{clock.tick}:{clock.token}"
-    parsed = resolve(user_query, version)
+    parsed = resolve(user_query, version, kept)
     if parsed is None:
         return None
     words = vocabulary(clock)
@@ -414,5 +413,16 @@ def suggestion(user_query: str, found: int, clock: registry_changes.Clock | None
         text = text[:start] + word + text[end:]
     if has_matches is None:
         def has_matches(query):
-            return matching_ids(query, ranked=False, version=version)[0].size > 0
+            return matching_ids(query, ranked=False, version=version, kept=kept)[0].size > 0
     return text if has_matches(text) else None
+
+
+def warm(index) -> None:
+    """Read ahead what a process's first searches would otherwise wait for: the names
+    each language's searches resolve (kept with `index`, the registry index) and the
+    vocabulary of "Did you mean" with its look-up table — seconds at 250,000
+    recommendations, paid by the server before its first visitor (gunicorn_config)."""
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names(index.version, index.resolved)
+    vocabulary(index.clock).candidates()

@@ -47,6 +47,11 @@ class Repeat:
     # <ins>, escaped); None for an exact repeat.
     difference: SafeString | None = None
 
+    @property
+    def recommending_names(self) -> list[str]:
+        """The recommending states' names in the reader's language (for join_names)."""
+        return [state.localized_name() for state in self.recommending_states]
+
 
 def words(text: str) -> set[str]:
     return set(WORD.findall(text or ""))

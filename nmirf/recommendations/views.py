@@ -42,7 +42,7 @@ from .listing import RecommendationsInOrder, build_listing
 from .models import Recommendation, Review, State, Term, term_label
 from .registry_index import cached_matches, current_index
 from .similar import repeats_of
-from .state_names import list_separator, localized_name, sort_key
+from .state_names import localized_name, sort_key
 
 PAGE_SIZE = 25
 EXPORT_LINKS = [("csv", "CSV"), ("xlsx", gettext_lazy("Excel (XLSX)")), ("json", "JSON")]
@@ -153,7 +153,7 @@ def _search_suggestion(query, filterset, found: int) -> dict | None:
         return (mask if readable is None else mask & readable).any()
 
     suggested = registry_search.suggestion(filterset.query, found, index.clock,
-                                           has_matches=has_matches)
+                                           has_matches=has_matches, kept=index.resolved)
     if suggested is None:
         return None
     query = query.copy()
@@ -260,7 +260,6 @@ def recommendation_detail(request, pk):
         # In the order of their names in the reader's language, joined as it joins lists.
         "recommending_states": sorted(rec.recommending_states.all(),
                                       key=lambda state: sort_key(state.iso3, state.name)),
-        "list_separator": list_separator(),
         "terms_by_taxonomy": [
             (taxonomy, list(items)) for taxonomy, items in groupby(terms, lambda t: t.taxonomy)
         ],

@@ -30,6 +30,16 @@ def test_the_master_builds_the_index_and_closes_its_connection(monkeypatch, unfr
     gunicorn_config.when_ready(FakeServer())
     assert registry_index._cached is not None
     assert registry_index._cached.active.sum() == 7  # the registry's active ones
+    # What searches read ahead: the names of each language, the "Did you mean" vocabulary.
+    from django.conf import settings
+
+    from nmirf.recommendations import registry_search
+
+    kept = registry_index._cached.resolved
+    assert {key[1] for key in kept if key[0] == "search names"} == {
+        code for code, _name in settings.LANGUAGES}
+    assert registry_search._vocabulary is not None
+    assert registry_search._vocabulary._candidates is not None
     assert closed == [True]  # a connection forked into every worker would be shared
     assert gc.get_freeze_count() > 0
 

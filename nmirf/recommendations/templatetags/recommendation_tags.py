@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from nmirf.core import search
 from nmirf.recommendations.filters import DEFINITIONS, home_state
 from nmirf.recommendations.state_names import join_names as _join_names
+from nmirf.recommendations.state_names import list_separator as _list_separator
 
 register = template.Library()
 
@@ -138,6 +139,13 @@ def language_name(code: str) -> str:
 def highlight(text: str, words) -> str:
     """`{{ rec.text|highlight:search_words }}`: escaped, matched words in <mark>."""
     return search.highlight(text or "", words or set())
+
+
+@register.simple_tag
+def list_separator() -> str:
+    """`{% list_separator %}` between the items of a list written out in a loop (links,
+    say): what the reader's language puts there ("، " in Arabic, ", " otherwise)."""
+    return _list_separator()
 
 
 @register.filter
