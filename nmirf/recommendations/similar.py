@@ -50,7 +50,7 @@ class Repeat:
     @property
     def recommending_names(self) -> list[str]:
         """The recommending states' names in the reader's language (for join_names)."""
-        return [state.localized_name() for state in self.recommending_states]
+        return [state.localized_name for state in self.recommending_states]
 
 
 def words(text: str) -> set[str]:
