@@ -21,6 +21,12 @@ UN_LANGUAGES = (("ar", "Arabic"), ("zh", "Chinese"), ("en", "English"), ("fr", "
                 ("ru", "Russian"), ("es", "Spanish"))
 SDG_LANGUAGES = {"ar": "ar", "es": "es", "fr": "fr", "ru": "ru", "zh": "zh-Hans"}
 TATWEEL = "\u0640"  # stretches Arabic words for justification in the UN PDFs
+# Rows of the upstream table that are not the UN's short names, with the UN Terminology
+# Database's (UNTERM) names instead: the table gives Nauru's own name, "Naoero".
+CORRECTIONS = {
+    "NRU": {"ar": "ناورو", "zh": "瑙鲁", "en": "Nauru", "fr": "Nauru", "ru": "Науру",
+            "es": "Nauru"},
+}
 
 
 def states(wheel: Path) -> None:
@@ -36,6 +42,7 @@ def states(wheel: Path) -> None:
         for code, word in UN_LANGUAGES:
             names[code] = row[f"{word} Short"].strip() or row[f"M49 {word}"].strip()
         names["en"] = names["en"] or row["Preferred Term"].strip()
+        names.update(CORRECTIONS.get(iso3, {}))
         rows.append(names)
     _write("state_names_un.csv", ["iso3", *(code for code, _ in UN_LANGUAGES)],
            sorted(rows, key=lambda row: row["iso3"]))

@@ -26,6 +26,9 @@ from nmirf.recommendations.state_names import (
     ("es", "DZA", "Algeria", "Argelia"),
     ("ar", "DZA", "Algeria", "الجزائر"),
     ("fr", "PRK", "North Korea", "République populaire démocratique de Corée"),
+    # The upstream table gives Nauru's own name ("Naoero"); the UN's is corrected.
+    ("en", "NRU", "Nauru", "Nauru"),
+    ("ar", "NRU", "Nauru", "ناورو"),
 ])
 def test_it_names_a_state_as_the_un_does_in_the_readers_language(language, iso3,
                                                                    pycountry_name, un):

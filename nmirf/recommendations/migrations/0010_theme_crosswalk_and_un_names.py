@@ -27,7 +27,6 @@ STATE_NAMES = (
     ('MAF', 'Saint Martin (French part)', 'Saint Martin'),
     ('MDA', 'Moldova', 'Republic of Moldova'),
     ('NLD', 'Netherlands', 'Netherlands (Kingdom of the)'),
-    ('NRU', 'Nauru', 'Naoero'),
     ('PRK', 'North Korea', "Democratic People's Republic of Korea"),
     ('PSE', 'Palestine, State of', 'State of Palestine'),
     ('SHN', 'Saint Helena, Ascension and Tristan da Cunha', 'Saint Helena'),
