@@ -267,7 +267,7 @@ FEW_RESULTS = 2
 # as likely typos of the sources as words). 250,000 recommendations hold some 50,000
 # distinct words (benchmarks/README.md).
 _VOCABULARY_WORDS = 20_000
-# The vocabulary is counted over at most this many recommendations, spread evenly over
+# The vocabulary is counted over about this many recommendations, drawn evenly from
 # the ids: every word frequent enough to be worth suggesting is among them, and counting
 # all 250,000 texts took 13 s (a sample of 25,000, about a tenth of that).
 _SAMPLE_ROWS = 25_000
@@ -310,8 +310,12 @@ class Vocabulary:
         counts: Counter = Counter()
         table = Recommendation._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT MAX(id) FROM {table}")
-            step = max(1, (cursor.fetchone()[0] or 0) // _SAMPLE_ROWS)
+            # Each id is kept with a chance of 1 in `step`, so the step comes from the
+            # number of rows, not from the ids: on PostgreSQL a sequence never goes back,
+            # and ids with gaps (rolled-back or deleted imports) made a step from MAX(id)
+            # skip most of a small registry's rows.
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")
+            step = max(1, cursor.fetchone()[0] // _SAMPLE_ROWS)
             cursor.execute(f"SELECT search_text FROM {table} WHERE id %% %s = 0", [step])
             while rows := cursor.fetchmany(_CHUNK):
                 counts.update(WORD.findall(" ".join(row[0] for row in rows)))
