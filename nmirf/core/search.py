@@ -263,7 +263,7 @@ def _ids_matching(required: list[list[Phrase]], excluded: list[Phrase] = ()) -> 
     where, params = _match(required, list(excluded))
     column = "id" if is_postgres() else "rowid"
     table = PG_TABLE if is_postgres() else FTS_TABLE
-    return RawSQL(f"SELECT {column} FROM {table} WHERE {where}", params)
+    return RawSQL(f"SELECT {column} FROM {table} WHERE {where}", params)  # noqa: S608 - identifiers from code, values bound
 
 
 def _clean(user_query: str) -> str:
@@ -373,16 +373,16 @@ def _text_matches(required: list[list[Phrase]], excluded: list[Phrase], ranked: 
                 tsquery, rank_params = _pg_tsquery(required, excluded)
                 columns += (f", string_agg((-ts_rank(search_vector, {tsquery}))::text, ',')")
                 params = [*rank_params, *params]
-            cursor.execute(f"SELECT {columns} FROM {PG_TABLE} WHERE {where}", params)
+            cursor.execute(f"SELECT {columns} FROM {PG_TABLE} WHERE {where}", params)  # noqa: S608 - identifiers from code, values bound
         elif ranked:
             # bm25() may not be called inside an aggregate: it is read in a subquery,
             # which LIMIT -1 keeps SQLite from folding into the outer query.
             cursor.execute(
-                "SELECT group_concat(id, ','), group_concat(score, ',') FROM ("
+                "SELECT group_concat(id, ','), group_concat(score, ',') FROM ("  # noqa: S608 - identifiers from code, values bound
                 f"SELECT rowid AS id, bm25({FTS_TABLE}) AS score FROM {FTS_TABLE} "
                 f"WHERE {where} LIMIT -1)", params)
         else:
-            cursor.execute(f"SELECT group_concat(rowid, ',') FROM {FTS_TABLE} "
+            cursor.execute(f"SELECT group_concat(rowid, ',') FROM {FTS_TABLE} "  # noqa: S608 - identifiers from code, values bound
                            f"WHERE {where}", params)
         row = cursor.fetchone()
     if not row or not row[0]:
@@ -400,7 +400,7 @@ def _ids_of(queryset: QuerySet) -> np.ndarray:
     aggregate = ("string_agg(matched.id::text, ',')" if is_postgres()
                  else "group_concat(matched.id, ',')")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {aggregate} FROM ({sql}) matched", params)
+        cursor.execute(f"SELECT {aggregate} FROM ({sql}) matched", params)  # noqa: S608 - identifiers from code, values bound
         row = cursor.fetchone()
     return _numbers(row[0] if row else None, np.int64)
 
@@ -526,7 +526,7 @@ def bulk_insert_into_index(first_id: int):
     yield
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {FTS_TABLE}(rowid, search_text) "
+            f"INSERT INTO {FTS_TABLE}(rowid, search_text) "  # noqa: S608 - identifiers from code, values bound
             "SELECT id, search_text FROM recommendations_recommendation WHERE id >= %s",
             [first_id],
         )

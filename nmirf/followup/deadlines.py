@@ -445,7 +445,7 @@ def _arrays(queryset, fields: dict) -> dict:
         columns.append(f"string_agg(({column})::text, ',')" if postgres
                        else f"group_concat({column}, ',')")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM ({sql}) AS q", params)
+        cursor.execute(f"SELECT {', '.join(columns)} FROM ({sql}) AS q", params)  # noqa: S608 - identifiers from code, values bound
         texts = cursor.fetchone()
     result = {}
     for name, text in zip(names, texts, strict=True):
@@ -730,7 +730,7 @@ def action_dates_sql(vendor: str, action_ids=None) -> str:
                 AND act.status NOT IN ({closed})
             WHERE NOT indicator.archived AND indicator.next_due_date IS NOT NULL
                 {and_among("indicator.action_id", action_ids)}
-        ) due GROUP BY due.act"""
+        ) due GROUP BY due.act"""  # noqa: S608 - fixed states, ids through id_lists
 
 
 def implementing_sql(recommendation_ids=None) -> str:
@@ -746,5 +746,5 @@ def implementing_sql(recommendation_ids=None) -> str:
     JOIN tracking_cluster cluster ON cluster.id = action_cluster.cluster_id
         AND NOT cluster.archived
     JOIN tracking_clusterrecommendation member ON member.cluster_id = cluster.id
-        {and_among("member.recommendation_id", recommendation_ids)}"""
+        {and_among("member.recommendation_id", recommendation_ids)}"""  # noqa: S608 - ids through id_lists
 

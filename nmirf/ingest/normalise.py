@@ -164,6 +164,35 @@ def _sorted(values: list) -> list:
     return values if len(values) < 2 else sorted(values)
 
 
+
+class _RowTerms:
+    """The terms of one row as prepare() collects them."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+        self.originals: list[str] = []
+        self.new: list[tuple[int, str]] = []
+        self._seen_new: set[tuple[int, str]] = set()  # a set: a row may bring thousands
+
+    def add_known(self, term_id: int, crosswalk: dict[int, tuple[int, str]]) -> None:
+        if term_id in crosswalk:  # an old theme: today's, the old label kept
+            term_id, original = crosswalk[term_id]
+            if original not in self.originals:
+                self.originals.append(original)
+        if term_id not in self.ids:
+            self.ids.append(term_id)
+
+    def add_new(self, taxonomy, taxonomy_code: str, term_name: str, problems: list) -> None:
+        if len(term_name) > MAX_TERM or has_controls(term_name):
+            problems.append((Message(
+                gettext_noop("%(taxonomy)s term %(term)s is longer than %(limit)s "
+                             "characters or holds a control character"),
+                taxonomy=taxonomy.name, term=_shown(term_name),
+                limit=Number(MAX_TERM)), taxonomy_code))
+        elif (taxonomy.id, term_name) not in self._seen_new:
+            self._seen_new.add((taxonomy.id, term_name))
+            self.new.append((taxonomy.id, term_name))
+
 class Normaliser:
     """Resolves names against the reference data, once per distinct value (cached)."""
 
@@ -217,89 +246,21 @@ class Normaliser:
             problems.append((Message(gettext_noop("unknown mechanism %(mechanism)s (use a code "
                                                   "such as UPR, CERD, CEDAW, SP or IACHR)"),
                                      mechanism=repr(row.mechanism)), "mechanism"))
-        if has_controls(row.text):
-            row.text = without_controls(row.text)
-        if has_controls(row.key):  # a key a person typed (the template's external_id)
-            problems.append((Message(gettext_noop("external_id %(value)s holds a control "
-                                                  "character"), value=_shown(row.key)),
-                             "external_id"))
-        text = row.text.strip()
-        for name, (label, limit) in LIMITS.items():
-            value = getattr(row, name) or ""
-            if len(value) > limit:
-                problems.append((Message(gettext_noop("%(field)s %(value)s is longer than the "
-                                                      "%(limit)s characters it may have"),
-                                         field=label, value=_shown(value),
-                                         limit=Number(limit)), label))
-            elif has_controls(value):
-                problems.append((Message(gettext_noop("%(field)s %(value)s holds a control "
-                                                      "character"),
-                                         field=label, value=_shown(value)), label))
-        if not text:
-            problems.append((Message(gettext_noop("has no recommendation text")), "text"))
-        elif len(text) > MAX_TEXT:
-            problems.append((Message(gettext_noop("text is longer than %(limit)s characters"),
-                                     limit=Number(MAX_TEXT)), "text"))
-
+        text = self._checked_text(row, problems)
         position = self._position(row.position)
         if position is None:
             problems.append((Message(gettext_noop("unknown position %(position)s (expected "
                                                   "supported, supported in part, noted, "
                                                   "voluntary pledge or none)"),
                                      position=repr(row.position)), "position"))
-
         action_category = self._action(row.action_category)
         if action_category is False:
             problems.append((Message(gettext_noop("action category %(value)s is not a number "
                                                   "from 1 to 5"),
                                      value=repr(str(row.action_category).strip())), "action"))
             action_category = None
-
-        recommending_ids = []
-        for name in row.recommending_states:
-            recommending = self.states.resolve(name)
-            if recommending is None:
-                problems.append((Message(gettext_noop("unknown recommending state %(state)s"),
-                                         state=repr(name)), "recommending_states"))
-            elif recommending.id not in recommending_ids:
-                recommending_ids.append(recommending.id)
-
-        term_ids: list[int] = []
-        originals: list[str] = []
-        new_terms: list[tuple[int, str]] = []
-        seen_new: set[tuple[int, str]] = set()  # a set: a row may bring thousands
-        crosswalk = self.crosswalk
-        for taxonomy_code, names in row.terms.items():
-            taxonomy = self.taxonomies.get(taxonomy_code)
-            if taxonomy is None:
-                problems.append((Message(gettext_noop("unknown taxonomy %(taxonomy)s"),
-                                         taxonomy=repr(taxonomy_code)), taxonomy_code))
-                continue
-            taxonomy_id = taxonomy.id
-            for term_name in names:
-                term_id = self.terms.get((taxonomy_id, name_key(term_name)))
-                if term_id in crosswalk:  # an old theme: today's, the old label kept
-                    term_id, original = crosswalk[term_id]
-                    if original not in originals:
-                        originals.append(original)
-                if term_id is not None:
-                    if term_id not in term_ids:
-                        term_ids.append(term_id)
-                elif taxonomy.is_open:
-                    term_name = term_name.strip()
-                    if len(term_name) > MAX_TERM or has_controls(term_name):
-                        problems.append((Message(
-                            gettext_noop("%(taxonomy)s term %(term)s is longer than %(limit)s "
-                                         "characters or holds a control character"),
-                            taxonomy=taxonomy.name, term=_shown(term_name),
-                            limit=Number(MAX_TERM)), taxonomy_code))
-                    elif (taxonomy_id, term_name) not in seen_new:
-                        seen_new.add((taxonomy_id, term_name))
-                        new_terms.append((taxonomy_id, term_name))
-                else:
-                    problems.append((Message(gettext_noop("unknown %(taxonomy)s term %(term)s"),
-                                             taxonomy=taxonomy.name, term=repr(term_name)),
-                                     taxonomy_code))
+        recommending_ids = self._recommending(row, problems)
+        terms = self._terms(row, problems)
 
         review_key = None
         if state is not None and mechanism is not None:
@@ -315,10 +276,74 @@ class Normaliser:
             position=position,
             action_category=action_category,
             recommending_state_ids=recommending_ids,
-            term_ids=term_ids,
-            new_terms=new_terms,
-            original_terms="\n".join(originals),
+            term_ids=terms.ids,
+            new_terms=terms.new,
+            original_terms="\n".join(terms.originals),
         )
+
+    @staticmethod
+    def _checked_text(row: SourceRow, problems: list) -> str:
+        """The row's text, stripped, with control characters taken out; problems for a
+        key a person typed with a control character, a field over its length or holding
+        one, and a text missing or too long."""
+        if has_controls(row.text):
+            row.text = without_controls(row.text)
+        if has_controls(row.key):  # a key a person typed (the template's external_id)
+            problems.append((Message(gettext_noop("external_id %(value)s holds a control "
+                                                  "character"), value=_shown(row.key)),
+                             "external_id"))
+        for name, (label, limit) in LIMITS.items():
+            value = getattr(row, name) or ""
+            if len(value) > limit:
+                problems.append((Message(gettext_noop("%(field)s %(value)s is longer than the "
+                                                      "%(limit)s characters it may have"),
+                                         field=label, value=_shown(value),
+                                         limit=Number(limit)), label))
+            elif has_controls(value):
+                problems.append((Message(gettext_noop("%(field)s %(value)s holds a control "
+                                                      "character"),
+                                         field=label, value=_shown(value)), label))
+        text = row.text.strip()
+        if not text:
+            problems.append((Message(gettext_noop("has no recommendation text")), "text"))
+        elif len(text) > MAX_TEXT:
+            problems.append((Message(gettext_noop("text is longer than %(limit)s characters"),
+                                     limit=Number(MAX_TEXT)), "text"))
+        return text
+
+    def _recommending(self, row: SourceRow, problems: list) -> list[int]:
+        """The ids of the row's recommending states, each once, in the row's order."""
+        recommending_ids: list[int] = []
+        for name in row.recommending_states:
+            recommending = self.states.resolve(name)
+            if recommending is None:
+                problems.append((Message(gettext_noop("unknown recommending state %(state)s"),
+                                         state=repr(name)), "recommending_states"))
+            elif recommending.id not in recommending_ids:
+                recommending_ids.append(recommending.id)
+        return recommending_ids
+
+    def _terms(self, row: SourceRow, problems: list) -> "_RowTerms":
+        """The row's labels: known terms (an old theme as today's, its label kept as the
+        original), and new terms of open taxonomies."""
+        terms = _RowTerms()
+        for taxonomy_code, names in row.terms.items():
+            taxonomy = self.taxonomies.get(taxonomy_code)
+            if taxonomy is None:
+                problems.append((Message(gettext_noop("unknown taxonomy %(taxonomy)s"),
+                                         taxonomy=repr(taxonomy_code)), taxonomy_code))
+                continue
+            for term_name in names:
+                term_id = self.terms.get((taxonomy.id, name_key(term_name)))
+                if term_id is not None:
+                    terms.add_known(term_id, self.crosswalk)
+                elif taxonomy.is_open:
+                    terms.add_new(taxonomy, taxonomy_code, term_name.strip(), problems)
+                else:
+                    problems.append((Message(gettext_noop("unknown %(taxonomy)s term %(term)s"),
+                                             taxonomy=taxonomy.name, term=repr(term_name)),
+                                     taxonomy_code))
+        return terms
 
     def _mechanism(self, code: str):
         if code not in self._mechanism_of:

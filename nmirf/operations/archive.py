@@ -182,11 +182,7 @@ def read_archive(path: Path, folder: Path, *, check_manifest, max_bytes: int | N
                              "was changed.") % {"path": path.name, "error": error}) from error
 
 
-def _extract(tar, folder: Path, check_manifest, budget: int, progress) -> ExtractedBackup:
-    first = tar.next()
-    if first is None or first.name != MANIFEST:
-        raise ArchiveError(_("The archive does not begin with a manifest: this is not an "
-                             "OpenNMIRF backup; nothing was changed."))
+def _read_manifest(tar, first) -> dict:
     manifest = _read_json(tar, first, MANIFEST_LIMIT)
     if manifest.get("format") != FORMAT:
         raise ArchiveError(_("The archive's manifest is not an OpenNMIRF backup's; nothing "
@@ -194,6 +190,44 @@ def _extract(tar, folder: Path, check_manifest, budget: int, progress) -> Extrac
     if manifest.get("engine") not in DATABASE_FILES:
         raise ArchiveError(_("The backup names an unknown database engine (%(engine)r); "
                              "nothing was changed.") % {"engine": manifest.get("engine")})
+    return manifest
+
+
+def _write_member(tar, member, target: Path, progress) -> dict:
+    """Copy one file of the archive to `target` (which must not exist), with its size
+    and checksum."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    source = tar.extractfile(member)
+    with open(target, "xb") as out:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+            if progress is not None:
+                progress(len(chunk))
+    return {"size": member.size, "sha256": digest.hexdigest()}
+
+
+def _check_written(written: dict, checksums: dict | None, engine: str) -> None:
+    """What was extracted is what the archive's checksums list, database included."""
+    if checksums is None:
+        raise ArchiveError(_("The archive ends without its checksums: it is incomplete or "
+                             "not an OpenNMIRF backup; nothing was changed."))
+    if written != checksums:
+        wrong = sorted(set(written) ^ set(checksums)) or sorted(
+            name for name in written if written[name] != checksums.get(name))
+        raise ArchiveError(_("The archive is corrupt: %(name)r does not match its checksum "
+                             "or is missing; nothing was changed.") % {"name": wrong[0][:200]})
+    if DATABASE_FILES[engine] not in written:
+        raise ArchiveError(_("The archive holds no database: nothing was changed."))
+
+
+def _extract(tar, folder: Path, check_manifest, budget: int, progress) -> ExtractedBackup:
+    first = tar.next()
+    if first is None or first.name != MANIFEST:
+        raise ArchiveError(_("The archive does not begin with a manifest: this is not an "
+                             "OpenNMIRF backup; nothing was changed."))
+    manifest = _read_manifest(tar, first)
     check_manifest(manifest)
 
     engine = manifest["engine"]
@@ -221,26 +255,8 @@ def _extract(tar, folder: Path, check_manifest, budget: int, progress) -> Extrac
             raise ArchiveError(_("The archive's files are larger (%(size)s bytes and more) "
                                  "than the room allowed for them (%(budget)s bytes): refused, "
                                  "nothing was changed.") % {"size": total, "budget": budget})
-        target = folder.joinpath(*PurePosixPath(name).parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        source = tar.extractfile(member)
-        with open(target, "xb") as out:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-                if progress is not None:
-                    progress(len(chunk))
-        written[name] = {"size": member.size, "sha256": digest.hexdigest()}
+        written[name] = _write_member(tar, member, folder.joinpath(*PurePosixPath(name).parts),
+                                      progress)
 
-    if checksums is None:
-        raise ArchiveError(_("The archive ends without its checksums: it is incomplete or "
-                             "not an OpenNMIRF backup; nothing was changed."))
-    if written != checksums:
-        wrong = sorted(set(written) ^ set(checksums)) or sorted(
-            name for name in written if written[name] != checksums.get(name))
-        raise ArchiveError(_("The archive is corrupt: %(name)r does not match its checksum "
-                             "or is missing; nothing was changed.") % {"name": wrong[0][:200]})
-    if DATABASE_FILES[engine] not in written:
-        raise ArchiveError(_("The archive holds no database: nothing was changed."))
+    _check_written(written, checksums, engine)
     return ExtractedBackup(manifest=manifest, folder=folder)

@@ -263,7 +263,7 @@ def _row_facets(index, base, active, narrowing, mechanisms, limit):
                          lambda code: _mechanism_label(by_code.get(code), code)))
     # Review.
     rows, more = _top_of_array(review_counts, chosen["review"], limit["review"])
-    labels = _review_labels([value for value, _count in rows])
+    labels = review_labels([value for value, _count in rows])
     facets.append(_facet("review", _("Review"), rows, chosen["review"], more,
                          lambda pk: labels.get(pk, str(pk))))
     # Position, in the order of the choices.
@@ -299,7 +299,8 @@ def _mechanism_label(mechanism, code) -> str:
     return f"{code} — {name}" if name and name != code else code
 
 
-def _review_labels(review_ids) -> dict:
+def review_labels(review_ids) -> dict:
+    """{review id: its short name (review_label)}, in one query."""
     review_ids = [pk for pk in review_ids if pk is not None]
     if not review_ids:
         return {}

@@ -102,7 +102,7 @@ _OWN = """
     WHERE recommendation_id IS NOT NULL AND NOT ended {role}{only_own}"""
 # The lead rule of tracking.models.leads_among: the recommendation's own lead, else the
 # leads of its active clusters.
-_LEADS = (_OWN.replace("{role}", "AND role = 'lead'") + " UNION "
+_LEADS = (_OWN.replace("{role}", "AND role = 'lead'") + " UNION "  # noqa: S608 - identifiers from code, values bound
           + _CLUSTER_LEADS.replace("{role}", "AND assignment.role = 'lead'") + """
     AND NOT EXISTS (SELECT 1 FROM tracking_assignment own
         WHERE own.recommendation_id = link.recommendation_id AND NOT own.ended
@@ -144,7 +144,7 @@ def _fetch(table: str, expressions: list[str], where: str = "", params=()) -> np
     else:
         columns = [f"group_concat({expression}, ',')" for expression in expressions]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM {table} {where}", params)
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table} {where}", params)  # noqa: S608 - identifiers from code, values bound
         texts = cursor.fetchone()
     if not texts[0]:
         return np.zeros((0, len(expressions)), dtype=np.int64)

@@ -146,6 +146,17 @@ def names(version: str | None = None, kept: dict | None = None) -> Names:
     table = _names.get(key)
     if table is not None:
         return table
+    table = _read_names()
+    with _lock:
+        if len(_names) > 16:  # other versions' tables
+            _names.clear()
+        _names[key] = table
+    return table
+
+
+def _read_names() -> Names:
+    """The names of every state (as registered, in the reader's language, aliases) and
+    of every term (name and label, in every language of the interface)."""
     table = Names()
     by_iso3 = {}
     for pk, iso3, name in State.objects.values_list("pk", "iso3", "name"):
@@ -161,10 +172,6 @@ def names(version: str | None = None, kept: dict | None = None) -> Names:
             for pk, term_code, name in terms:
                 for text in {name, term_label(term_code, name)}:
                     table.add(table.terms, gettext(text) if text else text, pk)
-    with _lock:
-        if len(_names) > 16:  # other versions' tables
-            _names.clear()
-        _names[key] = table
     return table
 
 
@@ -314,9 +321,9 @@ class Vocabulary:
             # number of rows, not from the ids: on PostgreSQL a sequence never goes back,
             # and ids with gaps (rolled-back or deleted imports) made a step from MAX(id)
             # skip most of a small registry's rows.
-            cursor.execute(f"SELECT COUNT(*) FROM {table}")
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - identifiers from code, values bound
             step = max(1, cursor.fetchone()[0] // _SAMPLE_ROWS)
-            cursor.execute(f"SELECT search_text FROM {table} WHERE id %% %s = 0", [step])
+            cursor.execute(f"SELECT search_text FROM {table} WHERE id %% %s = 0", [step])  # noqa: S608 - identifiers from code, values bound
             while rows := cursor.fetchmany(_CHUNK):
                 counts.update(WORD.findall(" ".join(row[0] for row in rows)))
         return cls(counts, clock)
@@ -396,7 +403,22 @@ def suggestion(user_query: str, found: int, clock: registry_changes.Clock | None
     parsed = resolve(user_query, version, kept)
     if parsed is None:
         return None
-    words = vocabulary(clock)
+    replacements = _replacements(parsed, vocabulary(clock), found)
+    if not replacements:
+        return None
+    text = parsed.query
+    for start, end, word in sorted(replacements, reverse=True):
+        text = text[:start] + word + text[end:]
+    if has_matches is None:
+        def has_matches(query):
+            return matching_ids(query, ranked=False, version=version, kept=kept)[0].size > 0
+    return text if has_matches(text) else None
+
+
+def _replacements(parsed, words: Vocabulary, found: int) -> list[tuple[int, int, str]]:
+    """(start, end, nearest word) for each plain word of the query that the registry's
+    texts do not hold (or, where the search found something, hold rarely) and that has a
+    far more frequent near word."""
     replacements = []
     for part in parsed.required:
         for phrase in part:
@@ -410,15 +432,7 @@ def suggestion(user_query: str, found: int, clock: registry_changes.Clock | None
             nearest = words.nearest(word)
             if nearest and words.counts[nearest] > 10 * count:
                 replacements.append((phrase.start, phrase.end, nearest))
-    if not replacements:
-        return None
-    text = parsed.query
-    for start, end, word in sorted(replacements, reverse=True):
-        text = text[:start] + word + text[end:]
-    if has_matches is None:
-        def has_matches(query):
-            return matching_ids(query, ranked=False, version=version, kept=kept)[0].size > 0
-    return text if has_matches(text) else None
+    return replacements
 
 
 def warm(index) -> None:

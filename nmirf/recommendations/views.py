@@ -30,7 +30,7 @@ from nmirf.core.search import parse_query
 from . import registry_search
 from .duplicates import NotADuplicate, compare, resolve
 from .exports import FORMATS, ExportRefused, prepare_export
-from .facets import FACET_KEYS, compute_facets, review_label
+from .facets import FACET_KEYS, compute_facets, review_label, review_labels
 from .filters import (
     ALL_STATES,
     RecommendationFilter,
@@ -39,7 +39,7 @@ from .filters import (
     registry_filter,
 )
 from .listing import RecommendationsInOrder, build_listing
-from .models import Recommendation, Review, State, Term, term_label
+from .models import Recommendation, State, Term, term_label
 from .registry_index import cached_matches, current_index
 from .similar import repeats_of
 from .state_names import localized_name, sort_key
@@ -201,28 +201,8 @@ def _active_filter_labels(filterset, facets):
     active = filterset.active_filters
     missing = {param: [v for v in values if (param, str(v)) not in labels]
                for param, values in active.items()}
-    term_ids = missing.get("theme", []) + missing.get("affected", []) + missing.get("term", [])
-    if term_ids:
-        names = {pk: term_label(code, name) for pk, code, name in
-                 Term.objects.filter(pk__in=term_ids).values_list("pk", "code", "name")}
-        for param in ("theme", "affected", "term"):
-            for value in missing.get(param, []):
-                if value in names:
-                    labels[(param, str(value))] = names[value]
-    if missing.get("recommending") or missing.get("state"):
-        codes = missing.get("recommending", []) + missing.get("state", [])
-        names = {iso3: localized_name(iso3, name) for iso3, name in
-                 State.objects.filter(iso3__in=codes).values_list("iso3", "name")}
-        for param in ("recommending", "state"):
-            for value in missing.get(param, []):
-                if value in names:
-                    labels[(param, value)] = names[value]
-    if missing.get("review"):
-        reviews = Review.objects.filter(pk__in=missing["review"]).select_related(
-            "mechanism", "state"
-        )
-        for review in reviews:
-            labels[("review", str(review.pk))] = review_label(review)
+    for looked_up in (_term_labels, _state_labels, _review_labels):
+        labels.update(looked_up(missing))
     titles = {name: filter_.label for name, filter_ in filterset.filters.items()}
     return [
         {"param": param, "value": value, "title": titles.get(param, param),
@@ -230,6 +210,35 @@ def _active_filter_labels(filterset, facets):
         for param, values in active.items()
         for value in values
     ]
+
+
+def _term_labels(missing: dict) -> dict:
+    """Labels of the terms in use that no facet shows: one query."""
+    params = ("theme", "affected", "term")
+    term_ids = [value for param in params for value in missing.get(param, [])]
+    if not term_ids:
+        return {}
+    names = {pk: term_label(code, name) for pk, code, name in
+             Term.objects.filter(pk__in=term_ids).values_list("pk", "code", "name")}
+    return {(param, str(value)): names[value]
+            for param in params for value in missing.get(param, []) if value in names}
+
+
+def _state_labels(missing: dict) -> dict:
+    """Names of the states in use that no facet shows, in the reader's language."""
+    params = ("recommending", "state")
+    codes = [value for param in params for value in missing.get(param, [])]
+    if not codes:
+        return {}
+    names = {iso3: localized_name(iso3, name) for iso3, name in
+             State.objects.filter(iso3__in=codes).values_list("iso3", "name")}
+    return {(param, value): names[value]
+            for param in params for value in missing.get(param, []) if value in names}
+
+
+def _review_labels(missing: dict) -> dict:
+    return {("review", str(pk)): label
+            for pk, label in review_labels(missing.get("review", [])).items()}
 
 
 @login_required

@@ -119,7 +119,7 @@ def _insert_from_query(selection, entity, role, person, event) -> bool:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{verb} {qn(Assignment._meta.db_table)} ({columns}) "
+            f"{verb} {qn(Assignment._meta.db_table)} ({columns}) "  # noqa: S608 - identifiers from code, values bound
             f"SELECT selection.selected_id, %s, %s, %s, %s, %s, %s "
             f"FROM ({select_sql}) selection{tail}",
             (entity.pk, role, False, now, person.pk if person is not None else None,

@@ -119,7 +119,7 @@ class _Utf8Scan:
             return
 
 
-def detect_encoding(source, display_name: str | None = None, *,
+def detect_encoding(source, display_name: str | None = None, *,  # noqa: C901 - one streaming pass over the file
                     legacy: Sequence[str] = ()) -> str:
     """The encoding of a text file, streaming it once: "utf-8-sig" (with or without a
     BOM) or "utf-16" (with a BOM). A file that is not UTF-8 is refused, naming the line

@@ -137,7 +137,7 @@ class _Oversize:
     head: bytes  # the element's first bytes (its tag tells the cell reference)
 
 
-def _scan_elements(stream, start: re.Pattern, visit=None) -> _Oversize | None:
+def _scan_elements(stream, start: re.Pattern, visit=None) -> _Oversize | None:  # noqa: C901 - one streaming pass, a state machine kept in one loop for speed
     """Stream one XML part of a workbook in blocks cut at element starts (cells `<c`, or
     shared strings `<si`) and return the first element whose text is longer than
     MAX_CELL_CHARS, without ever building it: at most a block and one element of up to
@@ -251,7 +251,7 @@ class _Package:
     other_sheets: list[_Part]  # parts typed as worksheets that the workbook does not list
 
 
-def _workbook_parts(archive: zipfile.ZipFile, name: str) -> _Package:
+def _workbook_parts(archive: zipfile.ZipFile, name: str) -> _Package:  # noqa: C901 - a checklist of the package's parts, each refused in its own words
     """Find the parts the way openpyxl will: the workbook part and the shared strings from
     [Content_Types].xml, the worksheets from the workbook's relationships (all read with
     defusedxml). Every part typed as a worksheet or a string table is scanned, so that a
@@ -520,7 +520,7 @@ def _openpyxl_rows(source, name: str, title: str) -> Iterator[SheetRow | RowProb
             workbook.close()
 
 
-def _worksheet_rows(worksheet, name: str) -> Iterator[SheetRow | RowProblem]:
+def _worksheet_rows(worksheet, name: str) -> Iterator[SheetRow | RowProblem]:  # noqa: C901 - the hot loop of every XLSX import, one pass
     header: list[str] | None = None
     for number, row in enumerate(worksheet.iter_rows(), 1):
         if number > MAX_SPREADSHEET_ROWS:

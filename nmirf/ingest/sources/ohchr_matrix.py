@@ -690,27 +690,27 @@ def parse_terms(cells: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]
             if header:
                 section = header.lastgroup
                 continue
-            if section == "persons":
-                add("affected_persons", tidy_term(line), tidy_term(line))
-                continue
-            match = (_SDG_LINE if section == "sdg" else _SDG_ANYWHERE).match(line)
-            if match and 1 <= int(match.group("code").split(".")[0]) <= 17:
-                add("sdg", match.group("code").lower(), tidy_term(match.group("name") or ""))
-                continue
-            match = _OLD_CODE.match(line)
-            if match:
-                sdg = _OLD_SDG.match(match.group("code"))
-                if sdg and 1 <= int(sdg.group("goal")) <= 17:
-                    add("sdg", str(int(sdg.group("goal"))), tidy_term(match.group("name")))
-                else:
-                    add("uhri_themes", match.group("code"), tidy_term(match.group("name")))
-                continue
-            match = _NUMBERED.match(line)
-            if match:
-                add("uhri_themes", match.group("code"), tidy_term(match.group("name")))
-                continue
-            add("uhri_themes", tidy_term(line), tidy_term(line))
+            add(*_line_term(section, line))
     return found
+
+
+def _line_term(section: str, line: str) -> tuple[str, str, str]:
+    """(taxonomy, code, name) of one line of a matrix's labels, read in `section`."""
+    if section == "persons":
+        return "affected_persons", tidy_term(line), tidy_term(line)
+    match = (_SDG_LINE if section == "sdg" else _SDG_ANYWHERE).match(line)
+    if match and 1 <= int(match.group("code").split(".")[0]) <= 17:
+        return "sdg", match.group("code").lower(), tidy_term(match.group("name") or "")
+    match = _OLD_CODE.match(line)
+    if match:
+        sdg = _OLD_SDG.match(match.group("code"))
+        if sdg and 1 <= int(sdg.group("goal")) <= 17:
+            return "sdg", str(int(sdg.group("goal"))), tidy_term(match.group("name"))
+        return "uhri_themes", match.group("code"), tidy_term(match.group("name"))
+    match = _NUMBERED.match(line)
+    if match:
+        return "uhri_themes", match.group("code"), tidy_term(match.group("name"))
+    return "uhri_themes", tidy_term(line), tidy_term(line)
 
 
 # --- rows ------------------------------------------------------------------------------
@@ -761,15 +761,43 @@ def _records(layout: _Layout, cells: list[str], row_number: int, name: str,
         return []
     if len(cells) > 1 and len(set(cells)) == 1 and not _LEADING_PARAGRAPHS.match(first):
         return []  # one cell across the table: a heading or a note, not a recommendation
-    lines = first.splitlines()
+    body_lines, meta = _body_and_meta(first.splitlines())
+    segments = _segments(body_lines)
+    if not segments:
+        others = [c for index, c in enumerate(cells) if index != layout.text]
+        if any(clean_text(c) for c in others):
+            return [RowProblem(name, row_number,
+                               Message(gettext_noop("has no recommendation text")),
+                               "Recommendation")]
+        return []
+
+    symbol_match = _SYMBOL.search(meta)
+    shared = {
+        "document_symbol": symbol_match.group(0).rstrip(".") if symbol_match else "",
+        "position": clean_text(_cell(cells, layout.position)),
+        "terms": _row_terms(layout, cells),
+        "column_states": _column_states(layout, cells),
+    }
+    return [_segment_record(segment, row_number, name, review, **shared)
+            for segment in segments]
+
+
+def _body_and_meta(lines: list[str]) -> tuple[list[str], str]:
+    """The lines of a text cell that hold recommendations, and the metadata after them
+    ("Source of position: A/HRC/…")."""
     meta_at = next((i for i, line in enumerate(lines) if _META.match(line)), len(lines))
     body_lines, meta = lines[:meta_at], "\n".join(lines[meta_at:])
     inline = re.search(r"\bsource of position\s*:", "\n".join(body_lines), re.I)
     if inline:  # "… (France); Source of position: A/HRC/…" on the text's own line
         joined = "\n".join(body_lines)
         body_lines, meta = joined[:inline.start()].splitlines(), joined[inline.start():]
-    # A line that starts with a paragraph number of the same chapter as the first ("115.")
-    # starts another recommendation; any other line continues the current one.
+    return body_lines, meta
+
+
+def _segments(body_lines: list[str]) -> list[list[str]]:
+    """The cell's recommendations, as lines each. A line that starts with a paragraph
+    number of the same chapter as the first ("115.") starts another recommendation; any
+    other line continues the current one."""
     segments: list[list[str]] = []
     chapter = None
     for line in body_lines:
@@ -780,66 +808,62 @@ def _records(layout: _Layout, cells: list[str], row_number: int, name: str,
             chapter = chapter or number
         else:
             segments[-1].append(line)
-    segments = [segment for segment in segments if clean_text(" ".join(segment))]
-    if not segments:
-        others = [c for index, c in enumerate(cells) if index != layout.text]
-        if any(clean_text(c) for c in others):
-            return [RowProblem(name, row_number,
-                               Message(gettext_noop("has no recommendation text")),
-                               "Recommendation")]
-        return []
+    return [segment for segment in segments if clean_text(" ".join(segment))]
 
-    symbol_match = _SYMBOL.search(meta)
-    symbol = symbol_match.group(0).rstrip(".") if symbol_match else ""
-    position = clean_text(_cell(cells, layout.position))
+
+def _row_terms(layout: _Layout, cells: list[str]) -> dict[str, list[str]]:
     term_cells = [("themes", _cell(cells, column)) for column in layout.terms]
     if layout.sdg is not None:
         term_cells.append(("sdg", _cell(cells, layout.sdg)))
-    terms = {taxonomy: [code for code, _ in found]
-             for taxonomy, found in parse_terms(term_cells).items()}
-    column_states: dict[str, None] = {}  # in order, each once
+    return {taxonomy: [code for code, _ in found]
+            for taxonomy, found in parse_terms(term_cells).items()}
+
+
+def _column_states(layout: _Layout, cells: list[str]) -> list[str]:
+    """The recommending states of the matrix's own column, in order, each once."""
+    states: dict[str, None] = {}
     if layout.states is not None:
         for line in _cell(cells, layout.states).splitlines():
             for part in _split_top_level(line):
-                column_states[_known_state(part) or part] = None
+                states[_known_state(part) or part] = None
+    return list(states)
 
-    out: list[SourceRow | RowProblem] = []
-    for segment in segments:
-        body = clean_text(" ".join(segment))
-        match = _LEADING_PARAGRAPHS.match(body)
-        if not match:
-            out.append(RowProblem(
-                name, row_number,
-                Message(gettext_noop("has no paragraph number at the start of its text "
-                                     "(%(start)s…)"),
-                        start=repr(body[:60])),
-                "Recommendation",
-            ))
-            continue
-        paragraph = _PARAGRAPH.match(match.group("numbers")).group(1)
-        text, states = _split_recommendation(body[match.end():])
-        if not text:
-            out.append(RowProblem(name, row_number,
-                                  Message(gettext_noop("paragraph %(paragraph)s has no "
-                                                       "recommendation text"),
-                                          paragraph=paragraph),
-                                  "Recommendation"))
-            continue
-        out.append(SourceRow(
-            source=SOURCE,
-            file=name,
-            row=row_number,
-            key=f"{review.key_prefix}:{review.session}:{paragraph}",
-            state=review.state,
-            mechanism="UPR",
-            text=text,
-            session=review.session,
-            cycle=review.cycle,
-            document_symbol=symbol,
-            paragraph=paragraph,
-            recommending_states=list(column_states or states),
-            position=position,
-            terms={taxonomy: list(codes) for taxonomy, codes in terms.items()},
-            language="en",
-        ))
-    return out
+
+def _segment_record(segment: list[str], row_number: int, name: str, review: _Review, *,
+                    document_symbol: str, position: str, terms: dict[str, list[str]],
+                    column_states: list[str]) -> SourceRow | RowProblem:
+    body = clean_text(" ".join(segment))
+    match = _LEADING_PARAGRAPHS.match(body)
+    if not match:
+        return RowProblem(
+            name, row_number,
+            Message(gettext_noop("has no paragraph number at the start of its text "
+                                 "(%(start)s…)"),
+                    start=repr(body[:60])),
+            "Recommendation",
+        )
+    paragraph = _PARAGRAPH.match(match.group("numbers")).group(1)
+    text, states = _split_recommendation(body[match.end():])
+    if not text:
+        return RowProblem(name, row_number,
+                          Message(gettext_noop("paragraph %(paragraph)s has no "
+                                               "recommendation text"),
+                                  paragraph=paragraph),
+                          "Recommendation")
+    return SourceRow(
+        source=SOURCE,
+        file=name,
+        row=row_number,
+        key=f"{review.key_prefix}:{review.session}:{paragraph}",
+        state=review.state,
+        mechanism="UPR",
+        text=text,
+        session=review.session,
+        cycle=review.cycle,
+        document_symbol=document_symbol,
+        paragraph=paragraph,
+        recommending_states=list(column_states or states),
+        position=position,
+        terms={taxonomy: list(codes) for taxonomy, codes in terms.items()},
+        language="en",
+    )

@@ -203,26 +203,7 @@ def _check_header(cells: list[str], name: str) -> dict[str, int]:
             index[key] = position
     missing = [column for column in REQUIRED if column not in index]
     if missing or unexpected or duplicated:
-        parts: list[Message] = []
-        if missing:
-            parts.append(Message(gettext_noop("is missing the columns: %(columns)s"),
-                                 columns=", ".join(missing)))
-        if unexpected:
-            shown: str = ", ".join(unexpected[:12])
-            if len(unexpected) > 12:
-                shown = Message(gettext_noop("%(columns)s and %(more)s more"),
-                                columns=shown, more=len(unexpected) - 12)
-            parts.append(Message(gettext_noop("unexpected columns: %(columns)s"),
-                                 columns=shown))
-        if duplicated:
-            parts.append(Message(gettext_noop("columns given twice: %(columns)s"),
-                                 columns=", ".join(duplicated)))
-        problems = parts[0] if missing else Message(gettext_noop("has %(problem)s"),
-                                                    problem=parts[0])
-        # The problems joined with "; ", one at a time, so that each stays translatable.
-        for part in parts[1:]:
-            problems = Message(gettext_noop("%(problems)s; %(problem)s"),
-                               problems=problems, problem=part)
+        problems = _header_problems(missing, unexpected, duplicated)
         raise SourceError(Message(
             gettext_noop("%(file)s %(problems)s. Download the blank template "
                          "(nmirf template > blank.xlsx) to see the columns it expects: "
@@ -235,112 +216,55 @@ def _check_header(cells: list[str], name: str) -> dict[str, int]:
     return index
 
 
+def _header_problems(missing: list[str], unexpected: list[str],
+                     duplicated: list[str]) -> Message:
+    """What is wrong with a header, as one message: its parts joined with "; ", one at a
+    time, so that each stays translatable."""
+    parts: list[Message] = []
+    if missing:
+        parts.append(Message(gettext_noop("is missing the columns: %(columns)s"),
+                             columns=", ".join(missing)))
+    if unexpected:
+        shown: str = ", ".join(unexpected[:12])
+        if len(unexpected) > 12:
+            shown = Message(gettext_noop("%(columns)s and %(more)s more"),
+                            columns=shown, more=len(unexpected) - 12)
+        parts.append(Message(gettext_noop("unexpected columns: %(columns)s"),
+                             columns=shown))
+    if duplicated:
+        parts.append(Message(gettext_noop("columns given twice: %(columns)s"),
+                             columns=", ".join(duplicated)))
+    problems = parts[0] if missing else Message(gettext_noop("has %(problem)s"),
+                                                problem=parts[0])
+    for part in parts[1:]:
+        problems = Message(gettext_noop("%(problems)s; %(problem)s"),
+                           problems=problems, problem=part)
+    return problems
+
+
 def _row(item: SheetRow, header: dict[str, int], header_cells: list[str], name: str,
          mandates: set[str], mechanisms: set[str], seen: dict[str, int]):
-    problems: list[RowProblem] = []
-
-    def problem(message: Message, field: str) -> None:
-        problems.append(RowProblem(name, item.number, message, field))
-
-    def value(column: str) -> str:
-        position = header.get(column)
-        if position is None or position >= len(item.cells):
-            return ""
-        return unneutralise(item.cells[position].strip())
-
-    known = set(header.values())
-    for position, cell in enumerate(item.cells):
-        if position not in known and cell.strip():
-            problem(Message(gettext_noop("column %(column)s has a value but no template "
-                                         "heading; move it to a template column or delete "
-                                         "it"),
-                            column=column_label(position, header_cells)), "")
-            break
-
-    mechanism, mandate = value("mechanism"), value("mandate")
-    if mechanism and mechanism.casefold() not in mechanisms and name_key(mechanism) in mandates:
-        # A special-procedure mandate code given as the mechanism.
-        mandate = mandate or mechanism
-        mechanism = "SP"
-    state = value("state")
+    """The SourceRow of one line of the template, or its problems."""
+    row = _TemplateRow(item, header, name)
+    row.check_stray_cells(header_cells)
+    mechanism, mandate = row.mechanism_and_mandate(mandates, mechanisms)
+    state = row.value("state")
     # One line-break convention, so that the CSV and the XLSX of one text hash alike.
-    text = value("text").replace("\r\n", "\n").replace("\r", "\n")
+    text = row.value("text").replace("\r\n", "\n").replace("\r", "\n")
     for column, given in (("mechanism", mechanism), ("state", state), ("text", text)):
         if not given:
-            problem(Message(gettext_noop("the '%(column)s' column is empty"), column=column),
-                    column)
-
-    review = value("review")
-    session = None
-    session_text = value("session")
+            row.problem(Message(gettext_noop("the '%(column)s' column is empty"),
+                                column=column), column)
+    review = row.value("review")
     is_upr = mechanism.casefold() == "upr"
-    if not session_text and is_upr and _SESSION.match(review.casefold()):
-        session_text = review
-    if session_text:
-        match = _SESSION.match(session_text.casefold())
-        if match:
-            session = int(match.group(1))
-        else:
-            problem(Message(gettext_noop("session %(session)s is not a UPR session number"),
-                            session=repr(session_text)), "session")
-
-    document_date = value("document_date")
-    review_date = ""
-    if document_date:
-        review_date = _iso_date(document_date)
-        if not review_date:
-            problem(Message(gettext_noop("document_date %(date)s is not a date: write it as "
-                                         "YYYY-MM-DD (for example 2022-12-19)"),
-                            date=repr(document_date)), "document_date")
-
-    language = (value("language") or "en").casefold().replace("_", "-")
-    if not _LANGUAGE.match(language):
-        problem(Message(gettext_noop("language %(language)s is not a language code such as "
-                                     "en, fr, es or ar"),
-                        language=repr(value("language"))), "language")
-
-    sdg = []
-    for code in _split(value("sdg"), _SDG_SPLIT):
-        match = _SDG_CODE.match(code.casefold().replace(" ", ""))
-        if match:
-            goal, target = match.groups()
-            sdg.append(f"{int(goal)}.{target}" if target else str(int(goal)))
-        else:
-            problem(Message(gettext_noop("sdg %(code)s is not a goal or target code such as "
-                                         "10 or 16.a"),
-                            code=repr(code)), "sdg")
-
-    paragraph, external_id = value("paragraph"), value("external_id")
-    if external_id:
-        key = external_id
-    elif paragraph:
-        # The state by its ISO3 code where it is known, so that "BRA" and "Brazil" are
-        # the same recommendation on the next import.
-        state_part = state_names.iso3_of(state) or name_key(state).replace(" ", "-")
-        key = ":".join([mechanism.upper(), state_part,
-                        review or (str(session) if session else ""), paragraph])
-    else:
-        key = ""
-        problem(Message(gettext_noop("give the paragraph number (or an external_id): without "
-                                     "one the recommendation cannot be found again when the "
-                                     "file is re-imported")),
-                "paragraph")
-    if len(key) > MAX_KEY:
-        key = key[:MAX_KEY - 13] + "#" + hashlib.sha1(key.encode()).hexdigest()[:12]
-    if key and not problems:
-        if key in seen:
-            what = "external_id" if external_id else Message(
-                gettext_noop("mechanism, state, review and paragraph"))
-            problem(Message(gettext_noop("has the same %(what)s as row %(row)s: give each "
-                                         "recommendation its own paragraph (such as 8(a) and "
-                                         "8(b)) or external_id"),
-                            what=what, row=seen[key]),
-                    "external_id" if external_id else "paragraph")
-        else:
-            seen[key] = item.number
-
-    if problems:
-        yield from problems
+    session = row.session(review, is_upr)
+    review_date = row.review_date()
+    language = row.language()
+    sdg = row.sdg()
+    paragraph = row.value("paragraph")
+    key = row.key(mechanism, state, review, session, paragraph, seen)
+    if row.problems:
+        yield from row.problems
         return
     yield SourceRow(
         source=SOURCE,
@@ -354,18 +278,134 @@ def _row(item: SheetRow, header: dict[str, int], header_cells: list[str], name: 
         review_label=review if not (is_upr and session) else "",
         review_date=review_date,
         mandate=mandate,
-        document_symbol=value("document_symbol"),
+        document_symbol=row.value("document_symbol"),
         paragraph=paragraph,
-        recommending_states=_split(value("recommending_states"), _LIST_SPLIT),
-        position=value("position"),
-        action_category=value("action_category"),
+        recommending_states=_split(row.value("recommending_states"), _LIST_SPLIT),
+        position=row.value("position"),
+        action_category=row.value("action_category"),
         terms={
-            "uhri_themes": _split(value("themes"), _LIST_SPLIT),
-            "affected_persons": _split(value("affected_persons"), _LIST_SPLIT),
+            "uhri_themes": _split(row.value("themes"), _LIST_SPLIT),
+            "affected_persons": _split(row.value("affected_persons"), _LIST_SPLIT),
             "sdg": sdg,
         },
         language=language,
     )
+
+
+class _TemplateRow:
+    """One line of the template as _row reads it: its cells by column, and the problems
+    found so far (each check adds to them and returns what it could read)."""
+
+    def __init__(self, item: SheetRow, header: dict[str, int], name: str):
+        self.item, self.header, self.name = item, header, name
+        self.problems: list[RowProblem] = []
+
+    def problem(self, message: Message, field: str) -> None:
+        self.problems.append(RowProblem(self.name, self.item.number, message, field))
+
+    def value(self, column: str) -> str:
+        position = self.header.get(column)
+        if position is None or position >= len(self.item.cells):
+            return ""
+        return unneutralise(self.item.cells[position].strip())
+
+    def check_stray_cells(self, header_cells: list[str]) -> None:
+        known = set(self.header.values())
+        for position, cell in enumerate(self.item.cells):
+            if position not in known and cell.strip():
+                self.problem(Message(gettext_noop(
+                    "column %(column)s has a value but no template heading; move it to a "
+                    "template column or delete it"),
+                    column=column_label(position, header_cells)), "")
+                return
+
+    def mechanism_and_mandate(self, mandates: set[str], mechanisms: set[str]) -> tuple[str, str]:
+        mechanism, mandate = self.value("mechanism"), self.value("mandate")
+        if (mechanism and mechanism.casefold() not in mechanisms
+                and name_key(mechanism) in mandates):
+            # A special-procedure mandate code given as the mechanism.
+            return "SP", mandate or mechanism
+        return mechanism, mandate
+
+    def session(self, review: str, is_upr: bool) -> int | None:
+        session_text = self.value("session")
+        if not session_text and is_upr and _SESSION.match(review.casefold()):
+            session_text = review
+        if not session_text:
+            return None
+        match = _SESSION.match(session_text.casefold())
+        if match:
+            return int(match.group(1))
+        self.problem(Message(gettext_noop("session %(session)s is not a UPR session number"),
+                             session=repr(session_text)), "session")
+        return None
+
+    def review_date(self) -> str:
+        document_date = self.value("document_date")
+        if not document_date:
+            return ""
+        review_date = _iso_date(document_date)
+        if not review_date:
+            self.problem(Message(gettext_noop("document_date %(date)s is not a date: write it "
+                                              "as YYYY-MM-DD (for example 2022-12-19)"),
+                                 date=repr(document_date)), "document_date")
+        return review_date
+
+    def language(self) -> str:
+        language = (self.value("language") or "en").casefold().replace("_", "-")
+        if not _LANGUAGE.match(language):
+            self.problem(Message(gettext_noop("language %(language)s is not a language code "
+                                              "such as en, fr, es or ar"),
+                                 language=repr(self.value("language"))), "language")
+        return language
+
+    def sdg(self) -> list[str]:
+        sdg = []
+        for code in _split(self.value("sdg"), _SDG_SPLIT):
+            match = _SDG_CODE.match(code.casefold().replace(" ", ""))
+            if match:
+                goal, target = match.groups()
+                sdg.append(f"{int(goal)}.{target}" if target else str(int(goal)))
+            else:
+                self.problem(Message(gettext_noop("sdg %(code)s is not a goal or target code "
+                                                  "such as 10 or 16.a"),
+                                     code=repr(code)), "sdg")
+        return sdg
+
+    def key(self, mechanism: str, state: str, review: str, session: int | None,
+            paragraph: str, seen: dict[str, int]) -> str:
+        """The row's key: its external_id, or mechanism, state, review and paragraph;
+        a key met before in the file is a problem (`seen`: key → row number)."""
+        external_id = self.value("external_id")
+        if external_id:
+            key = external_id
+        elif paragraph:
+            # The state by its ISO3 code where it is known, so that "BRA" and "Brazil" are
+            # the same recommendation on the next import.
+            state_part = state_names.iso3_of(state) or name_key(state).replace(" ", "-")
+            key = ":".join([mechanism.upper(), state_part,
+                            review or (str(session) if session else ""), paragraph])
+        else:
+            self.problem(Message(gettext_noop(
+                "give the paragraph number (or an external_id): without one the "
+                "recommendation cannot be found again when the file is re-imported")),
+                "paragraph")
+            return ""
+        if len(key) > MAX_KEY:
+            key = key[:MAX_KEY - 13] + "#" + hashlib.sha1(key.encode()).hexdigest()[:12]
+        if self.problems:
+            return key
+        if key in seen:
+            what = "external_id" if external_id else Message(
+                gettext_noop("mechanism, state, review and paragraph"))
+            self.problem(Message(gettext_noop("has the same %(what)s as row %(row)s: give each "
+                                              "recommendation its own paragraph (such as 8(a) "
+                                              "and 8(b)) or external_id"),
+                                 what=what, row=seen[key]),
+                         "external_id" if external_id else "paragraph")
+        else:
+            seen[key] = self.item.number
+        return key
 
 
 def _split(value: str, pattern: re.Pattern) -> list[str]:
