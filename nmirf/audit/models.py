@@ -42,6 +42,7 @@ class Action(models.TextChoices):
     DELETED = "deleted", _("Deleted")
     DUPLICATE_CONFIRMED = "duplicate_confirmed", _("Confirmed as a duplicate")
     DUPLICATE_CLEARED = "duplicate_cleared", _("Kept apart from a possible duplicate")
+    DUPLICATE_UNDONE = "duplicate_undone", _("Merge of duplicates undone")
     # Tracking: an entity's part in recommendations and clusters (one event for a bulk
     # assignment, whatever its size), and a recommendation's implementation status.
     ASSIGNED = "assigned", _("Assigned")
@@ -52,7 +53,7 @@ class Action(models.TextChoices):
 # The events that make up the log of changes a coordinator reads (no sign-ins, no accounts).
 CHANGE_ACTIONS = (
     Action.CREATED, Action.CHANGED, Action.ARCHIVED, Action.RESTORED, Action.DELETED,
-    Action.DUPLICATE_CONFIRMED, Action.DUPLICATE_CLEARED,
+    Action.DUPLICATE_CONFIRMED, Action.DUPLICATE_CLEARED, Action.DUPLICATE_UNDONE,
     Action.ASSIGNED, Action.UNASSIGNED, Action.STATUS_SET,
 )
 

@@ -5,6 +5,7 @@ Reference values that sources mark UNVERIFIED (follow-up reply periods, periodic
 plain editable fields seeded with defaults, never constants in code.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -544,6 +545,43 @@ class SourceRecord(models.Model):
     @property
     def original_term_list(self) -> list[str]:
         return [line for line in self.original_terms.splitlines() if line]
+
+
+class Merge(models.Model):
+    """A person's decision that two recommendations are one (duplicates.merge): the richer
+    one is kept, filled with what only the other knew, and given the other's source
+    records; the other is archived. What the merge changed is kept here, so that it can be
+    undone (duplicates.undo) exactly: the kept one's fields as they were, the labels and
+    recommending states it gained, the source records it took."""
+
+    kept = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="merges")
+    merged = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+    # {field: value the kept one had before} for each field filled from the other.
+    filled = models.JSONField(default=dict, blank=True)
+    added_terms = models.JSONField(default=list, blank=True)  # term ids
+    added_states = models.JSONField(default=list, blank=True)  # state ids
+    moved_sources = models.JSONField(default=list, blank=True)  # source record ids
+    # Which of the two the import had flagged (its possible_duplicate_of), to flag again
+    # on undo.
+    flagged = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="+")
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        verbose_name = _("merge of duplicates")
+        verbose_name_plural = _("merges of duplicates")
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.kept_id}"
+
+    @property
+    def undone(self) -> bool:
+        return self.undone_at is not None
 
 
 class RegistryClock(models.Model):

@@ -6,20 +6,17 @@ counted in facets.py, repeated texts in similar.py, and who may read in accounts
 
 from itertools import groupby
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from nmirf.accounts.permissions import (
     can_export_registry,
-    can_resolve_duplicates,
     can_view_registry,
     reads_whole_registry,
     require,
@@ -28,7 +25,7 @@ from nmirf.audit.history import history_of
 from nmirf.core.search import parse_query
 
 from . import registry_search
-from .duplicates import NotADuplicate, compare, resolve
+from .duplicates import compare
 from .exports import FORMATS, ExportRefused, prepare_export
 from .facets import FACET_KEYS, compute_facets, review_label, review_labels
 from .filters import (
@@ -39,7 +36,7 @@ from .filters import (
     registry_filter,
 )
 from .listing import RecommendationsInOrder, build_listing
-from .models import Recommendation, State, Term, term_label
+from .models import Merge, Recommendation, State, Term, term_label
 from .registry_index import cached_matches, current_index
 from .similar import repeats_of
 from .state_names import localized_name, sort_key
@@ -273,7 +270,9 @@ def recommendation_detail(request, pk):
             (taxonomy, list(items)) for taxonomy, items in groupby(terms, lambda t: t.taxonomy)
         ],
         "sources": rec.sources.order_by("source", "key"),
-        "duplicates": Recommendation.objects.with_related().filter(possible_duplicate_of=rec),
+        # Those merged into it are shown with their merges, not as possible duplicates.
+        "duplicates": Recommendation.objects.with_related().filter(possible_duplicate_of=rec,
+                                                                   archived=False),
         # The two texts side by side, what differs marked, for the person who decides.
         "comparison": (compare(rec.text, rec.possible_duplicate_of.text)
                        if rec.possible_duplicate_of else None),
@@ -281,28 +280,22 @@ def recommendation_detail(request, pk):
         # Fetched through visible_to(user): whoever reads it reads its history
         # (accounts.permissions.can_view_history), without asking the database again.
         "history": history_of(rec),
+        **_merges_of(rec, whole),
     }
     return render(request, "recommendations/detail.html", context)
 
 
-@login_required
-@require_POST
-def resolve_duplicate(request, pk):
-    """A person decides whether a flagged recommendation is the same as the other one."""
-    if not can_resolve_duplicates(request.user):
-        raise PermissionDenied
-    rec = get_object_or_404(Recommendation.objects.visible_to(request.user), pk=pk)
-    decision = request.POST.get("decision")
-    if decision not in ("same", "different"):
-        messages.error(request, _("Choose whether the two are the same recommendation."))
-        return redirect("recommendations:detail", pk=pk)
-    try:
-        resolve(rec, same=decision == "same")
-    except NotADuplicate:
-        messages.info(request, _("This recommendation is no longer flagged as a duplicate."))
-        return redirect("recommendations:detail", pk=pk)
-    if decision == "same":
-        messages.success(request, _("Archived as a copy of the other recommendation."))
-        return redirect("recommendations:detail", pk=rec.possible_duplicate_of_id)
-    messages.success(request, _("Kept as a separate recommendation."))
-    return redirect("recommendations:detail", pk=pk)
+def _merges_of(rec, whole: bool) -> dict:
+    """The merges this recommendation took part in (duplicates.merge), for those who read
+    the whole registry: those it was kept in ("merges"), and the one that archived it
+    ("merged_into"). One query."""
+    if not whole:
+        return {"merges": [], "merged_into": None}
+    records = list(Merge.objects.filter(Q(kept=rec) | Q(merged=rec)).select_related(
+        "kept__review__mechanism", "kept__review__state", "merged__review__mechanism",
+        "merged__review__state", "decided_by", "undone_by"))
+    return {"merges": [record for record in records if record.kept_id == rec.pk],
+            "merged_into": next((record for record in records if record.merged_id == rec.pk
+                                 and not record.undone), None)}
+
+

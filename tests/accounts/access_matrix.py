@@ -122,6 +122,7 @@ def build_world(users: dict) -> SimpleNamespace:
     Justice) and on another (`other`, the Ministry of Labour, with its own focal point)."""
     from nmirf.accounts.models import Role, User
     from nmirf.ingest.models import ImportRun
+    from nmirf.recommendations import duplicates
     from nmirf.tracking import action_services, assigning, indicators, progress
     from nmirf.tracking.models import (
         Action,
@@ -152,6 +153,10 @@ def build_world(users: dict) -> SimpleNamespace:
     w.rec_dup = make_rec(review, "Train the police in human rights!", paragraph="3",
                          possible_duplicate_of=w.rec_own)
     w.rec_archived = make_rec(review, "An old one.", paragraph="4", archived=True)
+    # Two found to be one (recommendations/duplicates.py): a merge to undo.
+    w.rec_kept = make_rec(review, "Protect journalists.", paragraph="5")
+    w.merge = duplicates.merge(
+        make_rec(review, "Protect journalists.", possible_duplicate_of=w.rec_kept), None)
     assigning.assign_recommendations(w.own, "lead", [w.rec_own.pk])
     assigning.assign_recommendations(w.other, "lead", [w.rec_other.pk])
     w.assignment_other = Assignment.objects.get(entity=w.other, recommendation=w.rec_other)

@@ -93,6 +93,12 @@ ROWS = [
         kwargs=lambda w: {"fmt": "xlsx"}, query="position=noted"),
     Row("recommendations:resolve_duplicate", "keep as separate", "post", SECRETARIAT,
         kwargs=lambda w: {"pk": w.rec_dup.pk}, data=lambda w: {"decision": "different"}),
+    Row("recommendations:merge_duplicate", "what a merge would do", "get", SECRETARIAT,
+        kwargs=lambda w: {"pk": w.rec_dup.pk}),
+    Row("recommendations:merge_duplicate", "merge", "post", SECRETARIAT,
+        kwargs=lambda w: {"pk": w.rec_dup.pk}),
+    Row("recommendations:undo_merge", "undo a merge", "post", SECRETARIAT,
+        kwargs=lambda w: {"pk": w.merge.pk}),
     # ── Imports and the change log ────────────────────────────────────────────────────
     Row("ingest:run_list", "the list", "get", SECRETARIAT),
     Row("ingest:run_list", "a form without files", "post",

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from nmirf.recommendations.models import Recommendation
+from nmirf.recommendations.models import Merge, Recommendation
 from tests.recommendations.builders import make_rec, make_review
 
 
@@ -23,24 +23,44 @@ def decide(client, rec, decision):
 
 def test_the_coordinator_sees_the_choice_on_the_flagged_copy(coordinator_client, pair):
     page = coordinator_client.get(reverse("recommendations:detail", args=[pair[1].pk]))
-    assert "Same recommendation: archive this copy" in page.content.decode()
+    assert "Same recommendation…" in page.content.decode()
 
 
 def test_an_observer_sees_no_choice_and_cannot_decide(observer_client, pair):
     page = observer_client.get(reverse("recommendations:detail", args=[pair[1].pk]))
-    assert "Same recommendation: archive this copy" not in page.content.decode()
+    assert "Same recommendation…" not in page.content.decode()
     assert decide(observer_client, pair[1], "same").status_code == 403
+    assert observer_client.post(merge_url(pair[1])).status_code == 403
     pair[1].refresh_from_db()
     assert not pair[1].archived and pair[1].possible_duplicate_of == pair[0]
+    assert not Merge.objects.exists()
 
 
-def test_the_same_recommendation_is_archived_not_deleted(coordinator_client, pair):
+def merge_url(rec):
+    return reverse("recommendations:merge_duplicate", args=[rec.pk])
+
+
+def test_same_asks_for_confirmation_first_and_changes_nothing_yet(coordinator_client, pair):
     first, second = pair
     response = decide(coordinator_client, second, "same")
+    assert response.request["PATH_INFO"] == merge_url(second)
+    html = response.content.decode()
+    assert "Make these two one recommendation?" in html
+    assert "Yes, they are one recommendation" in html
+    second.refresh_from_db()
+    assert not second.archived and not Merge.objects.exists()
+
+
+def test_the_same_recommendation_is_archived_not_deleted(coordinator_client, coordinator, pair):
+    first, second = pair
+    response = coordinator_client.post(merge_url(second), follow=True)
     assert response.request["PATH_INFO"] == reverse("recommendations:detail", args=[first.pk])
     second.refresh_from_db()
     assert second.archived and second.possible_duplicate_of == first
     assert Recommendation.objects.active().filter(text="Ratify the Convention.").count() == 1
+    merge = Merge.objects.get()
+    assert (merge.kept, merge.merged, merge.decided_by) == (first, second, coordinator)
+    assert "Undo this merge" in response.content.decode()
 
 
 def test_different_recommendations_are_both_kept(coordinator_client, pair):

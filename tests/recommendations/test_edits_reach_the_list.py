@@ -113,11 +113,12 @@ def test_the_admin_change_form_of_a_review(warm, r):
 def test_the_duplicate_decision_form(warm, r):
     Recommendation.objects.filter(pk=r.french.pk).update(possible_duplicate_of=r.roma)
     assert Listed(warm).count("flagged", "duplicate") == 1
-    response = warm.post(reverse("recommendations:resolve_duplicate", args=[r.french.pk]),
-                         {"decision": "same"})
+    response = warm.post(reverse("recommendations:merge_duplicate", args=[r.french.pk]))
     assert response.status_code == 302
     listed = Listed(warm)
-    assert r.french.pk not in listed.ids and listed.count("flagged", "duplicate") == 0
+    # The richer one stays (here the one flagged: it has the paragraph and the position).
+    assert len({r.french.pk, r.roma.pk} & listed.ids) == 1
+    assert listed.count("flagged", "duplicate") == 0
     assert listed.count("position", "supported_in_part") == 0
 
 
