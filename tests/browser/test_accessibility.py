@@ -101,8 +101,12 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
     log_in(page, live_server, coordinator)
     busiest = (Recommendation.objects.exclude(paragraph="").annotate(tags=Count("terms"))
                .order_by("-tags", "pk").first())
+    # A possible duplicate, for the page that asks whether two are one.
+    copy = Recommendation.objects.filter(review=busiest.review).exclude(pk=busiest.pk).first()
+    Recommendation.objects.filter(pk=copy.pk).update(possible_duplicate_of=busiest)
     for address in ("/recommendations/?q=Roma&position=noted",
                     f"/recommendations/{busiest.pk}/",
+                    f"/recommendations/{copy.pk}/duplicate/merge/",
                     "/imports/",
                     refused_run.get_absolute_url().removeprefix(prefix),
                     "/entities/",
