@@ -147,3 +147,11 @@ def test_a_dry_run_says_what_it_would_do_not_what_it_did(coordinator_client, upl
     assert '<th scope="row">Would be created</th>' in page
     assert '<th scope="row">Created</th>' not in page
     assert registry_snapshot() == before
+
+
+def test_the_list_of_runs_shows_a_dry_run_as_what_it_would_do(coordinator_client, upload):
+    upload(coordinator_client, (HEADER + "\n" + GOOD).encode(), dry_run="on")
+    rows = coordinator_client.get(reverse("ingest:run_list")).content.decode().split("<tbody>")[1]
+    assert "would create 1, update 0" in rows
+    # Nothing was created: no "Created" count of 1 for it.
+    assert '<td class="text-end">1</td>' not in rows
