@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from django.core.management import CommandError, call_command
 
 from nmirf.assist import classifiers, metrics
 from nmirf.assist.classifiers import lead_words
+from nmirf.assist.evaluation import evaluate
 from nmirf.assist.examples import Example, read_examples, split_by_state
 from tests.conftest import REPO, registry_snapshot
 
@@ -118,6 +120,20 @@ def test_without_json_it_prints_a_line_per_model(export_file, capsys):
     out = capsys.readouterr().out
     assert "tested on 12 rows (2 states)" in out
     assert out.count("issues micro-F1") == 2 and "category accuracy" in out
+
+
+def test_several_languages_get_figures_of_their_own(tmp_path):
+    examples = read_examples([export(tmp_path / "upr.csv")]).examples
+    train, test = split_by_state(examples, 0.25, 0)
+    test = [replace(example, language="fr" if number % 2 else "en")
+            for number, example in enumerate(test)]
+    result = evaluate(train, test)
+    assert result["test_languages"] == {"en": 6, "fr": 6}
+    for figures in result["models"].values():
+        assert set(figures["by_language"]) == {"en", "fr"}
+        for language in ("en", "fr"):
+            assert figures["by_language"][language]["issues"]["rows"] == 6
+            assert set(figures["by_language"][language]["category"]) == METRICS["category"]
 
 
 def test_the_metrics_against_hand_computed_values():
