@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "nmirf.followup",
     "nmirf.consultation",
     "nmirf.saved_views",
+    "nmirf.assist",
 ]
 
 # ── Middleware ───────────────────────────────────────────────────────────────────────────

@@ -37,9 +37,10 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
+from nmirf.assist import similarity
 from nmirf.core import search
 from nmirf.core.text import WORD
-from nmirf.recommendations import registry_changes, similar
+from nmirf.recommendations import registry_changes
 from nmirf.recommendations.models import (
     Document,
     Recommendation,
@@ -83,10 +84,6 @@ SOURCE_RECORDS = Table(SourceRecord, (
     "original_terms"))
 
 Progress = Callable[[int, int], None]
-# A text inside another (one recommendation of a clustered paragraph) is a near match when
-# it has at least this many words and nearly all of them are in the other.
-CONTAINED_WORDS = 8
-CONTAINED_SHARE = 0.9
 
 
 @dataclass
@@ -143,23 +140,23 @@ class Candidates:
     _by_word: dict[str, list[int]] | None = None
 
     def near(self, search_text: str) -> int | None:
-        """The recommendation whose text is most nearly this one (see nearly_the_same);
-        None where none is. Only those sharing one of the text's most distinctive words
-        are compared."""
+        """The recommendation whose text is most nearly this one
+        (similarity.nearly_the_same); None where none is. Only those sharing one of the
+        text's most distinctive words are compared."""
         if not self.texts:
             return None
         if self._by_word is None:
             self._by_word = defaultdict(list)
             for position, (_rec_id, other) in enumerate(self.texts):
-                for word in similar.distinctive_words(other, count=6):
+                for word in similarity.distinctive_words(other, count=6):
                     self._by_word[word].append(position)
-        mine = similar.words(search_text)
-        positions = {position for word in similar.distinctive_words(mine)
+        mine = similarity.words(search_text)
+        positions = {position for word in similarity.distinctive_words(mine)
                      for position in self._by_word.get(word, ())}
         best, best_score = None, 0.0
         for position in sorted(positions):
             rec_id, other = self.texts[position]
-            score = nearly_the_same(mine, other)
+            score = similarity.nearly_the_same(mine, other)
             if score > best_score:
                 best, best_score = rec_id, score
         return best
@@ -176,23 +173,6 @@ class Candidates:
 
 
 NO_CANDIDATES = Candidates()
-
-
-def nearly_the_same(first: set[str], second: set[str]) -> float:
-    """How alike two texts are, 0 where they are not nearly the same: their word sets'
-    Jaccard similarity where it reaches the threshold of "the same text in other reviews"
-    (recommendations/similar.py), or the share of the shorter one's words found in the
-    longer one where that text has CONTAINED_WORDS or more and nearly all of them are
-    there (one recommendation of a paragraph that clusters several)."""
-    jaccard = similar.jaccard(first, second)
-    if jaccard >= similar.THRESHOLD:
-        return jaccard
-    shorter = min(len(first), len(second))
-    if shorter >= CONTAINED_WORDS:
-        contained = len(first & second) / shorter
-        if contained >= CONTAINED_SHARE:
-            return contained * similar.THRESHOLD  # below any Jaccard match: less alike
-    return 0.0
 
 
 class CandidateCache:
@@ -251,7 +231,7 @@ class CandidateCache:
                 candidates = by_review[review_id] = Candidates(by_words=defaultdict(list))
                 self._empty.discard(review_id)
             candidates.by_words[match_key(text)].append(rec_id)
-            candidates.texts.append((rec_id, similar.words(text)))
+            candidates.texts.append((rec_id, similarity.words(text)))
         shared = {rec_id: candidates for candidates in by_review.values()
                   for group in candidates.by_words.values() if len(group) > 1
                   for rec_id in group}

@@ -1,7 +1,8 @@
 """The registry in the web UI: the faceted list and the detail page.
 
 Thin views: what a filter means lives in filters.py (the one read path), how facets are
-counted in facets.py, repeated texts in similar.py, and who may read in accounts.permissions.
+counted in facets.py, repeated texts in assist/similarity.py, and who may read in
+accounts.permissions.
 """
 
 from itertools import groupby
@@ -21,6 +22,7 @@ from nmirf.accounts.permissions import (
     reads_whole_registry,
     require,
 )
+from nmirf.assist.similarity import repeats_of
 from nmirf.audit.history import history_of
 from nmirf.core.search import parse_query
 
@@ -38,7 +40,6 @@ from .filters import (
 from .listing import RecommendationsInOrder, build_listing
 from .models import Merge, Recommendation, State, Term, term_label
 from .registry_index import cached_matches, current_index
-from .similar import repeats_of
 from .state_names import localized_name, sort_key
 
 PAGE_SIZE = 25

@@ -12,8 +12,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from nmirf.assist.similarity import repeats_of
 from nmirf.recommendations.models import Recommendation
-from nmirf.recommendations.similar import repeats_of
 
 from .helpers import log_in
 

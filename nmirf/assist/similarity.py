@@ -1,4 +1,9 @@
-"""The same recommendation in other reviews of the same state: mechanisms repeat what they
+"""One notion of "similar" for the whole system: the repeats panel of a recommendation, the
+import's near-match check between sources (ingest/commit.py) and, later, the suggestions
+all compare texts with the helpers here (words, jaccard, nearly_the_same), so that "nearly
+the same" means the same thing wherever a person meets it.
+
+The same recommendation in other reviews of the same state: mechanisms repeat what they
 asked before ("the same text in earlier cycles"), and the detail page shows it.
 
 Two cheap steps, both limited to the state under review:
@@ -19,15 +24,18 @@ from django.utils.safestring import SafeString
 
 from nmirf.core import search as fts
 from nmirf.core.text import WORD
-
-from .duplicates import difference
-from .models import Recommendation, RecommendingState, State
+from nmirf.recommendations.duplicates import difference
+from nmirf.recommendations.models import Recommendation, RecommendingState, State
 
 THRESHOLD = 0.8
 # Words looked up in the index: a near repeat shares all of them nearly always, and few
 # other texts do.
 DISTINCTIVE_WORDS = 3
 CANDIDATES = 200
+# A text inside another (one recommendation of a clustered paragraph) is nearly the same
+# when it has at least this many words and nearly all of them are in the other.
+CONTAINED_WORDS = 8
+CONTAINED_SHARE = 0.9
 STOPWORDS = frozenset(
     # English, French and Spanish function words long enough to be picked as distinctive.
     "that this with from their there these those which should would shall into also such "
@@ -68,6 +76,23 @@ def distinctive_words(text: str | set[str], count: int = DISTINCTIVE_WORDS) -> l
     candidates = [word for word in (text if isinstance(text, set) else words(text))
                   if len(word) >= 4 and word not in STOPWORDS and not word.isdigit()]
     return sorted(candidates, key=lambda word: (-len(word), word))[:count]
+
+
+def nearly_the_same(first: set[str], second: set[str]) -> float:
+    """How alike two texts are, 0 where they are not nearly the same: their word sets'
+    Jaccard similarity where it reaches THRESHOLD (that of "the same text in other
+    reviews"), or the share of the shorter one's words found in the longer one where that
+    text has CONTAINED_WORDS or more and nearly all of them are there (one recommendation
+    of a paragraph that clusters several)."""
+    similarity = jaccard(first, second)
+    if similarity >= THRESHOLD:
+        return similarity
+    shorter = min(len(first), len(second))
+    if shorter >= CONTAINED_WORDS:
+        contained = len(first & second) / shorter
+        if contained >= CONTAINED_SHARE:
+            return contained * THRESHOLD  # below any Jaccard match: less alike
+    return 0.0
 
 
 def repeats_of(rec: Recommendation, threshold: float = THRESHOLD, limit: int = 20) -> list[Repeat]:

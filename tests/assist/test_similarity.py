@@ -1,12 +1,17 @@
-"""Repeated recommendations: the same or nearly the same text to the same state in other
-reviews."""
+"""What "similar" means: repeated recommendations (the same or nearly the same text to the
+same state in other reviews) and the near match between sources that an import flags."""
 
 import pytest
 
+from nmirf.assist.similarity import (
+    distinctive_words,
+    jaccard,
+    nearly_the_same,
+    repeats_of,
+    words,
+)
 from nmirf.recommendations.models import Recommendation
-from nmirf.recommendations.similar import distinctive_words, jaccard, repeats_of, words
-
-from .builders import make_rec, make_review
+from tests.recommendations.builders import make_rec, make_review
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +90,26 @@ def test_its_word_helpers():
     assert jaccard({"a", "b"}, {"a", "b"}) == 1.0 and jaccard({"a"}, {"b"}) == 0
     assert distinctive_words("the discrimination against minorities should end") == [
         "discrimination", "minorities", "against"]
+
+
+def test_nearly_the_same_is_jaccard_from_the_threshold_of_a_repeat():
+    text = words(TEXT)
+    one_word_changed = words(TEXT.replace("further", "additional"))
+    assert nearly_the_same(text, text) == 1.0
+    assert nearly_the_same(text, one_word_changed) == jaccard(text, one_word_changed) >= 0.8
+    assert nearly_the_same(words("ratify the convention"), words("ratify the protocol")) == 0
+
+
+def test_a_text_inside_a_clustered_paragraph_is_nearly_the_same_but_never_more_than_a_repeat():
+    one = words(TEXT)
+    paragraph = one | words("and ratify the Convention on the Rights of Persons with "
+                            "Disabilities and its Optional Protocol without delay")
+    assert jaccard(one, paragraph) < 0.8
+    # Every word inside: scored as the weakest Jaccard match at most.
+    assert nearly_the_same(one, paragraph) == pytest.approx(0.8)
+    assert 0 < nearly_the_same(one | {"nowhere"}, paragraph) < 0.8
+    # Too short to tell a clustered recommendation from a chance overlap.
+    assert nearly_the_same(words("ratify the convention"), paragraph) == 0
 
 
 def test_each_repeat_comes_with_its_recommending_states(reviews):
