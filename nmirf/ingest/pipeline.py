@@ -312,8 +312,7 @@ def _stream(run: ImportRun, adapter, files: list[InputFile], options: dict, repo
 
 
 def _records(adapter, files: list[InputFile], options: dict):
-    for item in files:
-        yield from adapter.read(item.path, item.name, options)
+    yield from adapter.read_files([(item.path, item.name) for item in files], options)
 
 
 def estimate_rows(files: list[InputFile]) -> int:

@@ -509,7 +509,7 @@ def _brackets(value: str) -> list[tuple[int, int]]:
     return found
 
 
-def _split_recommendation(body: str) -> tuple[str, list[str]]:
+def split_recommendation(body: str) -> tuple[str, list[str]]:
     """The text without its trailing "(State)" suffix, and the recommending states."""
     brackets = _brackets(body)
     state_brackets: dict[tuple[int, int], list[str]] = {}
@@ -817,7 +817,7 @@ def _records(layout: _Layout, cells: list[str], row_number: int, name: str,
             ))
             continue
         paragraph = _PARAGRAPH.match(match.group("numbers")).group(1)
-        text, states = _split_recommendation(body[match.end():])
+        text, states = split_recommendation(body[match.end():])
         if not text:
             out.append(RowProblem(name, row_number,
                                   Message(gettext_noop("paragraph %(paragraph)s has no "
