@@ -215,7 +215,8 @@ def join_lines(lines: list[str], vocabulary: set[str] | None = None) -> str:
             else:
                 out = head + "-" + line
             continue
-        out = out + " " + line
+        # A line broken at a raised footnote mark goes on with its punctuation.
+        out = out + ("" if line[0] in ",;.:" else " ") + line
     return " ".join(out.split())
 
 
