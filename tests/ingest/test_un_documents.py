@@ -304,3 +304,32 @@ def test_another_mechanism_is_refused(db, tmp_path, capsys):
     message = refused(capsys, "document", "--mechanism", "CERD",
                       write(tmp_path, "r.pdf", REPORT_PAGES))
     assert message.startswith("UPR Working Group reports and their addenda are UPR documents")
+
+
+# --- the import page ---------------------------------------------------------------------
+
+
+def test_a_coordinator_imports_a_report_from_the_import_page(
+        coordinator_client, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=True):
+        coordinator_client.post(reverse("ingest:run_list"), {
+            "source": "un_document",
+            "files": SimpleUploadedFile("A_HRC_99_15.pdf", make_pdf(REPORT_PAGES))})
+    assert Recommendation.objects.count() == 5
+    assert set(SourceRecord.objects.values_list("source", flat=True)) == {"un_document"}
+
+
+def test_the_import_page_refuses_a_pdf_under_another_format(coordinator_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    before = registry_snapshot()
+    response = coordinator_client.post(reverse("ingest:run_list"), {
+        "source": "ohchr_matrix",
+        "files": SimpleUploadedFile("A_HRC_99_15.pdf", make_pdf(REPORT_PAGES))})
+    assert "A_HRC_99_15.pdf: a OHCHR thematic list / matrix of recommendations (DOCX) file " \
+        "must end in .docx." in response.content.decode()
+    assert registry_snapshot() == before
