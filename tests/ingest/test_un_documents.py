@@ -113,6 +113,18 @@ def test_the_report_after_the_matrix_joins_its_recommendations(db, capsys):
     assert len({rec for rec, _source in pairs}) == 215
 
 
+def test_the_matrix_after_the_report_joins_its_recommendations_too(db, capsys):
+    call_command("import", "document", str(shared_file(*UPR, REPORT)),
+                 str(shared_file(*UPR, ADDENDUM)))
+    capsys.readouterr()
+    call_command("import", "ohchr-matrix", str(shared_file(*MATRIX)))
+    assert "matched to a recommendation from another source: 215" in capsys.readouterr().out
+    assert Recommendation.objects.count() == 215
+    assert not Recommendation.objects.filter(possible_duplicate_of__isnull=False).exists()
+    # The matrix's themes join the report's recommendations.
+    assert Recommendation.objects.filter(terms__isnull=False).distinct().count() == 215
+
+
 def test_the_addendum_alone_sets_the_positions_of_the_recommendations_held(db, capsys,
                                                                             matrix_rows):
     call_command("import", "document", str(shared_file(*UPR, REPORT)))
@@ -214,6 +226,17 @@ def test_an_addendum_in_the_same_import_gives_the_positions_whatever_the_order(
     call_command("import", "document", report, addendum)  # idempotent
     assert "created: 0, updated: 0 (matched to a recommendation from another source: 0), " \
         "unchanged: 5" in capsys.readouterr().out
+
+
+def test_an_addendum_says_supported_in_part(db, tmp_path):
+    pages = [ADDENDUM_PAGES[0], [
+        "3. Slovenia supports in part recommendation 122.1, namely its second part, and",
+        "notes recommendation 122.2."]]
+    call_command("import", "document", write(tmp_path, "r.pdf", REPORT_PAGES),
+                 write(tmp_path, "a.pdf", pages))
+    assert dict(Recommendation.objects.filter(paragraph__startswith="122.").values_list(
+        "paragraph", "position")) == {"122.1": Position.SUPPORTED_IN_PART,
+                                      "122.2": Position.NOTED}
 
 
 def test_a_dry_run_writes_nothing(db, tmp_path, capsys):

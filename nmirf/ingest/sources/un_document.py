@@ -55,7 +55,9 @@ _SESSION = re.compile(r"held its ([a-z]+(?:[- ][a-z]+)?) session", re.I)
 _REF = r"\d{1,3}\.\d{1,3}(?:\s*[-–]\s*(?:\d{1,3}\.)?\d{1,3})?"
 _STATEMENT = re.compile(
     r"(?P<lead>[^.:;]{0,160}?)\brecommendations?\b(?P<between>[^.\d]{0,40}?)"
-    rf"(?P<refs>{_REF}(?:\s*(?:,|;|and)\s*{_REF})*)(?P<after>[^.]{{0,60}})", re.I)
+    rf"(?P<refs>{_REF}(?:\s*(?:,|;|and)\s*{_REF})*)"
+    # What follows ("… 122.5 in part"), looked at but left for the next statement's lead.
+    r"(?=(?P<after>(?:(?!recommendation)[^.]){0,60}))", re.I)
 _ONE_REF = re.compile(r"(\d{1,3})\.(\d{1,3})(?:\s*[-–]\s*(?:(\d{1,3})\.)?(\d{1,3}))?")
 
 _UNITS = {word: number for number, word in enumerate(
@@ -136,7 +138,7 @@ def _parse(path: Path, name: str) -> _Document:
         raise SourceError(Message(gettext_noop(
             "%(file)s is not a report of the UPR Working Group or its addendum (its first "
             "page has no “Report of the Working Group on the Universal Periodic Review”): "
-            "this version reads those documents only."), file=name))
+            "this version reads those documents, in English, only."), file=name))
     symbol = _symbol_of(first_page, lines)
     if not symbol:
         raise SourceError(Message(gettext_noop(
@@ -245,7 +247,10 @@ def _position_of(intro: str) -> str:
         return NOTED
     if "will be examined" in words or "in due time" in words:
         return PENDING
-    if "enjoy the support" in words or "supported" in words or "accepted" in words:
+    if "enjoy the support" in words or "supported" in words or "accepted" in words or (
+            "already implemented" in words or "process of implementation" in words):
+        # The first cycle's reports list those the state considers "already implemented
+        # or in the process of implementation" apart: supported, as UPR Info counts them.
         return SUPPORTED
     return PENDING
 
