@@ -293,7 +293,7 @@ def test_a_state_that_contradicts_the_document_is_refused(db, tmp_path, capsys):
      "other.pdf is not a report of the UPR Working Group or its addendum"),
     ("report.pdf", b"To,Text\nSlovenia,Ratify\n",
      "report.pdf is not a PDF document (it holds text): import the UN document as the PDF "
-     "file the UN publishes."),
+     "file the UN publishes (or as Word or a web page)."),
     ("huge.pdf", make_pdf([[]] * 501),
      "huge.pdf has 501 pages, more than the 500 a UN document holds: import the report "
      "itself, not a compilation of documents."),
@@ -356,3 +356,68 @@ def test_the_import_page_refuses_a_pdf_under_another_format(coordinator_client):
     assert "A_HRC_99_15.pdf: a OHCHR thematic list / matrix of recommendations (DOCX) file " \
         "must end in .docx." in response.content.decode()
     assert registry_snapshot() == before
+
+
+# --- the same report as Word and as a web page ------------------------------------------
+
+BODY = [
+    "Introduction",
+    "1. The Working Group on the Universal Periodic Review held its thirty-fourth session "
+    "from 4 to 15 November 2019.",
+    "II. Conclusions and/or recommendations",
+    "121. The recommendations formulated during the interactive dialogue/listed below have "
+    "been examined by Slovenia and enjoy the support of Slovenia:",
+    "121.1\tRatify the Convention for the protection of all persons (Holy See);",
+    "121.2\tRespect the principle of non-refoulement (Bolivarian Republic of Venezuela) "
+    "(Republic of Korea);",
+    "122. The following recommendations have been noted by Slovenia:",
+    "122.1\tAbolish the death penalty (State of Palestine).",
+    "123. All conclusions and/or recommendations contained in the present report reflect "
+    "the position of the submitting State(s) and/or the State under review.",
+]
+EXPECTED = {"121.1": ("Ratify the Convention for the protection of all persons", ["VAT"],
+                      Position.SUPPORTED),
+            "121.2": ("Respect the principle of non-refoulement", ["KOR", "VEN"],
+                      Position.SUPPORTED),
+            "122.1": ("Abolish the death penalty", ["PSE"], Position.NOTED)}
+
+
+def held() -> dict:
+    return {r.paragraph: (r.text, sorted(s.iso3 for s in r.recommending_states.all()),
+                          r.position)
+            for r in Recommendation.objects.prefetch_related("recommending_states")}
+
+
+def test_it_reads_the_report_saved_as_word(db, tmp_path):
+    import docx
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    section.first_page_header.paragraphs[0].text = "United Nations\tA/HRC/99/15"
+    section.header.paragraphs[0].text = "A/HRC/99/15"
+    for line in ("Human Rights Council",
+                 "Report of the Working Group on the Universal Periodic Review*", "Slovenia"):
+        document.add_paragraph(line)
+    document.add_page_break()
+    for line in BODY:
+        document.add_paragraph(line)
+    path = tmp_path / "A_HRC_99_15.docx"
+    document.save(path)
+    call_command("import", "document", str(path))
+    assert held() == EXPECTED
+    assert set(Recommendation.objects.values_list("document__symbol", "review__session")) == {
+        ("A/HRC/99/15", 34)}
+
+
+def test_it_reads_the_report_saved_as_a_web_page(db, tmp_path):
+    body = "".join(f"<p>{line}</p>" for line in BODY).replace(
+        "death penalty", "death penalty<sup>2</sup>")
+    assert "<sup>2</sup>" in body
+    path = tmp_path / "A_HRC_99_15.html"
+    path.write_text(
+        "<!DOCTYPE html><html><head><title>A/HRC/99/15</title></head><body>"
+        "<div><p>United Nations A/HRC/99/15</p><h1>Report of the Working Group on the "
+        "Universal Periodic Review</h1><p>Slovenia</p></div>" + body + "</body></html>")
+    call_command("import", "document", str(path))
+    assert held() == EXPECTED

@@ -73,7 +73,8 @@ def read_lines(path: Path, name: str) -> list[Line]:
                                                "zip archive")) if kind == "zip" else kind)
         raise SourceError(Message(gettext_noop(
             "%(file)s is not a PDF document (it holds %(kind)s): import the UN document "
-            "as the PDF file the UN publishes."), file=name, kind=described))
+            "as the PDF file the UN publishes (or as Word or a web page)."), file=name,
+            kind=described))
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:

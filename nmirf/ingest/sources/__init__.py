@@ -92,9 +92,10 @@ ADAPTERS = {
                          ("uhri_themes", "themes"), ("affected_persons", "affected_persons"),
                          ("sdg", "sdg"))),
         Adapter("un_document", "document", "nmirf.ingest.sources.un_document",
-                _("UN document: UPR Working Group report or its addendum (PDF)"),
+                _("UN document: UPR Working Group report or its addendum (PDF, DOCX or "
+                  "HTML)"),
                 title=_("UN document"), accepts=("state", "session", "mechanism"),
-                extensions=(".pdf",)),
+                extensions=(".pdf", ".docx", ".html", ".htm")),
     )
 }
 

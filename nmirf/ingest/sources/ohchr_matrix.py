@@ -176,7 +176,7 @@ def read(path: Path, *, display_name: str | None = None, state: str | None = Non
     that cannot be read. Raises SourceError when the file as a whole cannot be used."""
     path = Path(path)
     name = display_name or path.name
-    document = _open(path, name)
+    document = open_docx(path, name)
     tables = _matrix_tables(document.element.body, name)
     if not tables:
         raise SourceError(Message(
@@ -192,7 +192,10 @@ def read(path: Path, *, display_name: str | None = None, state: str | None = Non
 # --- opening the file safely ---------------------------------------------------------
 
 
-def _open(path: Path, name: str):
+def open_docx(path: Path, name: str):
+    """A python-docx Document, once the file is known to be a sound, unencrypted .docx of
+    bounded size (see the module's "Safety"); SourceError otherwise. UN documents in Word
+    (sources/un_document.py) are opened the same way."""
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:

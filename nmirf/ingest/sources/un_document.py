@@ -1,5 +1,6 @@
-"""UN documents as states receive them (PDF): the UPR Working Group report and its addendum
-of the state's views. `nmirf import document PATH...`.
+"""UN documents as states receive them (PDF; the same documents saved as Word or as a web
+page are read too): the UPR Working Group report and its addendum of the state's views.
+`nmirf import document PATH...`.
 
 - **The Working Group report** (A/HRC/43/15): every recommendation of its "Conclusions
   and/or recommendations" section, with its paragraph number ("121.1"), its text as the
@@ -24,7 +25,8 @@ where they contradict it (importing under the wrong review is the mistake to pre
 for the matrices). Both documents' records are keyed "{ISO3}:{session}:{paragraph}", the
 matrix's key, so that the addendum's position lands on the report's own record.
 
-Text extraction, headers, footers, footnotes and hyphenation: ingest/files/pdf.py.
+Text extraction, headers, footers, footnotes and hyphenation: ingest/files/pdf.py (and
+word_text.py, html_text.py).
 """
 
 import re
@@ -38,6 +40,7 @@ from nmirf.core.problems import Message
 from nmirf.recommendations import state_names
 from nmirf.recommendations.paragraphs import paragraph_key
 
+from ..files import html_text, word_text
 from ..files.pdf import join_lines, read_lines, vocabulary
 from ..records import RowProblem, SourceError, SourceRow
 from .ohchr_matrix import split_recommendation
@@ -130,8 +133,23 @@ def read_all(files: Iterable[tuple[Path, str]], *, state: str | None = None,
 # --- reading a document ------------------------------------------------------------------
 
 
+def _lines(path: Path, name: str) -> list:
+    """The document's lines, whichever of the forms the UN publishes it in."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024)
+    except OSError as exc:
+        raise SourceError(Message(gettext_noop("%(file)s cannot be read (%(reason)s)."),
+                                  file=name, reason=str(exc.strerror or exc))) from None
+    if head.startswith(b"PK"):
+        return word_text.read_lines(path, name)
+    if html_text.looks_like_html(head):
+        return html_text.read_lines(path, name)
+    return read_lines(path, name)  # a PDF, or refused as not one
+
+
 def _parse(path: Path, name: str) -> _Document:
-    lines = read_lines(path, name)
+    lines = _lines(path, name)
     first_page = [line.text for line in lines if line.page == 1]
     masthead = " ".join(" ".join(first_page).replace("*", " ").split())
     if _TITLE not in masthead.lower():
