@@ -212,6 +212,8 @@ def test_it_reads_a_report_without_headers_footnotes_or_hyphenation(db, tmp_path
         "122.2": ("Abolish the death penalty", ["VAT"], Position.NONE),
     }
     assert {r.document.symbol for r in held.values()} == {"A/HRC/99/15"}
+    assert SourceRecord.objects.get(recommendation=held["122.1"]).location == \
+        "report.pdf, page 3"
     assert {r.review.session for r in held.values()} == {34}
 
 

@@ -381,7 +381,7 @@ def _report_rows(report: _Document, answers: dict[str, tuple[str, str]]):
             key=f"{iso3}:{report.session}:{item.paragraph}", state=report.state,
             mechanism="UPR", text=text, session=report.session,
             document_symbol=report.symbol, paragraph=item.paragraph,
-            recommending_states=states, position=position)
+            recommending_states=states, position=position, place=f"page {item.page}")
     for paragraph, (_position, name) in sorted(answers.items(),
                                                key=lambda pair: paragraph_key(pair[0])):
         yield RowProblem(name, None, Message(gettext_noop(
