@@ -300,6 +300,10 @@ def test_a_state_that_contradicts_the_document_is_refused(db, tmp_path, capsys):
      "huge.pdf has 501 pages, more than the 500 a UN document holds: import the report "
      "itself, not a compilation of documents."),
     ("empty.pdf", b"", "empty.pdf is empty."),
+    ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", "broken.pdf cannot be read as a "
+     "PDF document: it is damaged or incomplete."),
+    ("no-pages.pdf", make_pdf([]), "no-pages.pdf cannot be read as a PDF document: it is "
+     "damaged or incomplete."),
 ])
 def test_bad_documents_are_refused_with_a_clear_message_and_nothing_written(
         db, tmp_path, capsys, name, content, expected):

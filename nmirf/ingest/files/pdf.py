@@ -88,6 +88,10 @@ def read_lines(path: Path, name: str) -> list[Line]:
             file=name)) from None
     try:
         pages = len(document)
+        if not pages:
+            raise SourceError(Message(gettext_noop(
+                "%(file)s cannot be read as a PDF document: it is damaged or incomplete."),
+                file=name))
         if pages > MAX_PAGES:
             raise SourceError(Message(gettext_noop(
                 "%(file)s has %(pages)s pages, more than the %(limit)s a UN document "
