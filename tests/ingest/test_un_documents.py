@@ -329,6 +329,24 @@ def test_a_long_document_is_refused_before_its_pages_are_read(tmp_path, monkeypa
     assert opened == []
 
 
+def test_a_report_that_does_not_name_its_session_needs_one(db, tmp_path, capsys):
+    pages = [REPORT_PAGES[0], [line.replace("held its thirty-fourth session", "met")
+                               if isinstance(line, str) else line
+                               for line in REPORT_PAGES[1]], REPORT_PAGES[2]]
+    path = write(tmp_path, "r.pdf", pages)
+    before = registry_snapshot()
+    assert refused(capsys, "document", path).endswith(
+        "r.pdf does not say which UPR session it reports on (no “held its … session”): pass "
+        "--session.")
+    assert registry_snapshot() == before
+    call_command("import", "document", "--session", "34", path)
+    assert set(Recommendation.objects.values_list("review__key", flat=True)) == {"UPR:SVN:34"}
+    assert refused(capsys, "document", "--session", "35", write(
+        tmp_path, "s.pdf", REPORT_PAGES)).endswith(
+        "s.pdf is the report of UPR session 34, but the session given is 35: leave --session "
+        "out or import the right file.")
+
+
 def test_another_mechanism_is_refused(db, tmp_path, capsys):
     message = refused(capsys, "document", "--mechanism", "CERD",
                       write(tmp_path, "r.pdf", REPORT_PAGES))

@@ -345,9 +345,14 @@ def _check_options(document: _Document, state, session) -> _Document:
             raise SourceError(Message(gettext_noop("--session %(session)s is not a number."),
                                       session=repr(session))) from None
         if document.session is not None and document.session != number:
-            raise SourceError(Message(gettext_noop(
-                "%(file)s is the report of UPR session %(written)s, but the session given is "
-                "%(session)s: leave --session out or import the right file."),
+            raise SourceError(Message(
+                gettext_noop("%(file)s is the report of UPR session %(written)s, but the "
+                             "session given is %(session)s: leave --session out or import "
+                             "the right file."),
+                web_template=gettext_noop(
+                    "%(file)s is the report of UPR session %(written)s, but the session "
+                    "given is %(session)s: leave “UPR session” empty or import the right "
+                    "file."),
                 file=document.name, written=str(document.session), session=str(number)))
         document.session = number
     return document
@@ -362,9 +367,13 @@ def _iso3(document: _Document) -> str:
 
 def _report_rows(report: _Document, answers: dict[str, tuple[str, str]]):
     if report.session is None:
-        raise SourceError(Message(gettext_noop(
-            "%(file)s does not say which UPR session it reports on (no “held its … "
-            "session”): pass --session."), file=report.name))
+        raise SourceError(Message(
+            gettext_noop("%(file)s does not say which UPR session it reports on (no “held "
+                         "its … session”): pass --session."),
+            web_template=gettext_noop("%(file)s does not say which UPR session it reports "
+                                      "on (no “held its … session”): fill in “UPR "
+                                      "session”."),
+            file=report.name))
     iso3 = _iso3(report)
     held = _held_positions(iso3, report.session)
     for number, item in enumerate(report.items, start=1):
