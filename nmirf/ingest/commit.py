@@ -116,7 +116,7 @@ def _last_id_given() -> int:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [REC])
             (name,) = cursor.fetchone()
-            cursor.execute(f"SELECT last_value, is_called FROM {name}")
+            cursor.execute(f"SELECT last_value, is_called FROM {name}")  # noqa: S608 - names from code, values bound
             last_value, is_called = cursor.fetchone()
             sequence = last_value if is_called else 0
         else:
@@ -216,7 +216,7 @@ class CandidateCache:
         placeholders = ", ".join(["%s"] * len(review_ids))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT r.id, r.review_id, r.search_text FROM {REC} r "
+                f"SELECT r.id, r.review_id, r.search_text FROM {REC} r "  # noqa: S608 - names from code, values bound
                 f"WHERE r.review_id IN ({placeholders}) AND r.id < %s AND NOT EXISTS ("
                 f"SELECT 1 FROM {SOURCE} s WHERE s.recommendation_id = r.id "
                 f"AND {source_column} = %s "
@@ -523,10 +523,10 @@ class Commit:
         RECOMMENDATION_TERMS.insert(plan.new_terms)
         SOURCE_RECORDS.insert(plan.new_sources)
         execute_many(
-            f"UPDATE {REC} SET paragraph = %s, paragraph_key = %s, text = %s, search_text = %s, "
+            f"UPDATE {REC} SET paragraph = %s, paragraph_key = %s, text = %s, search_text = %s, "  # noqa: S608 - names from code, values bound
             "language = %s, position = %s, action_category = %s, document_id = %s, updated_at = %s "
             "WHERE id = %s", plan.updates)
-        execute_many(f"UPDATE {SOURCE} SET content_hash = %s, original_terms = %s "
+        execute_many(f"UPDATE {SOURCE} SET content_hash = %s, original_terms = %s "  # noqa: S608 - names from code, values bound
                      "WHERE source = %s AND key = %s", plan.update_hashes)
         _add_links(RECOMMENDING_STATES, "state_id", plan.added_states)
         _add_links(RECOMMENDATION_TERMS, "term_id", plan.added_terms)
@@ -540,7 +540,7 @@ class Commit:
         if counts.created and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{REC}', 'id'), "
+                    f"SELECT setval(pg_get_serial_sequence('{REC}', 'id'), "  # noqa: S608 - names from code, values bound
                     f"GREATEST((SELECT MAX(id) FROM {REC}), %s))", [self.next_id - 1])
         if counts.created or counts.updated or counts.linked:
             if connection.vendor == "sqlite":
@@ -590,7 +590,7 @@ def _deferred_indexes(new_rows: int, existing_rows: int, *, reading: bool):
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(SECONDARY_INDEXES))
         cursor.execute(
-            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "  # noqa: S608 - names from code, values bound
             f"AND sql IS NOT NULL AND tbl_name IN ({placeholders}) "
             "AND sql NOT LIKE 'CREATE UNIQUE%%'",
             sorted(SECONDARY_INDEXES),
@@ -616,7 +616,7 @@ def _add_links(table: Table, column: str, pairs: list[tuple[int, int]]) -> None:
         for chunk in _chunks(rec_ids):
             placeholders = ", ".join(["%s"] * len(chunk))
             cursor.execute(
-                f"SELECT recommendation_id, {column} FROM {table.name} "
+                f"SELECT recommendation_id, {column} FROM {table.name} "  # noqa: S608 - names from code, values bound
                 f"WHERE recommendation_id IN ({placeholders})", chunk)
             present.update(cursor.fetchall())
     table.insert([pair for pair in pairs if pair not in present])

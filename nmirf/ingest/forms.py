@@ -32,11 +32,12 @@ class ImportForm(forms.Form):
     })
     state = forms.CharField(
         label=_("State under review"), required=False, max_length=100,
-        help_text=_("ISO code or name, only where the file does not say (OHCHR matrices)."),
+        help_text=_("ISO code or name, only where the file does not say (OHCHR matrices, "
+                    "UN documents)."),
     )
     session = forms.IntegerField(
         label=_("UPR session"), required=False, min_value=1, max_value=200,
-        help_text=_("Only where the file does not say (OHCHR matrices)."),
+        help_text=_("Only where the file does not say (OHCHR matrices, UN documents)."),
     )
     dry_run = forms.BooleanField(
         label=_("Dry run: report what would change, write nothing"), required=False

@@ -312,8 +312,7 @@ def _stream(run: ImportRun, adapter, files: list[InputFile], options: dict, repo
 
 
 def _records(adapter, files: list[InputFile], options: dict):
-    for item in files:
-        yield from adapter.read(item.path, item.name, options)
+    yield from adapter.read_files([(item.path, item.name) for item in files], options)
 
 
 def estimate_rows(files: list[InputFile]) -> int:
@@ -321,13 +320,14 @@ def estimate_rows(files: list[InputFile]) -> int:
     quoted cell may hold more, a record may span several). For the progress bar, and to
     decide whether an import is a bulk load (commit.BULK_ROWS). Zipped formats (XLSX,
     DOCX, ZIP: they start with "PK") count as none: a smaller guess only forgoes the bulk
-    load's shortcuts."""
+    load's shortcuts. So do PDF files, whose compressed streams hold line-break bytes at
+    random (a few megabytes would pass for a bulk load)."""
     total = 0
     for item in files:
         try:
             with open(item.path, "rb") as handle:
                 block = handle.read(BLOCK)
-                if block.startswith(b"PK"):
+                if block.startswith((b"PK", b"%PDF")):
                     continue
                 while block:
                     total += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")

@@ -40,9 +40,11 @@ class SourceRow:
     language: str = "en"
     # Rows repeated word for word in one source are kept and flagged (see pipeline).
     occurrence: int = 1
+    # Where the record is in a file without rows ("page 12"); "row N" where empty.
+    place: str = ""
 
     @property
     def location(self) -> str:
         """Where the record is in its file, as a source record keeps it: the file's own
         name (the import run keeps the paths it was given)."""
-        return f"{self.file.rpartition('/')[2]}, row {self.row}"
+        return f"{self.file.rpartition('/')[2]}, {self.place or f'row {self.row}'}"

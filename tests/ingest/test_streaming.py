@@ -149,7 +149,10 @@ def test_the_size_of_an_import_is_estimated_before_reading(tmp_path):
     path = csv_file(tmp_path, *texts(4))
     zipped = tmp_path / "book.xlsx"
     zipped.write_bytes(b"PK\x03\x04 not counted")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n" + b"stream bytes\n" * 20_000)
     assert estimate_rows([InputFile(path, "a.csv"), InputFile(zipped, "b.xlsx"),
+                          InputFile(pdf, "report.pdf"),
                           InputFile(tmp_path / "missing.csv", "c.csv")]) == 4
 
 

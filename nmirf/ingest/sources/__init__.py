@@ -36,8 +36,21 @@ class Adapter:
 
     def read(self, path, display_name: str, options: dict):
         module = importlib.import_module(self.module)
-        kwargs = {key: options[key] for key in self.accepts if options.get(key) is not None}
-        return module.read(path, display_name=display_name, **kwargs)
+        return module.read(path, display_name=display_name, **self._kwargs(options))
+
+    def read_files(self, files: list[tuple], options: dict):
+        """The records of all the files of one import, [(path, name)]. A format whose
+        files complete one another (a UN report and its addendum) reads them together
+        (its module's read_all); every other reads them one after another."""
+        module = importlib.import_module(self.module)
+        if hasattr(module, "read_all"):
+            yield from module.read_all(files, **self._kwargs(options))
+            return
+        for path, name in files:
+            yield from module.read(path, display_name=name, **self._kwargs(options))
+
+    def _kwargs(self, options: dict) -> dict:
+        return {key: options[key] for key in self.accepts if options.get(key) is not None}
 
 
 # The fields the shared normaliser (ingest/normalise.py) names in its row problems.
@@ -78,6 +91,11 @@ ADAPTERS = {
                          ("session", "session"), ("mandate", "mandate"),
                          ("uhri_themes", "themes"), ("affected_persons", "affected_persons"),
                          ("sdg", "sdg"))),
+        Adapter("un_document", "document", "nmirf.ingest.sources.un_document",
+                _("UN document: UPR Working Group report or its addendum (PDF, DOCX or "
+                  "HTML)"),
+                title=_("UN document"), accepts=("state", "session", "mechanism"),
+                extensions=(".pdf", ".docx", ".html", ".htm")),
     )
 }
 

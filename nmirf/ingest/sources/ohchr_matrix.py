@@ -176,7 +176,7 @@ def read(path: Path, *, display_name: str | None = None, state: str | None = Non
     that cannot be read. Raises SourceError when the file as a whole cannot be used."""
     path = Path(path)
     name = display_name or path.name
-    document = _open(path, name)
+    document = open_docx(path, name)
     tables = _matrix_tables(document.element.body, name)
     if not tables:
         raise SourceError(Message(
@@ -192,7 +192,10 @@ def read(path: Path, *, display_name: str | None = None, state: str | None = Non
 # --- opening the file safely ---------------------------------------------------------
 
 
-def _open(path: Path, name: str):
+def open_docx(path: Path, name: str):
+    """A python-docx Document, once the file is known to be a sound, unencrypted .docx of
+    bounded size (see the module's "Safety"); SourceError otherwise. UN documents in Word
+    (sources/un_document.py) are opened the same way."""
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -509,7 +512,7 @@ def _brackets(value: str) -> list[tuple[int, int]]:
     return found
 
 
-def _split_recommendation(body: str) -> tuple[str, list[str]]:
+def split_recommendation(body: str) -> tuple[str, list[str]]:
     """The text without its trailing "(State)" suffix, and the recommending states."""
     brackets = _brackets(body)
     state_brackets: dict[tuple[int, int], list[str]] = {}
@@ -843,7 +846,7 @@ def _segment_record(segment: list[str], row_number: int, name: str, review: _Rev
             "Recommendation",
         )
     paragraph = _PARAGRAPH.match(match.group("numbers")).group(1)
-    text, states = _split_recommendation(body[match.end():])
+    text, states = split_recommendation(body[match.end():])
     if not text:
         return RowProblem(name, row_number,
                           Message(gettext_noop("paragraph %(paragraph)s has no "

@@ -17,7 +17,7 @@ from nmirf.ingest.sources import ADAPTERS
 
 
 class Command(BaseCommand):
-    help = "Import recommendations: upr-info, ohchr-matrix or template files."
+    help = "Import recommendations: upr-info, ohchr-matrix, template or document files."
     # The system checks load every URL and template module: seconds that an import, which
     # needs none of them, should not pay (`nmirf check` runs them).
     requires_system_checks = []
@@ -38,6 +38,9 @@ class Command(BaseCommand):
             if "session" in adapter.accepts:
                 p.add_argument("--session", type=int,
                                help="UPR Working Group session, where the file does not say")
+            if "mechanism" in adapter.accepts:
+                p.add_argument("--mechanism", help="mechanism code (UPR), where the file "
+                                                   "does not say")
 
     def handle(self, *args, **options):
         adapter = next(a for a in ADAPTERS.values() if a.command == options["format"])
