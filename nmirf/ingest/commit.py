@@ -40,7 +40,8 @@ from django.utils import timezone
 from nmirf.assist import similarity
 from nmirf.core import search
 from nmirf.core.text import WORD
-from nmirf.recommendations import registry_changes
+from nmirf.core.text import search_text as folded_text
+from nmirf.recommendations import registry_changes, state_names
 from nmirf.recommendations.models import (
     Document,
     Recommendation,
@@ -53,6 +54,7 @@ from nmirf.recommendations.models import (
 )
 from nmirf.recommendations.paragraphs import paragraph_key
 
+from . import brackets
 from .models import ImportRun
 from .normalise import Prepared, ReviewSpec
 from .tables import Table, execute_many
@@ -136,6 +138,10 @@ class Candidates:
     states_of: dict[int, set[int]] = field(default_factory=dict)
     # [(recommendation id, its set of words)], for near matches
     texts: list[tuple[int, set[str]]] = field(default_factory=list)
+    # The recommendations that clustered paragraphs gather (brackets.clustered_parts):
+    # [(the paragraph's recommendation id, the part's match_key, its words, the ids of
+    # the states named after it)]
+    parts: list[tuple[int, str, set[str], set[int]]] = field(default_factory=list)
     # {distinctive word: [positions in texts]}, built on first use
     _by_word: dict[str, list[int]] | None = None
 
@@ -157,6 +163,28 @@ class Candidates:
         for position in sorted(positions):
             rec_id, other = self.texts[position]
             score = similarity.nearly_the_same(mine, other)
+            if score > best_score:
+                best, best_score = rec_id, score
+        return best
+
+    def part_match(self, search_text: str, state_ids: list[int]) -> int | None:
+        """The clustered paragraph one of whose recommendations this is: the same
+        recommending state named after a part with the same words (or nearly the same,
+        see nearly_the_same). A source that records each recommending state's copy of a
+        clustered recommendation (UPR Info) joins the paragraph rather than standing
+        beside it."""
+        wanted = set(state_ids)
+        if not wanted:
+            return None
+        mine_key, mine = match_key(search_text), None
+        best, best_score = None, 0.0
+        for rec_id, key, words, states in self.parts:
+            if not states & wanted:
+                continue
+            if key == mine_key:
+                return rec_id
+            mine = mine if mine is not None else similarity.words(search_text)
+            score = similarity.nearly_the_same(mine, words)
             if score > best_score:
                 best, best_score = rec_id, score
         return best
@@ -193,6 +221,7 @@ class CandidateCache:
             source=source).exists()
         self._empty: set[int] = set()
         self._loaded: dict[int, Candidates] = {}
+        self._state_ids: dict[str, int] | None = None  # iso3 -> id, read when first needed
 
     def of(self, review_id: int) -> Candidates:
         return self._loaded.get(review_id, NO_CANDIDATES)
@@ -216,7 +245,7 @@ class CandidateCache:
         placeholders = ", ".join(["%s"] * len(review_ids))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT r.id, r.review_id, r.search_text FROM {REC} r "  # noqa: S608 - names from code, values bound
+                f"SELECT r.id, r.review_id, r.search_text, r.text FROM {REC} r "  # noqa: S608 - names from code, values bound
                 f"WHERE r.review_id IN ({placeholders}) AND r.id < %s AND NOT EXISTS ("
                 f"SELECT 1 FROM {SOURCE} s WHERE s.recommendation_id = r.id "
                 f"AND {source_column} = %s "
@@ -225,13 +254,19 @@ class CandidateCache:
             rows = cursor.fetchall()
         self._empty.update(review_ids)
         by_review: dict[int, Candidates] = {}
-        for rec_id, review_id, text in rows:
+        clustered: dict[int, tuple[Candidates, list]] = {}
+        for rec_id, review_id, text, written in rows:
             candidates = by_review.get(review_id)
             if candidates is None:
                 candidates = by_review[review_id] = Candidates(by_words=defaultdict(list))
                 self._empty.discard(review_id)
             candidates.by_words[match_key(text)].append(rec_id)
             candidates.texts.append((rec_id, similarity.words(text)))
+            if "(" in written:
+                parts = brackets.clustered_parts(written)
+                if parts:
+                    clustered[rec_id] = (candidates, parts)
+        self._add_parts(clustered)
         shared = {rec_id: candidates for candidates in by_review.values()
                   for group in candidates.by_words.values() if len(group) > 1
                   for rec_id in group}
@@ -240,6 +275,30 @@ class CandidateCache:
                     recommendation_id__in=chunk).values_list("recommendation_id", "state_id"):
                 shared[rec_id].states_of.setdefault(rec_id, set()).add(state_id)
         self._loaded.update(by_review)
+
+    def _add_parts(self, clustered: dict[int, tuple["Candidates", list]]) -> None:
+        """The parts of the clustered paragraphs read, with the ids of the states named
+        after each; the last part, named after by the paragraph's trailing bracket, has
+        the paragraph's states that no other part names."""
+        if not clustered:
+            return
+        if self._state_ids is None:
+            self._state_ids = dict(State.objects.values_list("iso3", "id"))
+        states_of: dict[int, set[int]] = defaultdict(set)
+        for chunk in _chunks(sorted(clustered)):
+            for rec_id, state_id in RecommendingState.objects.filter(
+                    recommendation_id__in=chunk).values_list("recommendation_id", "state_id"):
+                states_of[rec_id].add(state_id)
+        for rec_id, (candidates, parts) in clustered.items():
+            named_ids = []
+            for _text, names in parts:
+                named_ids.append({self._state_ids.get(state_names.iso3_of(name))
+                                  for name in names} - {None})
+            rest = states_of[rec_id].difference(*named_ids)
+            for (text, names), ids in zip(parts, named_ids, strict=True):
+                folded = folded_text(text)
+                candidates.parts.append((rec_id, match_key(folded), similarity.words(folded),
+                                         ids if names else rest))
 
 
 # How long one attempt waits for the registry's write lock (PostgreSQL; on SQLite, the
@@ -485,6 +544,8 @@ class Commit:
                 continue
             others = candidates.of(review_id)
             match = others.match(record.search_text, state_ids) if others.by_words else None
+            if match is None and others.parts:
+                match = others.part_match(record.search_text, state_ids)
             if match is not None:
                 counts.linked += 1
                 rec_id = match

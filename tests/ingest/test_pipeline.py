@@ -286,3 +286,49 @@ def test_an_import_stores_each_paragraphs_sort_key_and_updates_it(db):
         paragraph="90.2bis", recommending_states=["France"], position="Supported"))
     assert commit.commit("ohchr_matrix", [prepared], normaliser.reviews, run_id=None).updated
     assert Recommendation.objects.get().paragraph_key == paragraph_key("90.2bis")
+
+
+# -- a clustered paragraph: one recommendation with several recommending states ------------
+
+CLUSTERED = ("Consider ratifying ILO Convention 189 on domestic workers (Chile); " + UPR_INFO_TEXT
+             + " and bring its laws into line with it")
+
+
+def import_clustered_paragraph():
+    """A matrix paragraph that gathers two states' recommendations, each followed by its
+    state in brackets (the last one's bracket cut off by the adapter, as it cuts it)."""
+    from nmirf.ingest import commit
+    from nmirf.ingest.records import SourceRow
+
+    normaliser = Normaliser()
+    prepared = normaliser.prepare(SourceRow(
+        source="ohchr_matrix", file="matrix.docx", row=4, key="SVN:7:90.1",
+        state="SVN", mechanism="UPR", session=7, text=CLUSTERED, paragraph="90.1",
+        recommending_states=["Chile", "Egypt"], position="Supported"))
+    commit.commit("ohchr_matrix", [prepared], normaliser.reviews, run_id=None)
+    return Recommendation.objects.get()
+
+
+def test_each_states_copy_of_a_clustered_paragraph_joins_it(db, tmp_path):
+    paragraph = import_clustered_paragraph()
+    run = import_file(csv_file(
+        tmp_path,
+        row("Consider ratifying ILO Convention 189 on domestic workers", source="Chile"),
+        # nearly the same words as its part ("its laws" written "national laws")
+        row(UPR_INFO_TEXT + " and bring national laws into line with it", source="Egypt")))
+    assert (run.created, run.updated, run.possible_duplicates) == (0, 2, 0)
+    assert Recommendation.objects.get() == paragraph
+    assert sorted(paragraph.sources.values_list("source", flat=True)) == [
+        "ohchr_matrix", "upr_info", "upr_info"]
+    assert sorted(paragraph.recommending_states.values_list("iso3", flat=True)) == [
+        "CHL", "EGY"]
+
+
+def test_a_part_is_joined_only_by_the_state_named_after_it(db, tmp_path):
+    paragraph = import_clustered_paragraph()
+    run = import_file(csv_file(
+        tmp_path,
+        row("Consider ratifying ILO Convention 189 on domestic workers", source="France")))
+    assert run.created == 1
+    assert sorted(paragraph.recommending_states.values_list("iso3", flat=True)) == [
+        "CHL", "EGY"]

@@ -3,7 +3,7 @@ matrices, imported through the real pipeline."""
 
 from nmirf.analysis.stats import registry_stats
 from nmirf.ingest.pipeline import InputFile, run_import, start_run
-from nmirf.recommendations.models import Recommendation, SourceRecord
+from nmirf.recommendations.models import Recommendation, RecommendingState, SourceRecord
 from tests.conftest import RAW, shared_file
 
 
@@ -44,18 +44,34 @@ def test_the_six_matrices_give_1530_recommendations(db):
     assert Recommendation.objects.filter(position="supported_in_part").count() == 23
 
 
+def _states_of_matrix_recommendations() -> dict[int, set[int]]:
+    states: dict[int, set[int]] = {}
+    for rec_id, state_id in RecommendingState.objects.filter(
+            recommendation__sources__source="ohchr_matrix").values_list(
+            "recommendation_id", "state_id"):
+        states.setdefault(rec_id, set()).add(state_id)
+    return states
+
+
 def test_both_sources_together_keep_each_recommendation_once(db):
     import_all("ohchr_matrix", matrix_files())
+    paragraph_states = _states_of_matrix_recommendations()
     run = import_all("upr_info", upr_info_files())
     assert run.created + run.updated == 40_814
-    assert Recommendation.objects.count() == 41_625
+    # 789 UPR Info rows belong to the three reviews both sources hold: 785 recommendations
+    # of a matrix paragraph (one row per recommending state, where a paragraph clusters
+    # several) and 4 voluntary pledges of China's that the matrix does not list.
     both = SourceRecord.objects.filter(source="upr_info", recommendation__sources__source=
                                        "ohchr_matrix").count()
-    assert both == 719
-    # Nearly the same as a matrix paragraph (or one of the recommendations a paragraph
-    # clusters): flagged for a person, besides UPR Info's own 6 exact repeats.
-    assert run.possible_duplicates == 57
+    assert both == 781  # 99.5 % of the 785
+    assert Recommendation.objects.count() == 1_530 + 40_814 - 781
+    # No wrong link: a UPR Info row joins a paragraph only for a state the paragraph names,
+    # so no paragraph gained a recommending state.
+    assert _states_of_matrix_recommendations() == paragraph_states
+    # The 4 left: nearly the same text as a paragraph (UPR Info's shortened), flagged for a
+    # person, besides UPR Info's own 6 exact repeats.
+    assert run.possible_duplicates == 10
     nearly = Recommendation.objects.filter(possible_duplicate_of__sources__source="ohchr_matrix")
-    assert nearly.count() == 51
+    assert nearly.count() == 4
     again = import_all("upr_info", upr_info_files())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 40_814)

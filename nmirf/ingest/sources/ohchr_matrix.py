@@ -98,6 +98,7 @@ from nmirf.core.problems import Message, Number
 from nmirf.core.text import clean_text, name_key
 from nmirf.recommendations import state_names
 
+from ..brackets import known_state, split_recommendation, split_top_level
 from ..files.archive import check_ratios, check_totals
 from ..records import RowProblem, SourceError, SourceRow
 
@@ -133,8 +134,6 @@ _LEADING_PARAGRAPHS = re.compile(
 _GROUP_HEADER = re.compile(r"^\s*(theme|right or area|cluster|thematic area|issue)\s*:", re.I)
 _META = re.compile(r"^\s*(source of position|comments?)\s*:", re.I)
 _SYMBOL = re.compile(r"\bA/HRC/[0-9A-Za-z./-]*[0-9A-Za-z]")
-_CLAUSE_END = re.compile(r"\s*(?:[;.,(]|$)")
-_TRAILING_PUNCT = re.compile(r"[\s;,.]*$")
 
 _SECTION = re.compile(
     r"^(?:(?P<persons>affected persons|groups? of persons)|(?P<sdg>sdgs?|relevant sdgs)"
@@ -424,120 +423,9 @@ def _header_text(document) -> str:
 # --- state names without a database (recommendations/state_names.py) ----------------------
 
 
-@functools.lru_cache(maxsize=4096)
-def _known_state(value: str) -> str | None:
-    """The state name as written (or repaired, if only its spacing was wrong), or None."""
-    value = clean_text(value).strip(" ;,.")
-    return state_names.known_name(value) if value else None
-
-
 def _iso3(value: str) -> str | None:
     return state_names.iso3_of(value.strip())
 
-
-def _split_top_level(value: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(value):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(0, depth - 1)
-        elif char in ",;" and depth == 0:
-            parts.append(value[start:index])
-            start = index + 1
-    parts.append(value[start:])
-    return [clean_text(part) for part in parts if clean_text(part)]
-
-
-@functools.cache
-def _most_parts() -> int:
-    """How many comma-separated parts the longest-split known state name has ("Congo, The
-    Democratic Republic of the": 2): no longer run of parts can be one name."""
-    return max(len(_split_top_level(written))
-               for written, _iso3 in state_names.aliases(with_codes=False).values())
-
-
-def _state_names(inner: str) -> list[str] | None:
-    """The state names in a bracket ("Portugal, Slovakia"), or None if any part is not a
-    known state. Adjacent parts are joined when together they make a name
-    ("Korea, Republic of"): at most as many as the longest known name has (_most_parts),
-    so that a bracket of 20,000 names is read in linear time, not cubic."""
-    parts = _split_top_level(inner)
-    names: list[str] = []
-    index = 0
-    window = _most_parts()
-    while index < len(parts):
-        for end in range(min(len(parts), index + window), index, -1):
-            known = _known_state(", ".join(parts[index:end]))
-            if known:
-                names.append(known)
-                index = end
-                break
-        else:
-            pieces = re.split(r"\s+and\s+", re.sub(r"^and\s+", "", parts[index]))
-            known_pieces = [_known_state(piece) for piece in pieces]
-            if len(pieces) > 1 and all(known_pieces):
-                names.extend(known_pieces)
-                index += 1
-            else:
-                return None
-    return names or None
-
-
-def _looks_like_names(inner: str) -> list[str] | None:
-    """For the last bracket of a text: names that are not known but look like names
-    (a capital, then lower-case letters; no digits; not an acronym)."""
-    parts = _split_top_level(inner)
-    if not parts or any(
-        not part[:1].isupper() or not re.search(r"[a-z]", part) or re.search(r"\d", part)
-        or len(part) > 80
-        for part in parts
-    ):
-        return None
-    return parts
-
-
-def _brackets(value: str) -> list[tuple[int, int]]:
-    """Top-level balanced brackets as (start, end) offsets, end exclusive."""
-    found, depth, start = [], 0, 0
-    for index, char in enumerate(value):
-        if char == "(":
-            if depth == 0:
-                start = index
-            depth += 1
-        elif char == ")" and depth:
-            depth -= 1
-            if depth == 0:
-                found.append((start, index + 1))
-    return found
-
-
-def split_recommendation(body: str) -> tuple[str, list[str]]:
-    """The text without its trailing "(State)" suffix, and the recommending states."""
-    brackets = _brackets(body)
-    state_brackets: dict[tuple[int, int], list[str]] = {}
-    for start, end in brackets:
-        if _CLAUSE_END.match(body, end):
-            names = _state_names(body[start + 1:end - 1])
-            if names:
-                state_brackets[(start, end)] = names
-    if brackets and brackets[-1] not in state_brackets:
-        start, end = brackets[-1]
-        if _TRAILING_PUNCT.fullmatch(body, end):
-            names = _looks_like_names(body[start + 1:end - 1])
-            if names:
-                state_brackets[(start, end)] = names
-    text_end = len(body)
-    for start, end in reversed(brackets):
-        tail = body[end:text_end]
-        if (start, end) not in state_brackets or not _TRAILING_PUNCT.fullmatch(tail):
-            break
-        text_end = start
-    text = body[:text_end].rstrip(" ;,.\t")
-    states: dict[str, None] = {}  # in order, each once (a dict: a list's `in` is quadratic)
-    for key in sorted(state_brackets):
-        states.update(dict.fromkeys(state_brackets[key]))
-    return text, list(states)
 
 
 # --- the review: state, cycle, session -----------------------------------------------
@@ -827,8 +715,8 @@ def _column_states(layout: _Layout, cells: list[str]) -> list[str]:
     states: dict[str, None] = {}
     if layout.states is not None:
         for line in _cell(cells, layout.states).splitlines():
-            for part in _split_top_level(line):
-                states[_known_state(part) or part] = None
+            for part in split_top_level(line):
+                states[known_state(part) or part] = None
     return list(states)
 
 

@@ -7,7 +7,7 @@ page are read too): the UPR Working Group report and its addendum of the state's
   report prints it and the recommending states in its brackets. The paragraph that
   introduces each list says the position of its recommendations: "enjoy the support of
   Slovenia" (supported), "will be examined by Slovenia" (none yet), "have been noted"
-  (noted). The text is cut as the OHCHR matrix cuts it (ohchr_matrix.split_recommendation):
+  (noted). The text is cut as the OHCHR matrix cuts it (ingest/brackets.split_recommendation):
   the trailing "(State)" suffix removed, the inner "(Ukraine);" of a clustered paragraph
   kept, so that the same recommendation from the two sources has the same words and the
   pipeline's matching (commit.py) joins them.
@@ -40,10 +40,10 @@ from nmirf.core.problems import Message
 from nmirf.recommendations import state_names
 from nmirf.recommendations.paragraphs import paragraph_key
 
+from ..brackets import split_recommendation
 from ..files import html_text, word_text
 from ..files.pdf import join_lines, read_lines, vocabulary
 from ..records import RowProblem, SourceError, SourceRow
-from .ohchr_matrix import split_recommendation
 
 SOURCE = "un_document"
 SUPPORTED, NOTED, IN_PART, PENDING = "Supported", "Noted", "Supported in part", ""
