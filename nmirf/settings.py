@@ -273,6 +273,11 @@ NMIRF_EVIDENCE_MAX_BYTES = ENV.integer("NMIRF_EVIDENCE_MAX_BYTES", 10 * 1024 * 1
                                        unit="bytes")
 NMIRF_EVIDENCE_DIR = Path(ENV.text("NMIRF_EVIDENCE_DIR", str(MEDIA_ROOT / "evidence")))
 
+# Trained suggestion models (nmirf/assist/model_files.py): versioned files written by
+# `nmirf assist train`, read by `nmirf assist suggest`. Rebuilt from the data at any time,
+# so kept apart from MEDIA_ROOT (not in backups).
+NMIRF_MODEL_DIR = Path(ENV.text("NMIRF_MODEL_DIR", str(DATA_DIR / "models")))
+
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

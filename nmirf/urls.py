@@ -23,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("follow-up/", include("nmirf.followup.urls")),
     path("consultation/", include("nmirf.consultation.urls")),
     path("saved-views/", include("nmirf.saved_views.urls")),
+    path("assist/", include("nmirf.assist.urls")),
     prefix_default_language=False,
 )
 

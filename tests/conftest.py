@@ -156,6 +156,8 @@ def _uploads_in_a_temporary_folder(settings, tmp_path):
     """Files a test uploads go to its own folder, never to the project's var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.NMIRF_EVIDENCE_DIR = tmp_path / "evidence"
+    # Trained suggestion models (nmirf/assist/model_files.py) too.
+    settings.NMIRF_MODEL_DIR = tmp_path / "models"
 
 
 @pytest.fixture(autouse=True)

@@ -128,6 +128,12 @@ def can_resolve_duplicates(user) -> bool:
     return is_secretariat(user)
 
 
+def can_review_suggestions(user) -> bool:
+    """Accepting or rejecting the labels a model suggests (nmirf/assist) writes the
+    registry's classification: the secretariat, as for duplicates."""
+    return is_secretariat(user)
+
+
 def can_edit_reference_data(user) -> bool:
     return is_administrator(user)
 

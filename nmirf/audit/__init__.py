@@ -19,3 +19,11 @@ def record_many(action, targets, **kwargs):
     from .service import record_many as _record_many
 
     return _record_many(action, targets, **kwargs)
+
+
+def record_each(action, changes, **kwargs):
+    """One event per (target, before, after), in one bulk INSERT; see
+    nmirf.audit.service.record_each."""
+    from .service import record_each as _record_each
+
+    return _record_each(action, changes, **kwargs)

@@ -459,16 +459,12 @@ def query_dict(query) -> QueryDict:
     return QueryDict(text.removeprefix("?"))
 
 
-def prepare_export(user, query, fmt: str = "csv", *, strict: bool = True) -> Export:
-    """The recommendations of the list page at `query`, as `user` sees them, ready to
-    stream as `fmt`. `user` None is the command line's own access (every active
-    recommendation, tracking included); otherwise what accounts.permissions lets the
-    person read. Raises ExportRefused, before anything is read, for an unknown format, a
-    filter value the list does not understand (the message the list shows), a search the
-    list refuses, "assigned=me" without a person, and with `strict` (the command line)
-    a parameter the list does not know."""
-    if fmt not in FORMATS:
-        raise ExportRefused(unknown_format_message(fmt))
+def checked_filterset(user, query, *, strict: bool = True):
+    """The list page's filters at `query` (text or a QueryDict), as `user` sees them
+    (None: the command line's own access), checked as an export checks them: ExportRefused,
+    before anything is read, for a filter value the list does not understand, a search the
+    list refuses, "assigned=me" without a person, and with `strict` (the command line) a
+    parameter the list does not know. Exports and `nmirf assist suggest` start here."""
     data = query_dict(query)
     if user is not None and not can_export_registry(user):
         raise ExportRefused(_("This account may not read the registry."))
@@ -493,6 +489,21 @@ def prepare_export(user, query, fmt: str = "csv", *, strict: bool = True) -> Exp
                                        for v in values):
             raise ExportRefused(_("“%(param)s=me” needs a person: give --user USERNAME.")
                                 % {"param": definition.param})
+    return filterset
+
+
+def prepare_export(user, query, fmt: str = "csv", *, strict: bool = True) -> Export:
+    """The recommendations of the list page at `query`, as `user` sees them, ready to
+    stream as `fmt`. `user` None is the command line's own access (every active
+    recommendation, tracking included); otherwise what accounts.permissions lets the
+    person read. Raises ExportRefused, before anything is read, for an unknown format, a
+    filter value the list does not understand (the message the list shows), a search the
+    list refuses, "assigned=me" without a person, and with `strict` (the command line)
+    a parameter the list does not know."""
+    if fmt not in FORMATS:
+        raise ExportRefused(unknown_format_message(fmt))
+    data = query_dict(query)
+    filterset = checked_filterset(user, data, strict=strict)
     tracking = user is None or can_view_assignments(user)
     ids = list(filterset.qs.values_list("pk", flat=True))
     if fmt == "xlsx" and len(ids) >= spreadsheets.XLSX_MAX_ROWS:

@@ -198,6 +198,7 @@ def build_world(users: dict) -> SimpleNamespace:
     build_consultation(w)
     build_follow_up(w)
     build_saved_views(w)
+    build_suggestions(w)
     return w
 
 
@@ -280,6 +281,18 @@ def build_saved_views(w) -> None:
                                             query="q=wage")
 
 
+def build_suggestions(w) -> None:
+    """Suggested labels (nmirf/assist) waiting for a decision: an issue for `rec_own`
+    (shared with observers, so they read its page but may not decide)."""
+    from nmirf.assist.models import Kind, Suggestion
+    from nmirf.recommendations.models import Term
+
+    w.suggestion = Suggestion.objects.create(
+        recommendation=w.rec_own, kind=Kind.TERM, score=0.5, reason="police, train",
+        term=Term.objects.get(taxonomy__code="upr_info_issues", code="Justice"),
+        model_name="upr-info", model_version="0123456789ab")
+
+
 # ── Valid forms (a row changes one field to make bad input) ─────────────────────────
 
 ACTION_FORM = {"title": "Plan", "description": "", "start_date": "2026-02-01",
@@ -301,7 +314,8 @@ def action_form(entity, action=None):
 # ── What a request may write ───────────────────────────────────────────────────────────
 
 PROJECT_APPS = {"accounts", "recommendations", "ingest", "tracking", "audit", "core",
-                "followup", "consultation", "saved_views", "django_tasks_database", "auth"}
+                "followup", "consultation", "saved_views", "assist", "django_tasks_database",
+                "auth"}
 
 
 def snapshot() -> dict:

@@ -6,7 +6,8 @@ with its problems, the entities (tree, one entity, the form with an error), the 
 changes, clusters, assigning a list, the implementation status (its form, and the answer
 to a save based on an older version), actions (list, one, the form with an error) and a
 focal point's "My recommendations", the follow-up calendar (upcoming, overdue, settings,
-a setting's form, the feed, flagging a list). A violation fails the test with axe's own report: what
+a setting's form, the feed, flagging a list), suggested labels (on a recommendation and
+for a list). A violation fails the test with axe's own report: what
 is wrong, where, and how to fix it."""
 
 import pytest
@@ -104,6 +105,20 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
     # A possible duplicate, for the page that asks whether two are one.
     copy = Recommendation.objects.filter(review=busiest.review).exclude(pk=busiest.pk).first()
     Recommendation.objects.filter(pk=copy.pk).update(possible_duplicate_of=busiest)
+    # Suggested labels waiting for the coordinator (nmirf/assist): on the recommendation's
+    # page and on the page that decides one label for a list.
+    from nmirf.assist.models import Kind, Suggestion
+    from nmirf.recommendations.models import Term
+
+    issue = Term.objects.get(taxonomy__code="upr_info_issues", code="Justice")
+    Suggestion.objects.bulk_create(
+        Suggestion(recommendation=rec, kind=Kind.TERM, term=issue, score=0.42,
+                   reason="police, courts", model_name="upr-info",
+                   model_version="0123456789ab")
+        for rec in Recommendation.objects.filter(position="noted").exclude(terms=issue)[:5])
+    Suggestion.objects.create(recommendation=busiest, kind=Kind.ACTION_CATEGORY,
+                              action_category=5, score=0.8, reason="ratify",
+                              model_name="upr-info", model_version="0123456789ab")
     for address in ("/recommendations/?q=Roma&position=noted",
                     f"/recommendations/{busiest.pk}/",
                     f"/recommendations/{copy.pk}/duplicate/merge/",
@@ -127,7 +142,9 @@ def test_every_kind_of_page_meets_wcag_2_1_aa(
                     "/follow-up/feed/",
                     "/follow-up/flag-from-list/?position=noted",
                     "/consultation/comments/",
-                    "/consultation/share/from-list/?position=noted"):
+                    "/consultation/share/from-list/?position=noted",
+                    f"/recommendations/{Suggestion.objects.first().recommendation_id}/",
+                    "/assist/suggestions/from-list/?position=noted"):
         page.goto(f"{live_server.url}{prefix}{address}")
         assert page.locator("html").get_attribute("lang") == language
         found += violations(page, address)

@@ -1,7 +1,15 @@
-"""`nmirf assist evaluate`: measure the suggestion models on UPR Info exports.
+"""`nmirf assist`: train the suggestion model, suggest labels, measure the models.
 
+    nmirf assist train [--from-files FILE...]
+    nmirf assist suggest [--query 'list-page-query-string'] [--also-labelled]
     nmirf assist evaluate --train FILE... --test FILE... [--json]
     nmirf assist evaluate --train FILE... --split-by-state 0.2 --seed 1 [--json]
+
+`train` learns UPR Info issues and action categories from the labelled recommendations
+of the database (or from UPR Info exports) and writes a versioned model file
+(assist/training.py, model_files.py). `suggest` stores the current model's suggestions
+for the recommendations of a list (the list page's query string, as `nmirf export
+--query` takes it) for a person to accept or reject (assist/suggesting.py).
 
 Trains the plain baseline and the project's models on the training rows and prints their
 figures on the test rows side by side (see assist/evaluation.py). With --split-by-state,
@@ -11,22 +19,52 @@ an empty test set) stops the command with one line and a non-zero status; it wri
 nothing anywhere.
 """
 
+import argparse
 import json
+import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from tqdm import tqdm
 
+from nmirf.assist import model_files, suggesting, training
 from nmirf.assist.evaluation import evaluate
 from nmirf.assist.examples import BadExamples, read_examples, split_by_state, states_of
+from nmirf.recommendations.exports import ExportRefused, checked_filterset
 
 
 class Command(BaseCommand):
-    help = "Suggestion models: evaluate them on UPR Info exports."
+    help = ("Suggestion models: train the model, suggest labels for a list of "
+            "recommendations, evaluate the models on UPR Info exports.")
     # Nothing here reads URLs or templates: the system checks would only cost time.
     requires_system_checks = []
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        train_parser = sub.add_parser(
+            "train", help="train the model on the labelled recommendations of the database "
+                          "(or on UPR Info exports) and write a versioned model file")
+        train_parser.add_argument("--from-files", nargs="+", metavar="FILE",
+                                  help="UPR Info exports (CSV) to train on instead of the "
+                                       "database")
+        suggest_parser = sub.add_parser(
+            "suggest", help="store the current model's suggestions for the recommendations "
+                            "of a list, for a person to accept or reject")
+        suggest_parser.add_argument("--query", default="", metavar="QUERY",
+                                    help="the list page's query string, e.g. "
+                                         "'state=SVN&session=48' (default: every active "
+                                         "recommendation)")
+        suggest_parser.add_argument("--also-labelled", action="store_true",
+                                    help="also suggest issues for recommendations that have "
+                                         "some already")
+        suggest_parser.add_argument("--model", metavar="HEADER",
+                                    help="a model's header file (.json) instead of the "
+                                         "current model")
+        for each in (train_parser, suggest_parser):
+            each.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                              default=None, help="show a progress bar (default: when "
+                                                 "standard error is a terminal)")
         evaluate_parser = sub.add_parser(
             "evaluate", help="train the baseline and the project's models on UPR Info "
                              "exports and compare them on held-out states")
@@ -45,6 +83,10 @@ class Command(BaseCommand):
                                      help="print the figures as JSON")
 
     def handle(self, *args, **options):
+        if options["action"] == "train":
+            return self._train(options)
+        if options["action"] == "suggest":
+            return self._suggest(options)
         try:
             result = self._evaluate(options)
         except BadExamples as error:
@@ -53,6 +95,78 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
         else:
             self.stdout.write(_summary(result))
+
+    def _bar(self, options, **kwargs):
+        enabled = sys.stderr.isatty() if options["progress"] is None else options["progress"]
+        return tqdm(file=sys.stderr, disable=not enabled, leave=True, **kwargs)
+
+    def _train(self, options) -> None:
+        steps = {"issues": _("learning issues"), "category": _("learning action categories"),
+                 "saving": _("writing the model file")}
+        with self._bar(options, total=len(steps) + 1, desc=_("reading"), unit="step") as bar:
+            def progress(step):
+                bar.update(1)
+                bar.set_description(str(steps.get(step, step)))
+
+            try:
+                if options["from_files"]:
+                    read = read_examples(options["from_files"])
+                    examples, source = read.examples, "files: " + ", ".join(
+                        options["from_files"])
+                else:
+                    examples, source = training.examples_from_database(), "database"
+                trained = training.train(examples, source=source, progress=progress)
+            except BadExamples as error:
+                raise CommandError(str(error)) from None
+            bar.update(bar.total - bar.n)
+        header = trained.header
+        for note in trained.notes:
+            self.stderr.write(note)
+        self.stdout.write(_(
+            "Model %(name)s, version %(version)s: trained on %(rows)s rows (%(issues)s "
+            "issues, %(categories)s action categories) in %(seconds).1f s; written to "
+            "%(file)s.") % {
+            "name": header["name"], "version": header["version"],
+            "rows": header["training_rows"], "issues": len(header["issues"]),
+            "categories": len(header["categories"]), "seconds": trained.seconds,
+            "file": model_files.model_dir() / header["file"]})
+
+    def _suggest(self, options) -> None:
+        try:
+            loaded = model_files.load(options["model"])
+            filterset = checked_filterset(None, options["query"])
+        except (model_files.ModelUnavailable, ExportRefused) as error:
+            raise CommandError(str(error)) from None
+        selection = filterset.filtered()
+        started = time.perf_counter()
+        with self._bar(options, total=selection.count(), desc=_("suggesting"),
+                       unit="rec") as bar:
+            def progress(done, total):
+                bar.n = done
+                bar.refresh()
+
+            outcome = suggesting.suggest(selection, loaded,
+                                         also_labelled=options["also_labelled"],
+                                         progress=progress)
+        self.stdout.write(_(
+            "%(issues)s issue and %(categories)s action-category suggestions for "
+            "%(count)s recommendations, by model %(name)s version %(version)s, in "
+            "%(seconds).1f s.") % {
+            "issues": outcome.issues, "categories": outcome.categories,
+            "count": outcome.recommendations, "name": loaded.name,
+            "version": loaded.version, "seconds": time.perf_counter() - started})
+        if outcome.without_text:
+            self.stderr.write(_("%(count)s recommendations have no text: nothing to suggest.")
+                              % {"count": outcome.without_text})
+        for language, count in sorted(outcome.other_language.items()):
+            self.stderr.write(_("%(count)s recommendations in “%(language)s” were skipped: "
+                                "the model was trained on %(languages)s only.") % {
+                "count": count, "language": language or "?",
+                "languages": ", ".join(loaded.header.get("languages", []))})
+        if outcome.unknown_issues:
+            self.stderr.write(_("Issues the model knows but the database does not (not "
+                                "suggested): %(issues)s.") % {
+                "issues": ", ".join(sorted(outcome.unknown_issues)[:10])})
 
     def _evaluate(self, options) -> dict:
         read = read_examples(options["train"])

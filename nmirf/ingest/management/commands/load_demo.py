@@ -7,6 +7,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from nmirf.accounts.models import Role, User
+from nmirf.assist import demo as assist_demo
+from nmirf.assist.examples import BadExamples
+from nmirf.assist.model_files import ModelUnavailable
 from nmirf.consultation import demo as consultation_demo
 from nmirf.followup.demo import load_follow_up
 from nmirf.ingest.pipeline import ImportFailed, InputFile, run_import, start_run
@@ -68,3 +71,17 @@ class Command(BaseCommand):
         shared, comments = consultation_demo.load_consultation()
         self.stdout.write(f"Consultation: {shared} recommendations shared with observers, "
                           f"{comments} comments written.")
+        self._suggestions()
+
+    def _suggestions(self) -> None:
+        """The model and its suggestions (nmirf/assist/demo.py): the demo works without
+        them, so a failure is said and the rest stays loaded."""
+        try:
+            header, outcome = assist_demo.load_suggestions(DEMO_DIR / DEMO_IMPORTS[0][1][0])
+        except (BadExamples, ModelUnavailable) as error:
+            self.stderr.write(f"Suggestions: none ({error})")
+            return
+        self.stdout.write(f"Suggestions: model {header['name']} version {header['version']} "
+                          f"trained on {header['training_rows']} labelled recommendations; "
+                          f"{outcome.issues} issues and {outcome.categories} action categories "
+                          f"suggested for the coordinator to accept or reject.")
