@@ -49,11 +49,11 @@ def test_it_suggests_issues_and_a_category_for_what_has_none(registry, capsys):
     assert suggestion.state == State.PENDING
     assert suggestion.model_name == "upr-info" and len(suggestion.model_version) == 12
     assert suggestion.score > 0
-    assert "torture" in suggestion.reason_words
+    assert any("torture" in words for words in suggestion.reason_words)
     # Nothing is applied: the registry is as it was.
     assert registry_snapshot() == before
     assert labels_of(registry.torture) == (set(), None)
-    assert "suggestions for 41 recommendations" in capsys.readouterr().out
+    assert "suggestions for 40 recommendations" in capsys.readouterr().out
 
 
 def test_a_labelled_recommendation_gets_nothing_it_has(registry):
@@ -137,7 +137,7 @@ def test_rejecting_records_the_decision_and_writes_no_label(registry, coordinato
     suggestion.refresh_from_db()
     assert suggestion.state == State.REJECTED and suggestion.decided_by == coordinator
     assert registry_snapshot() == before
-    assert not AuditEvent.objects.exists()
+    assert not AuditEvent.objects.filter(action=Action.CHANGED).exists()
 
 
 @pytest.mark.parametrize("first", [True, False])
