@@ -181,3 +181,34 @@ def test_one_label_accepted_for_many_at_once(registry, coordinator):
     assert AuditEvent.objects.filter(action=Action.CHANGED).count() == len(recs)
     assert not Suggestion.objects.pending().filter(
         term=issue("International instruments")).exists()
+
+
+# ── The demo ────────────────────────────────────────────────────────────────────────────
+
+def test_the_demo_carries_suggestions_a_coordinator_can_accept(db, capsys, coordinator):
+    """`make run` loads the demo: the model learns from its labelled UPR Info rows and
+    suggests labels for the matrices' cycle-3 and cycle-4 recommendations, which have
+    none; a second run learns from the label accepted meanwhile (a new version) and
+    keeps what was decided."""
+    from nmirf.recommendations.models import Recommendation
+
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "Suggestions: model upr-info version " in out
+    unlabelled = Recommendation.objects.active().filter(review__session=48).exclude(
+        terms__taxonomy__code="upr_info_issues")
+    assert unlabelled.exists()
+    with_suggestions = Suggestion.objects.pending().filter(
+        kind=Kind.TERM, recommendation__in=unlabelled).values("recommendation").distinct()
+    assert with_suggestions.count() == unlabelled.count()
+    labelled = Recommendation.objects.filter(terms__taxonomy__code="upr_info_issues")
+    assert not Suggestion.objects.filter(kind=Kind.TERM, recommendation__in=labelled).exists()
+    first = Suggestion.objects.pending().filter(kind=Kind.TERM).order_by("-score").first()
+    decisions.decide(first, True, user=coordinator)
+    version = first.model_version
+
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "Suggestions: model upr-info version " in out
+    assert f"version {version} " not in out
+    assert Suggestion.objects.get(pk=first.pk).state == State.ACCEPTED
