@@ -10,6 +10,7 @@ character n-grams and lead words, linear SVMs), the ones `nmirf assist evaluate`
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .classifiers import ProjectCategory, ProjectIssues
 
@@ -106,11 +107,15 @@ class _Words:
         vectorizer = dict(features.transformer_list)["words"]
         self.names = vectorizer.get_feature_names_out()
         self.matrix = matrix[:, :len(self.names)].tocsr()
+        # "to", "in the" may weigh for a label, but tell a reader nothing: only features
+        # with a word that is not a stop word are named.
+        self.telling = np.array([not set(name.split()) <= ENGLISH_STOP_WORDS
+                                 for name in self.names])
 
     def top(self, rows, coef) -> list[tuple[str, ...]]:
         if coef is None:
             return [()] * len(rows)
-        coef = np.asarray(coef).ravel()[:len(self.names)]
+        coef = np.where(self.telling, np.asarray(coef).ravel()[:len(self.names)], 0.0)
         weighed = self.matrix[rows].multiply(coef).tocsr()
         found = []
         for start, end in zip(weighed.indptr[:-1], weighed.indptr[1:], strict=True):
