@@ -199,3 +199,12 @@ def test_the_list_page_refuses_others(registry, persona, request):
                                         "decision": "accept"})
     assert response.status_code == 403
     assert changed_tables(before, snapshot()) == []
+
+
+def test_the_list_offers_the_review_to_the_secretariat_only(registry, coordinator_client,
+                                                            focal_point_client):
+    link = reverse("assist:review_from_list") + "?position=supported"
+    list_url = reverse("recommendations:list") + "?position=supported"
+    assert link in coordinator_client.get(list_url).content.decode()
+    assert reverse("assist:review_from_list") not in focal_point_client.get(
+        list_url).content.decode()
