@@ -29,6 +29,7 @@ What must span the whole file is kept small: a hash per created recommendation (
 repeats within the source), and the ids of reviews, documents and new terms met.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
@@ -54,7 +55,7 @@ from nmirf.recommendations.models import (
 )
 from nmirf.recommendations.paragraphs import paragraph_key
 
-from . import brackets
+from . import brackets, merging
 from .models import ImportRun
 from .normalise import Prepared, ReviewSpec
 from .tables import Table, execute_many
@@ -83,7 +84,7 @@ RECOMMENDING_STATES = Table(RecommendingState, ("recommendation_id", "state_id")
 RECOMMENDATION_TERMS = Table(RecommendationTerm, ("recommendation_id", "term_id"))
 SOURCE_RECORDS = Table(SourceRecord, (
     "recommendation_id", "source", "key", "location", "import_run_id", "content_hash",
-    "original_terms"))
+    "original_terms", "given"))
 
 Progress = Callable[[int, int], None]
 
@@ -492,19 +493,18 @@ class Commit:
                 if self.new_term_ids[pair] not in record.term_ids:
                     record.term_ids.append(self.new_term_ids[pair])
 
-    def _existing_sources(self, keys: list[str]) -> dict[str, tuple[int, str, str]]:
-        """key -> (recommendation id, content hash, the recommendation's own external
-        key), for the keys this source brought before this import (the pipeline refuses a
-        key met twice in one import, so none of this import's own rows is found here)."""
-        found: dict[str, tuple[int, str, str]] = {}
+    def _existing_sources(self, keys: list[str]) -> dict[str, tuple[int, str]]:
+        """key -> (recommendation id, content hash), for the keys this source brought
+        before this import (the pipeline refuses a key met twice in one import, so none of
+        this import's own rows is found here)."""
+        found: dict[str, tuple[int, str]] = {}
         if not self.source_known:
             return found
         for chunk in _chunks(keys):
-            for key, rec_id, content_hash, external_key in SourceRecord.objects.filter(
+            for key, rec_id, content_hash in SourceRecord.objects.filter(
                 source=self.source, key__in=chunk
-            ).values_list("key", "recommendation_id", "content_hash",
-                          "recommendation__external_key"):
-                found[key] = (rec_id, content_hash, external_key)
+            ).values_list("key", "recommendation_id", "content_hash"):
+                found[key] = (rec_id, content_hash)
         return found
 
     # --- plan -------------------------------------------------------------------------
@@ -515,6 +515,9 @@ class Commit:
         # skipped.
         plan, counts, now, source = Plan(), self.counts, self.now, self.source
         documents, candidates = self.documents, self.candidates
+        # (recommendation id, the fields a record gives it) for each record that tells of
+        # a recommendation already written: merged into its fields after the loop.
+        told: list[tuple[int, merging.Fields]] = []
         for record in records:
             row = record.row
             review_id = self.review_ids[record.review_key]
@@ -522,23 +525,19 @@ class Commit:
             known = existing.get(row.key) if existing else None
             state_ids, term_ids = record.recommending_state_ids, record.term_ids
             if known is not None:
-                rec_id, old_hash, owner_key = known
+                rec_id, old_hash = known
                 if old_hash == record.content_hash:
                     counts.unchanged += 1
                     continue
                 plan.update_hashes.append((record.content_hash, record.original_terms,
-                                           source, row.key))
+                                           _values_json(record, document_id), source,
+                                           row.key))
                 if old_hash == record.legacy_hash():  # stored by an older version
                     counts.unchanged += 1
                     continue
                 counts.updated += 1
-                # The source that created a recommendation owns its fields; a source that
-                # was matched to it later only adds links.
-                if owner_key == record.external_key:
-                    plan.updates.append((row.paragraph, paragraph_key(row.paragraph),
-                                         row.text, record.search_text,
-                                         row.language, record.position,
-                                         record.action_category, document_id, now, rec_id))
+                # Whose values the recommendation's fields then hold: ingest/merging.py.
+                told.append((rec_id, _fields(record, document_id)))
                 plan.added_states += [(rec_id, s) for s in state_ids]
                 plan.added_terms += [(rec_id, t) for t in term_ids]
                 continue
@@ -549,6 +548,7 @@ class Commit:
             if match is not None:
                 counts.linked += 1
                 rec_id = match
+                told.append((rec_id, _fields(record, document_id)))
                 plan.added_states += [(rec_id, s) for s in state_ids]
                 plan.added_terms += [(rec_id, t) for t in term_ids]
             else:
@@ -570,7 +570,9 @@ class Commit:
                 plan.new_states += [(rec_id, s) for s in state_ids]
                 plan.new_terms += [(rec_id, t) for t in term_ids]
             plan.new_sources.append((rec_id, source, row.key, row.location[:300], self.run_id,
-                                     record.content_hash, record.original_terms))
+                                     record.content_hash, record.original_terms,
+                                     _values_json(record, document_id)))
+        plan.updates = _merged_updates(told, now)
         return plan
 
     # --- write ------------------------------------------------------------------------
@@ -585,10 +587,10 @@ class Commit:
         SOURCE_RECORDS.insert(plan.new_sources)
         execute_many(
             f"UPDATE {REC} SET paragraph = %s, paragraph_key = %s, text = %s, search_text = %s, "  # noqa: S608 - names from code, values bound
-            "language = %s, position = %s, action_category = %s, document_id = %s, updated_at = %s "
-            "WHERE id = %s", plan.updates)
-        execute_many(f"UPDATE {SOURCE} SET content_hash = %s, original_terms = %s "  # noqa: S608 - names from code, values bound
-                     "WHERE source = %s AND key = %s", plan.update_hashes)
+            "language = %s, position = %s, action_category = %s, document_id = %s, "
+            "values_from = %s, updated_at = %s WHERE id = %s", plan.updates)
+        execute_many(f"UPDATE {SOURCE} SET content_hash = %s, original_terms = %s, "  # noqa: S608 - names from code, values bound
+                     "given = %s WHERE source = %s AND key = %s", plan.update_hashes)
         _add_links(RECOMMENDING_STATES, "state_id", plan.added_states)
         _add_links(RECOMMENDATION_TERMS, "term_id", plan.added_terms)
         self.state_ids.update(state for _rec, state in plan.new_states + plan.added_states)
@@ -611,6 +613,54 @@ class Commit:
                 with connection.cursor() as cursor:
                     cursor.execute("PRAGMA analysis_limit = 400")
                     cursor.execute("PRAGMA optimize")
+
+
+def _fields(record: Prepared, document_id: int | None) -> merging.Fields:
+    row = record.row
+    return merging.Fields(key=record.external_key, paragraph=row.paragraph,
+                          document_id=document_id, text=row.text,
+                          search_text=record.search_text, language=row.language,
+                          position=record.position, action_category=record.action_category)
+
+
+def _values_json(record: Prepared, document_id: int | None) -> str:
+    row = record.row
+    values = merging.source_values(_fields(record, document_id), row.document_symbol.strip())
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+_HELD = ("pk", "external_key", "values_from", "paragraph", "document_id", "text",
+         "search_text", "language", "position", "action_category")
+
+
+def _merged_updates(told: list[tuple[int, merging.Fields]], now) -> list[tuple]:
+    """The UPDATE rows of the recommendations that records of this chunk told of: each
+    one's fields merged with what every record gives, in the file's order
+    (merging.merged), read first in one query per IDS of them; none for a recommendation
+    whose fields stay as they were."""
+    if not told:
+        return []
+    held: dict[int, merging.Fields] = {}
+    for chunk in _chunks(sorted({rec_id for rec_id, _fields in told})):
+        for (pk, external_key, values_from, paragraph, document_id, text, folded, language,
+             position, action) in Recommendation.objects.filter(pk__in=chunk).values_list(
+                *_HELD):
+            held[pk] = merging.Fields(
+                key=values_from or external_key, paragraph=paragraph,
+                document_id=document_id, text=text, search_text=folded, language=language,
+                position=position, action_category=action)
+    before = dict(held)
+    for rec_id, fields in told:
+        if rec_id in held:
+            held[rec_id] = merging.merged(held[rec_id], fields)
+    updates = []
+    for rec_id, fields in held.items():
+        if fields == before[rec_id]:
+            continue
+        updates.append((fields.paragraph, paragraph_key(fields.paragraph), fields.text,
+                        fields.search_text, fields.language, fields.position,
+                        fields.action_category, fields.document_id, fields.key, now, rec_id))
+    return updates
 
 
 def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],

@@ -73,5 +73,26 @@ def test_both_sources_together_keep_each_recommendation_once(db):
     assert run.possible_duplicates == 10
     nearly = Recommendation.objects.filter(possible_duplicate_of__sources__source="ohchr_matrix")
     assert nearly.count() == 4
+    # Each paragraph keeps the matrix's values and takes UPR Info's action category, which
+    # the matrix does not give (ingest/merging.py): every UPR Info row's recommendation has one.
+    assert Recommendation.objects.filter(action_category__isnull=False).count() == 40_744
+    assert Recommendation.objects.filter(position="supported_in_part").count() == 23
     again = import_all("upr_info", upr_info_files())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 40_814)
+
+
+def test_upr_info_first_then_the_matrices_keep_the_matrices_values(db):
+    import_all("upr_info", upr_info_files())
+    run = import_all("ohchr_matrix", matrix_files())
+    assert (run.created, run.updated) == (838, 692)
+    joined = Recommendation.objects.filter(sources__source="upr_info").filter(
+        sources__source="ohchr_matrix")
+    # The matrix's paragraph and document are no longer lost, whichever came first; nor is
+    # its "supported in part" (Egypt's 23), nor UPR Info's action category.
+    assert joined.count() == 692
+    assert not joined.filter(paragraph="").exists()
+    assert not joined.filter(action_category__isnull=True).exists()
+    assert Recommendation.objects.filter(position="supported_in_part").count() == 23
+    # Not yet the same registry as matrices first (41,563): a clustered paragraph joins
+    # one of the UPR Info recommendations of its recommending states, not all (issue 10).
+    assert Recommendation.objects.count() == 41_652
