@@ -29,6 +29,7 @@ What must span the whole file is kept small: a hash per created recommendation (
 repeats within the source), and the ids of reviews, documents and new terms met.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
@@ -54,7 +55,7 @@ from nmirf.recommendations.models import (
 )
 from nmirf.recommendations.paragraphs import paragraph_key
 
-from . import brackets
+from . import brackets, merging
 from .models import ImportRun
 from .normalise import Prepared, ReviewSpec
 from .tables import Table, execute_many
@@ -83,7 +84,7 @@ RECOMMENDING_STATES = Table(RecommendingState, ("recommendation_id", "state_id")
 RECOMMENDATION_TERMS = Table(RecommendationTerm, ("recommendation_id", "term_id"))
 SOURCE_RECORDS = Table(SourceRecord, (
     "recommendation_id", "source", "key", "location", "import_run_id", "content_hash",
-    "original_terms"))
+    "original_terms", "given"))
 
 Progress = Callable[[int, int], None]
 
@@ -95,6 +96,9 @@ class Counts:
     unchanged: int = 0
     linked: int = 0  # matched to a recommendation another source brought
     possible_duplicates: int = 0
+    # copies of one recommendation, one per recommending state, joined into the one a
+    # record of another source told of (Commit._gathered)
+    gathered: int = 0
 
 
 def match_key(search_text: str) -> str:
@@ -142,6 +146,12 @@ class Candidates:
     # [(the paragraph's recommendation id, the part's match_key, its words, the ids of
     # the states named after it)]
     parts: list[tuple[int, str, set[str], set[int]]] = field(default_factory=list)
+    keys: dict[int, str] = field(default_factory=dict)  # recommendation id -> match_key
+    # Those without a paragraph number: a source's per-state copies (UPR Info), which a
+    # paragraph may gather; never two numbered paragraphs (Candidates.gather).
+    unnumbered: set[int] = field(default_factory=set)
+    # recommendation id -> how much its values count (merging.authority)
+    authority: dict[int, int] = field(default_factory=dict)
     # {distinctive word: [positions in texts]}, built on first use
     _by_word: dict[str, list[int]] | None = None
 
@@ -188,6 +198,35 @@ class Candidates:
             if score > best_score:
                 best, best_score = rec_id, score
         return best
+
+    def gather(self, search_text: str, state_ids: list[int],
+               parts: list[tuple[str, set[int]]]) -> list[int]:
+        """The recommendations that are copies of this record, one per recommending state
+        (as UPR Info keeps them): those with its words and one of its states, and — where
+        it is a clustered paragraph (`parts`: each part's folded text and the ids of the
+        states named after it) — those with a part's words (or nearly) and one of that
+        part's states. In id order: the first stays, the others join it
+        (Commit._fold)."""
+        found = set()
+        wanted = set(state_ids)
+        for rec_id in self.by_words.get(match_key(search_text), ()):
+            if rec_id in self.unnumbered and self.states_of.get(rec_id, set()) & wanted:
+                found.add(rec_id)
+        for part_text, part_states in parts:
+            # The copies with the part's very words; only where there are none, those
+            # with nearly its words.
+            key, exact, near = match_key(part_text), [], []
+            words = similarity.words(part_text)
+            for rec_id, other in self.texts:
+                if (rec_id not in self.unnumbered
+                        or not self.states_of.get(rec_id, set()) & part_states):
+                    continue
+                if self.keys.get(rec_id) == key:
+                    exact.append(rec_id)
+                elif similarity.nearly_the_same(words, other) > 0:
+                    near.append(rec_id)
+            found.update(exact or near)
+        return sorted(found)
 
     def match(self, search_text: str, state_ids: list[int]) -> int | None:
         found = self.by_words.get(match_key(search_text)) if self.by_words else None
@@ -245,7 +284,8 @@ class CandidateCache:
         placeholders = ", ".join(["%s"] * len(review_ids))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT r.id, r.review_id, r.search_text, r.text FROM {REC} r "  # noqa: S608 - names from code, values bound
+                "SELECT r.id, r.review_id, r.search_text, r.text, r.paragraph, "  # noqa: S608 - names from code, values bound
+                f"r.values_from, r.external_key FROM {REC} r "
                 f"WHERE r.review_id IN ({placeholders}) AND r.id < %s AND NOT EXISTS ("
                 f"SELECT 1 FROM {SOURCE} s WHERE s.recommendation_id = r.id "
                 f"AND {source_column} = %s "
@@ -255,26 +295,38 @@ class CandidateCache:
         self._empty.update(review_ids)
         by_review: dict[int, Candidates] = {}
         clustered: dict[int, tuple[Candidates, list]] = {}
-        for rec_id, review_id, text, written in rows:
+        for rec_id, review_id, text, written, paragraph, values_from, external_key in rows:
             candidates = by_review.get(review_id)
             if candidates is None:
                 candidates = by_review[review_id] = Candidates(by_words=defaultdict(list))
                 self._empty.discard(review_id)
-            candidates.by_words[match_key(text)].append(rec_id)
+            key = match_key(text)
+            candidates.by_words[key].append(rec_id)
+            candidates.keys[rec_id] = key
+            if not paragraph:
+                candidates.unnumbered.add(rec_id)
+            candidates.authority[rec_id] = merging.authority(values_from or external_key)
             candidates.texts.append((rec_id, similarity.words(text)))
             if "(" in written:
                 parts = brackets.clustered_parts(written)
                 if parts:
                     clustered[rec_id] = (candidates, parts)
         self._add_parts(clustered)
-        shared = {rec_id: candidates for candidates in by_review.values()
-                  for group in candidates.by_words.values() if len(group) > 1
-                  for rec_id in group}
-        for chunk in _chunks(sorted(shared)):
+        # Who recommended each (a record joins the copy of its own state; a clustered
+        # paragraph gathers the copies of its states).
+        owner = {rec_id: candidates for candidates in by_review.values()
+                 for rec_id, _words in candidates.texts}
+        for chunk in _chunks(sorted(owner)):
             for rec_id, state_id in RecommendingState.objects.filter(
                     recommendation_id__in=chunk).values_list("recommendation_id", "state_id"):
-                shared[rec_id].states_of.setdefault(rec_id, set()).add(state_id)
+                owner[rec_id].states_of.setdefault(rec_id, set()).add(state_id)
         self._loaded.update(by_review)
+
+    def state_ids(self) -> dict[str, int]:
+        """iso3 -> state id, read once per import when first needed."""
+        if self._state_ids is None:
+            self._state_ids = dict(State.objects.values_list("iso3", "id"))
+        return self._state_ids
 
     def _add_parts(self, clustered: dict[int, tuple["Candidates", list]]) -> None:
         """The parts of the clustered paragraphs read, with the ids of the states named
@@ -282,8 +334,7 @@ class CandidateCache:
         the paragraph's states that no other part names."""
         if not clustered:
             return
-        if self._state_ids is None:
-            self._state_ids = dict(State.objects.values_list("iso3", "id"))
+        state_ids = self.state_ids()
         states_of: dict[int, set[int]] = defaultdict(set)
         for chunk in _chunks(sorted(clustered)):
             for rec_id, state_id in RecommendingState.objects.filter(
@@ -292,7 +343,7 @@ class CandidateCache:
         for rec_id, (candidates, parts) in clustered.items():
             named_ids = []
             for _text, names in parts:
-                named_ids.append({self._state_ids.get(state_names.iso3_of(name))
+                named_ids.append({state_ids.get(state_names.iso3_of(name))
                                   for name in names} - {None})
             rest = states_of[rec_id].difference(*named_ids)
             for (text, names), ids in zip(parts, named_ids, strict=True):
@@ -370,6 +421,9 @@ class Plan:
     update_hashes: list[tuple] = field(default_factory=list)
     added_states: list[tuple] = field(default_factory=list)
     added_terms: list[tuple] = field(default_factory=list)
+    folds: list[tuple[int, int]] = field(default_factory=list)  # (kept, joined into it)
+    # (new recommendation, an older one flagged as a possible duplicate of it)
+    flags: list[tuple[int, int]] = field(default_factory=list)
 
 
 class Commit:
@@ -408,6 +462,10 @@ class Commit:
         self.first_of: dict[int, int] = {}
         self.state_ids: set[int] = set()
         self.term_ids: set[int] = set()
+        # Recommendations this import joined into another (Plan.folds): not matched again;
+        # and those a numbered paragraph of this import joined: no other paragraph's.
+        self.folded: set[int] = set()
+        self.taken: set[int] = set()
         self._stack = ExitStack()
         self._stack.enter_context(search.bulk_insert_into_index(first_id=self.first_new_id))
         # The registry's change log (registry_changes.py): the new rows logged set-based
@@ -492,19 +550,18 @@ class Commit:
                 if self.new_term_ids[pair] not in record.term_ids:
                     record.term_ids.append(self.new_term_ids[pair])
 
-    def _existing_sources(self, keys: list[str]) -> dict[str, tuple[int, str, str]]:
-        """key -> (recommendation id, content hash, the recommendation's own external
-        key), for the keys this source brought before this import (the pipeline refuses a
-        key met twice in one import, so none of this import's own rows is found here)."""
-        found: dict[str, tuple[int, str, str]] = {}
+    def _existing_sources(self, keys: list[str]) -> dict[str, tuple[int, str]]:
+        """key -> (recommendation id, content hash), for the keys this source brought
+        before this import (the pipeline refuses a key met twice in one import, so none of
+        this import's own rows is found here)."""
+        found: dict[str, tuple[int, str]] = {}
         if not self.source_known:
             return found
         for chunk in _chunks(keys):
-            for key, rec_id, content_hash, external_key in SourceRecord.objects.filter(
+            for key, rec_id, content_hash in SourceRecord.objects.filter(
                 source=self.source, key__in=chunk
-            ).values_list("key", "recommendation_id", "content_hash",
-                          "recommendation__external_key"):
-                found[key] = (rec_id, content_hash, external_key)
+            ).values_list("key", "recommendation_id", "content_hash"):
+                found[key] = (rec_id, content_hash)
         return found
 
     # --- plan -------------------------------------------------------------------------
@@ -515,6 +572,9 @@ class Commit:
         # skipped.
         plan, counts, now, source = Plan(), self.counts, self.now, self.source
         documents, candidates = self.documents, self.candidates
+        # (recommendation id, the fields a record gives it) for each record that tells of
+        # a recommendation already written: merged into its fields after the loop.
+        told: list[tuple[int, merging.Fields | int]] = []
         for record in records:
             row = record.row
             review_id = self.review_ids[record.review_key]
@@ -522,33 +582,28 @@ class Commit:
             known = existing.get(row.key) if existing else None
             state_ids, term_ids = record.recommending_state_ids, record.term_ids
             if known is not None:
-                rec_id, old_hash, owner_key = known
+                rec_id, old_hash = known
                 if old_hash == record.content_hash:
                     counts.unchanged += 1
                     continue
                 plan.update_hashes.append((record.content_hash, record.original_terms,
-                                           source, row.key))
+                                           _values_json(record, document_id), source,
+                                           row.key))
                 if old_hash == record.legacy_hash():  # stored by an older version
                     counts.unchanged += 1
                     continue
                 counts.updated += 1
-                # The source that created a recommendation owns its fields; a source that
-                # was matched to it later only adds links.
-                if owner_key == record.external_key:
-                    plan.updates.append((row.paragraph, paragraph_key(row.paragraph),
-                                         row.text, record.search_text,
-                                         row.language, record.position,
-                                         record.action_category, document_id, now, rec_id))
+                # Whose values the recommendation's fields then hold: ingest/merging.py.
+                told.append((rec_id, _fields(record, document_id)))
                 plan.added_states += [(rec_id, s) for s in state_ids]
                 plan.added_terms += [(rec_id, t) for t in term_ids]
                 continue
             others = candidates.of(review_id)
-            match = others.match(record.search_text, state_ids) if others.by_words else None
-            if match is None and others.parts:
-                match = others.part_match(record.search_text, state_ids)
+            match = self._joined(others, record, plan, told)
             if match is not None:
                 counts.linked += 1
                 rec_id = match
+                told.append((rec_id, _fields(record, document_id)))
                 plan.added_states += [(rec_id, s) for s in state_ids]
                 plan.added_terms += [(rec_id, t) for t in term_ids]
             else:
@@ -560,6 +615,14 @@ class Commit:
                 if duplicate_of == rec_id:  # not a repeat within this source: nearly the
                     # text another source brought for this review?
                     duplicate_of = others.near(record.search_text) if others.texts else None
+                    if duplicate_of is not None and (
+                            merging.authority(record.external_key)
+                            > others.authority.get(duplicate_of, 0)):
+                        # The less authoritative copy carries the flag, whichever came
+                        # first: the same flags in any order of imports.
+                        plan.flags.append((rec_id, duplicate_of))
+                        duplicate_of = None
+                        counts.possible_duplicates += 1
                 if duplicate_of is not None:
                     counts.possible_duplicates += 1
                 plan.new_recs.append((
@@ -570,8 +633,53 @@ class Commit:
                 plan.new_states += [(rec_id, s) for s in state_ids]
                 plan.new_terms += [(rec_id, t) for t in term_ids]
             plan.new_sources.append((rec_id, source, row.key, row.location[:300], self.run_id,
-                                     record.content_hash, record.original_terms))
+                                     record.content_hash, record.original_terms,
+                                     _values_json(record, document_id)))
+        plan.updates = _merged_updates(told, now)
         return plan
+
+    def _joined(self, others: Candidates, record: Prepared, plan: Plan,
+                told: list) -> int | None:
+        """The recommendation another source brought that this record is (None: a new
+        one); the other copies it gathers (one per recommending state) are planned to
+        join it."""
+        state_ids = record.recommending_state_ids
+        match = others.match(record.search_text, state_ids) if others.by_words else None
+        if match is None and others.parts:
+            match = others.part_match(record.search_text, state_ids)
+        numbered = bool(record.row.paragraph)
+        if numbered and match in self.taken:  # another paragraph of this import's has it
+            match = None
+        gathered = self._gathered(others, record, match) if others.texts else []
+        if numbered and match is not None:
+            self.taken.add(match)
+        if gathered:
+            match = match if match in gathered else gathered[0]
+            for other in gathered:
+                if other != match:
+                    plan.folds.append((match, other))
+                    told.append((match, other))  # its values, merged like a source's
+                    self.folded.add(other)
+        return match
+
+    def _gathered(self, others: Candidates, record: Prepared, match: int | None) -> list[int]:
+        """The recommendations this record gathers into one (Candidates.gather), where it
+        gathers more than one: its parts' states resolved to ids."""
+        if not record.row.paragraph:  # only a numbered paragraph gathers copies
+            return []
+        parts = []
+        text = record.row.text
+        if "(" in text:
+            state_ids = self.candidates.state_ids()
+            for part_text, names in brackets.clustered_parts(text):
+                ids = {state_ids.get(state_names.iso3_of(name)) for name in names} - {None}
+                parts.append((folded_text(part_text), ids or set(record.recommending_state_ids)))
+        if not parts and len(others.by_words.get(match_key(record.search_text), ())) < 2:
+            return []
+        gathered = [rec_id for rec_id in others.gather(
+            record.search_text, record.recommending_state_ids, parts)
+            if rec_id not in self.folded and rec_id not in self.taken]
+        return gathered if len(gathered) > 1 or (gathered and match not in gathered) else []
 
     # --- write ------------------------------------------------------------------------
 
@@ -585,10 +693,15 @@ class Commit:
         SOURCE_RECORDS.insert(plan.new_sources)
         execute_many(
             f"UPDATE {REC} SET paragraph = %s, paragraph_key = %s, text = %s, search_text = %s, "  # noqa: S608 - names from code, values bound
-            "language = %s, position = %s, action_category = %s, document_id = %s, updated_at = %s "
-            "WHERE id = %s", plan.updates)
-        execute_many(f"UPDATE {SOURCE} SET content_hash = %s, original_terms = %s "  # noqa: S608 - names from code, values bound
-                     "WHERE source = %s AND key = %s", plan.update_hashes)
+            "language = %s, position = %s, action_category = %s, document_id = %s, "
+            "values_from = %s, updated_at = %s WHERE id = %s", plan.updates)
+        execute_many(f"UPDATE {SOURCE} SET content_hash = %s, original_terms = %s, "  # noqa: S608 - names from code, values bound
+                     "given = %s WHERE source = %s AND key = %s", plan.update_hashes)
+        if plan.folds:
+            self.counts.gathered += len(plan.folds)
+            _fold(plan, self.now)
+        execute_many(f"UPDATE {REC} SET possible_duplicate_of_id = %s WHERE id = %s",  # noqa: S608 - names from code, values bound
+                     plan.flags)
         _add_links(RECOMMENDING_STATES, "state_id", plan.added_states)
         _add_links(RECOMMENDATION_TERMS, "term_id", plan.added_terms)
         self.state_ids.update(state for _rec, state in plan.new_states + plan.added_states)
@@ -611,6 +724,58 @@ class Commit:
                 with connection.cursor() as cursor:
                     cursor.execute("PRAGMA analysis_limit = 400")
                     cursor.execute("PRAGMA optimize")
+
+
+def _fields(record: Prepared, document_id: int | None) -> merging.Fields:
+    row = record.row
+    return merging.Fields(key=record.external_key, paragraph=row.paragraph,
+                          document_id=document_id, text=row.text,
+                          search_text=record.search_text, language=row.language,
+                          position=record.position, action_category=record.action_category)
+
+
+def _values_json(record: Prepared, document_id: int | None) -> str:
+    row = record.row
+    values = merging.source_values(_fields(record, document_id), row.document_symbol.strip())
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+_HELD = ("pk", "external_key", "values_from", "paragraph", "document_id", "text",
+         "search_text", "language", "position", "action_category")
+
+
+def _merged_updates(told: list[tuple[int, merging.Fields | int]], now) -> list[tuple]:
+    """The UPDATE rows of the recommendations that records of this chunk told of: each
+    one's fields merged with what every record gives, in the file's order
+    (merging.merged), read first in one query per IDS of them; none for a recommendation
+    whose fields stay as they were."""
+    if not told:
+        return []
+    held: dict[int, merging.Fields] = {}
+    wanted = {rec_id for rec_id, _fields in told} | {
+        fields for _rec_id, fields in told if isinstance(fields, int)}
+    for chunk in _chunks(sorted(wanted)):
+        for (pk, external_key, values_from, paragraph, document_id, text, folded, language,
+             position, action) in Recommendation.objects.filter(pk__in=chunk).values_list(
+                *_HELD):
+            held[pk] = merging.Fields(
+                key=values_from or external_key, paragraph=paragraph,
+                document_id=document_id, text=text, search_text=folded, language=language,
+                position=position, action_category=action)
+    before = dict(held)
+    for rec_id, fields in told:
+        if isinstance(fields, int):  # a recommendation joined into rec_id: its values
+            fields = before[fields]
+        if rec_id in held:
+            held[rec_id] = merging.merged(held[rec_id], fields)
+    updates = []
+    for rec_id, fields in held.items():
+        if fields == before[rec_id]:
+            continue
+        updates.append((fields.paragraph, paragraph_key(fields.paragraph), fields.text,
+                        fields.search_text, fields.language, fields.position,
+                        fields.action_category, fields.document_id, fields.key, now, rec_id))
+    return updates
 
 
 def commit(source: str, records: list[Prepared], reviews: dict[str, ReviewSpec],
@@ -664,6 +829,45 @@ def _deferred_indexes(new_rows: int, existing_rows: int, *, reading: bool):
     with connection.cursor() as cursor:
         for _name, sql in indexes:
             cursor.execute(sql)
+
+
+def _fold(plan: Plan, now) -> None:
+    """Join each recommendation of `plan.folds` into the one kept: its source records move
+    to it, its recommending states and labels are added to it (plan.added_*), it is
+    archived pointing at it, and a Merge records what moved, so that a person can undo it
+    (recommendations/duplicates.undo) as they undo their own merges."""
+    from nmirf.recommendations.models import Merge
+
+    folded = [other for _kept, other in plan.folds]
+    kept_of = {other: kept for kept, other in plan.folds}
+    links: dict[str, dict[int, set[int]]] = {"state": defaultdict(set), "term": defaultdict(set)}
+    for kind, model, column in (("state", RecommendingState, "state_id"),
+                                ("term", RecommendationTerm, "term_id")):
+        recs = sorted(set(folded) | set(kept_of.values()))
+        for chunk in _chunks(recs):
+            for rec_id, value in model.objects.filter(recommendation_id__in=chunk).values_list(
+                    "recommendation_id", column):
+                links[kind][rec_id].add(value)
+    sources: dict[int, list[int]] = defaultdict(list)
+    for chunk in _chunks(sorted(folded)):
+        for pk, rec_id in SourceRecord.objects.filter(recommendation_id__in=chunk).order_by(
+                "pk").values_list("pk", "recommendation_id"):
+            sources[rec_id].append(pk)
+    merges = []
+    for kept, other in plan.folds:
+        states = sorted(links["state"][other] - links["state"][kept])
+        terms = sorted(links["term"][other] - links["term"][kept])
+        plan.added_states += [(kept, state) for state in states]
+        plan.added_terms += [(kept, term) for term in terms]
+        merges.append(Merge(kept_id=kept, merged_id=other, flagged_id=other,
+                            added_states=states, added_terms=terms,
+                            moved_sources=sources[other]))
+    execute_many(f"UPDATE {SOURCE} SET recommendation_id = %s WHERE recommendation_id = %s",  # noqa: S608 - names from code, values bound
+                 plan.folds)
+    execute_many(f"UPDATE {REC} SET archived = %s, possible_duplicate_of_id = %s, "  # noqa: S608 - names from code, values bound
+                 "updated_at = %s WHERE id = %s",
+                 [(True, kept, now, other) for kept, other in plan.folds])
+    Merge.objects.bulk_create(merges)
 
 
 def _add_links(table: Table, column: str, pairs: list[tuple[int, int]]) -> None:

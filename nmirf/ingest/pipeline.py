@@ -156,6 +156,8 @@ def run_import(run: ImportRun, files: list[InputFile],
         f"unchanged: {counts.unchanged:,}, rejected: 0"
         + (f"; flagged as possible duplicates: {counts.possible_duplicates:,}"
            if counts.possible_duplicates else "")
+        + (f"; copies of one recommendation joined into it: {counts.gathered:,}"
+           if counts.gathered else "")
         + "."
     )
     run.save()

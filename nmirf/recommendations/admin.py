@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from nmirf.accounts import permissions
 from nmirf.audit.admin_mixins import ArchivingAdmin, AuditedAdmin
 from nmirf.core.admin import RecordAdmin, RecordInline, RuledAdmin
+from nmirf.ingest import merging
 
 from .models import (
     Document,
@@ -164,3 +165,10 @@ class RecommendationAdmin(ArchivingAdmin, RecordAdmin):
     exclude = ("recommending_states", "terms")
     inlines = [RecommendingStateInline, RecommendationTermInline, SourceRecordInline]
     list_select_related = ("review__state", "review__mechanism")
+
+    def save_model(self, request, obj, form, change):
+        # A person's values beat every source's: later imports only fill what is blank
+        # (ingest/merging.py).
+        if change and set(form.changed_data) & merging.VALUE_FIELDS:
+            obj.values_from = merging.PERSON
+        super().save_model(request, obj, form, change)

@@ -417,6 +417,11 @@ class Recommendation(models.Model):
         db_index=False,
     )
     archived = models.BooleanField(_("archived"), default=False)
+    # Whose values the fields hold when several sources tell of this recommendation
+    # (ingest/merging.py): the external key of that source record, empty for the one that
+    # created it, or "person" once someone edited the fields in the admin.
+    values_from = models.CharField(max_length=200, blank=True, default="", db_default="",
+                                   editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -526,6 +531,9 @@ class SourceRecord(models.Model):
     # and this record what the document said.
     original_terms = models.TextField(_("terms as the source gave them"), blank=True,
                                       default="")
+    # The values this source gave (paragraph, document, position, action category), kept
+    # whichever source's values the recommendation shows (ingest/merging.py).
+    given = models.JSONField(_("values as the source gave them"), default=dict, blank=True)
     # Not indexed: runs are never deleted, and each index slows every bulk import.
     import_run = models.ForeignKey(
         "ingest.ImportRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -545,6 +553,21 @@ class SourceRecord(models.Model):
     @property
     def original_term_list(self) -> list[str]:
         return [line for line in self.original_terms.splitlines() if line]
+
+    @property
+    def external_key(self) -> str:
+        """The key a recommendation's values_from names this record by."""
+        return f"{self.source}:{self.key}"
+
+    @property
+    def given_labels(self) -> list[tuple[str, str]]:
+        """(field, value) of what this source gave, in the reader's language."""
+        labels = {"paragraph": _("paragraph"), "document": _("document"),
+                  "position": _("position"), "action_category": _("action category")}
+        choices = {"position": dict(Position.choices),
+                   "action_category": dict(ActionCategory.choices)}
+        return [(str(labels[name]), str(choices.get(name, {}).get(value, value)))
+                for name, value in (self.given or {}).items() if name in labels]
 
 
 class Merge(models.Model):

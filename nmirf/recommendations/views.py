@@ -271,6 +271,8 @@ def recommendation_detail(request, pk):
             (taxonomy, list(items)) for taxonomy, items in groupby(terms, lambda t: t.taxonomy)
         ],
         "sources": rec.sources.order_by("source", "key"),
+        # The source whose values the page shows, where several tell of it (ingest/merging).
+        "values_key": rec.values_from or rec.external_key,
         # Those merged into it are shown with their merges, not as possible duplicates.
         "duplicates": Recommendation.objects.with_related().filter(possible_duplicate_of=rec,
                                                                    archived=False),

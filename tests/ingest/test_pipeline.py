@@ -161,8 +161,10 @@ def test_words_split_or_joined_by_a_documents_layout_still_match(db, tmp_path):
 
 @pytest.mark.parametrize("matrix_text", [
     UPR_INFO_TEXT + " (ICRMW)",  # an acronym added
-    # one recommendation among those a clustered paragraph gathers
-    "Consider ratifying ILO Convention 189 (Chile); " + UPR_INFO_TEXT + " (Egypt)",
+    # one recommendation among those a clustered paragraph gathers, named after a state
+    # that is not the row's
+    "Consider ratifying ILO Convention 189 (Chile); " + UPR_INFO_TEXT + " (Egypt); "
+    "Protect domestic workers",
 ])
 def test_a_nearly_identical_text_from_another_source_is_flagged_for_a_person(
         db, tmp_path, matrix_text):
@@ -170,8 +172,11 @@ def test_a_nearly_identical_text_from_another_source_is_flagged_for_a_person(
     first = Recommendation.objects.get()
     counts = import_matrix_paragraph(matrix_text)
     assert (counts.created, counts.linked, counts.possible_duplicates) == (1, 0, 1)
-    flagged = Recommendation.objects.exclude(pk=first.pk).get()
-    assert flagged.possible_duplicate_of == first  # a person decides (duplicates.resolve)
+    paragraph = Recommendation.objects.exclude(pk=first.pk).get()
+    # The less authoritative copy carries the flag, whichever came first (as when the
+    # matrix came first); a person decides (recommendations/duplicates.py).
+    first.refresh_from_db()
+    assert first.possible_duplicate_of == paragraph and paragraph.possible_duplicate_of is None
 
 
 def test_a_different_recommendation_of_the_review_is_not_flagged(db, tmp_path):
@@ -332,3 +337,44 @@ def test_a_part_is_joined_only_by_the_state_named_after_it(db, tmp_path):
     assert run.created == 1
     assert sorted(paragraph.recommending_states.values_list("iso3", flat=True)) == [
         "CHL", "EGY"]
+
+
+def test_a_clustered_paragraph_coming_second_gathers_each_states_copy(db, tmp_path):
+    """UPR Info first (one copy per recommending state), then the matrix's paragraph: the
+    copies become one recommendation, the paragraph's, as when the matrix came first; the
+    extra copy is archived with a Merge a person can undo."""
+    from nmirf.recommendations import duplicates
+    from nmirf.recommendations.models import Merge
+
+    import_file(csv_file(
+        tmp_path,
+        row("Consider ratifying ILO Convention 189 on domestic workers", source="Chile"),
+        row(UPR_INFO_TEXT + " and bring its laws into line with it", source="Egypt")))
+    chile, egypt = Recommendation.objects.order_by("pk")
+    paragraph = import_clustered_paragraph_second()
+    assert paragraph == chile  # the first copy stays, with the paragraph's values
+    assert (paragraph.paragraph, paragraph.text) == ("90.1", CLUSTERED)
+    assert sorted(paragraph.sources.values_list("source", flat=True)) == [
+        "ohchr_matrix", "upr_info", "upr_info"]
+    egypt.refresh_from_db()
+    assert egypt.archived and egypt.possible_duplicate_of == paragraph
+    merge = Merge.objects.get()
+    assert (merge.kept, merge.merged, merge.decided_by) == (paragraph, egypt, None)
+    duplicates.undo(merge, None)
+    egypt.refresh_from_db()
+    assert not egypt.archived and list(egypt.sources.values_list("source", flat=True)) == [
+        "upr_info"]
+
+
+def import_clustered_paragraph_second():
+    from nmirf.ingest import commit
+    from nmirf.ingest.records import SourceRow
+
+    normaliser = Normaliser()
+    prepared = normaliser.prepare(SourceRow(
+        source="ohchr_matrix", file="matrix.docx", row=4, key="SVN:7:90.1",
+        state="SVN", mechanism="UPR", session=7, text=CLUSTERED, paragraph="90.1",
+        recommending_states=["Chile", "Egypt"], position="Supported"))
+    counts = commit.commit("ohchr_matrix", [prepared], normaliser.reviews, run_id=None)
+    assert (counts.created, counts.linked, counts.gathered) == (0, 1, 1)
+    return Recommendation.objects.active().get()

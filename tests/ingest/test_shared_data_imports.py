@@ -1,9 +1,17 @@
 """The counts the README states for the shared data: the six UPR Info CSVs and the six OHCHR
 matrices, imported through the real pipeline."""
 
+from collections import defaultdict
+
 from nmirf.analysis.stats import registry_stats
 from nmirf.ingest.pipeline import InputFile, run_import, start_run
-from nmirf.recommendations.models import Recommendation, RecommendingState, SourceRecord
+from nmirf.recommendations.models import (
+    Merge,
+    Recommendation,
+    RecommendationTerm,
+    RecommendingState,
+    SourceRecord,
+)
 from tests.conftest import RAW, shared_file
 
 
@@ -73,5 +81,49 @@ def test_both_sources_together_keep_each_recommendation_once(db):
     assert run.possible_duplicates == 10
     nearly = Recommendation.objects.filter(possible_duplicate_of__sources__source="ohchr_matrix")
     assert nearly.count() == 4
+    # Each paragraph keeps the matrix's values and takes UPR Info's action category, which
+    # the matrix does not give (ingest/merging.py): every UPR Info row's recommendation has one.
+    assert Recommendation.objects.filter(action_category__isnull=False).count() == 40_744
+    assert Recommendation.objects.filter(position="supported_in_part").count() == 23
     again = import_all("upr_info", upr_info_files())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 40_814)
+
+
+def registry_as_read() -> set[tuple]:
+    """Every active recommendation as a person reads it — review, paragraph, text,
+    position, action category, recommending states, labels, sources, whether it is flagged
+    — whatever its id."""
+    states, terms, sources = defaultdict(list), defaultdict(list), defaultdict(list)
+    for rec_id, iso3 in RecommendingState.objects.values_list("recommendation_id",
+                                                              "state__iso3"):
+        states[rec_id].append(iso3)
+    for rec_id, code in RecommendationTerm.objects.values_list("recommendation_id",
+                                                               "term__code"):
+        terms[rec_id].append(code)
+    for rec_id, source, key in SourceRecord.objects.values_list("recommendation_id", "source",
+                                                                "key"):
+        sources[rec_id].append(f"{source}:{key}")
+    return {(review, paragraph, text, position, action, tuple(sorted(states[pk])),
+             tuple(sorted(terms[pk])), tuple(sorted(sources[pk])), flagged is not None)
+            for pk, review, paragraph, text, position, action, flagged in
+            Recommendation.objects.active().values_list(
+                "pk", "review__key", "paragraph", "text", "position", "action_category",
+                "possible_duplicate_of")}
+
+
+def test_the_same_files_in_either_order_give_the_same_registry(db):
+    import_all("ohchr_matrix", matrix_files())
+    import_all("upr_info", upr_info_files())
+    matrices_first, stats_first = registry_as_read(), registry_stats()
+    for model in (Merge, SourceRecord, RecommendationTerm, RecommendingState):
+        model.objects.all().delete()
+    Recommendation.objects.all().delete()
+
+    import_all("upr_info", upr_info_files())
+    run = import_all("ohchr_matrix", matrix_files())
+    # A clustered paragraph joins the copies UPR Info keeps of it, one per recommending
+    # state; the extra copies are archived (a person can undo that like any merge).
+    assert (run.created, run.updated) == (819, 711)
+    assert Merge.objects.count() == 70
+    assert registry_as_read() == matrices_first
+    assert registry_stats() == stats_first
