@@ -509,12 +509,17 @@ def bulk_insert(first_id: int):
             raise
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config(%s, '', true)", [BULK_SETTING])
-            cursor.execute(
-                f"INSERT INTO {LOG} (tick, token, recommendation_id, at) "
-                f"SELECT clock.out_tick, clock.out_token, rec.id, {_PG_EPOCH} "
-                f"FROM nmirf_registry_tick() AS clock, {REC} AS rec WHERE rec.id >= %s",
-                [first_id],
-            )
+            # No tick without log rows (an import that created nothing): a process that
+            # read the clock at such a tick would find no token there to prove its history
+            # by, and rebuild at the next change (changes_since).
+            cursor.execute(f"SELECT 1 FROM {REC} WHERE id >= %s LIMIT 1", [first_id])
+            if cursor.fetchone():
+                cursor.execute(
+                    f"INSERT INTO {LOG} (tick, token, recommendation_id, at) "
+                    f"SELECT clock.out_tick, clock.out_token, rec.id, {_PG_EPOCH} "
+                    f"FROM nmirf_registry_tick() AS clock, {REC} AS rec WHERE rec.id >= %s",
+                    [first_id],
+                )
         return
     names = [f"nmirf_log_insert_{table}" for table in tables]
     with connection.cursor() as cursor:

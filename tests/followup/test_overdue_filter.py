@@ -12,11 +12,10 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from nmirf.followup import deadlines, services
-from nmirf.recommendations import registry_index
 from nmirf.recommendations.filters import RecommendationFilter
 from nmirf.tracking.models import Cluster, ClusterRecommendation
 from tests.recommendations.builders import build_registry
-from tests.recommendations.test_edits_reach_the_list import Listed
+from tests.recommendations.test_edits_reach_the_list import Listed, read_then_forbid_rebuilds
 
 from .builders import action, days, entity_with_people, indicator, rec, review
 
@@ -35,12 +34,7 @@ def health(db):
 
 @pytest.fixture
 def warm(coordinator_client, r, monkeypatch):
-    Listed(coordinator_client)
-
-    def no_rebuild(*args, **kwargs):
-        raise AssertionError("the registry index was rebuilt rather than patched")
-
-    monkeypatch.setattr(registry_index.RegistryIndex, "build", no_rebuild)
+    read_then_forbid_rebuilds(coordinator_client, monkeypatch)
     return coordinator_client
 
 

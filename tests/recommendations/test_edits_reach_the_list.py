@@ -45,18 +45,42 @@ class Listed:
         return {v.value: v.count for v in self.facets[facet].values}.get(value, 0)
 
 
-@pytest.fixture
-def warm(admin_client_, r, monkeypatch):
-    """The list read once (the process's index is built); from then on a rebuild is a
-    failure: every edit must be patched in. An earlier test's index is dropped first
-    (tests/tracking/test_tracking_filters.py's `warm` says why)."""
+def read_then_forbid_rebuilds(client, monkeypatch) -> None:
+    """The list read once by `client` (the process's index built); from then on a rebuild
+    fails the test, saying why the change log could not patch the index. An earlier test's
+    index is dropped first: its transaction was rolled back to the clock this test starts
+    from, so that index would pass for current here while the log rows it was read at are
+    gone — and the first change would then rebuild it."""
     monkeypatch.setattr(registry_index, "_cached", None)
-    Listed(admin_client_)
+    Listed(client)
 
-    def no_rebuild(*args, **kwargs):
-        raise AssertionError("the registry index was rebuilt rather than patched")
+    def no_rebuild(clock, *args, **kwargs):
+        raise AssertionError("the registry index was rebuilt rather than patched: "
+                             + why_not_patched(clock))
 
     monkeypatch.setattr(registry_index.RegistryIndex, "build", no_rebuild)
+
+
+def why_not_patched(now) -> str:
+    """What the change log says between the index's clock and `now` (for a failure)."""
+    index = registry_index._cached
+    if index is None:
+        return "no index kept"
+    applied = index.clock
+    at_applied = list(RegistryChange.objects.filter(tick=applied.tick).values_list(
+        "token", "recommendation_id", "parts")[:3])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tick, token, horizon FROM recommendations_registryclock")
+        clock_rows = cursor.fetchall()
+    return (f"index at {applied}, now {now}; clock rows {clock_rows}; log at the index's "
+            f"tick {at_applied}; changes_since: "
+            f"{registry_changes.changes_since(applied, now)!r}")
+
+
+@pytest.fixture
+def warm(admin_client_, r, monkeypatch):
+    """The list read once; from then on every edit must be patched in."""
+    read_then_forbid_rebuilds(admin_client_, monkeypatch)
     return admin_client_
 
 
@@ -291,3 +315,12 @@ def test_a_request_when_nothing_changed_asks_the_clock_only(warm, r,
     index = registry_index.current_index()
     with django_assert_max_num_queries(1):
         assert registry_index.current_index() is index
+
+
+def test_an_import_that_creates_nothing_does_not_move_the_clock(db):
+    """A tick with no log rows would leave a process that read it unable to prove its
+    history (its token is found nowhere) and rebuild at the next change."""
+    before = registry_changes.read_clock()
+    with transaction.atomic(), registry_changes.bulk_insert(first_id=10**9):
+        pass
+    assert registry_changes.read_clock() == before

@@ -14,7 +14,7 @@ from nmirf.recommendations import registry_changes, registry_index
 from nmirf.tracking import action_services, assigning, progress_workflow
 from nmirf.tracking.models import Action
 from tests.recommendations.builders import build_registry
-from tests.recommendations.test_edits_reach_the_list import Listed
+from tests.recommendations.test_edits_reach_the_list import Listed, read_then_forbid_rebuilds
 
 from .progress_fixtures import make_action, make_update, signed_in
 
@@ -30,11 +30,8 @@ def r(db):
 def patched_only(coordinator_client, r, monkeypatch):
     """The coordinator's list read once; from then on a rebuild, a whole part of the
     pairs read again or the reference data reloaded fails the test."""
-    Listed(coordinator_client)
+    read_then_forbid_rebuilds(coordinator_client, monkeypatch)
     reads = []
-
-    def no_rebuild(*args, **kwargs):
-        raise AssertionError("the registry index was rebuilt rather than patched")
 
     def no_reference():
         raise AssertionError("the reference data was reloaded for a tracking change")
@@ -47,7 +44,6 @@ def patched_only(coordinator_client, r, monkeypatch):
         reads.append((part, set(ids.tolist())))
         return pairs_of(part, ids)
 
-    monkeypatch.setattr(registry_index.RegistryIndex, "build", no_rebuild)
     monkeypatch.setattr(registry_index, "_registry_reference", no_reference)
     monkeypatch.setattr(registry_index, "_pairs_of", only_some)
     coordinator_client.reads = reads

@@ -11,11 +11,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from nmirf.recommendations import registry_index
 from nmirf.tracking import assigning
 from nmirf.tracking.models import Cluster, ClusterRecommendation, Entity, Membership
 from tests.recommendations.builders import build_registry, make_rec
-from tests.recommendations.test_edits_reach_the_list import Listed
+from tests.recommendations.test_edits_reach_the_list import Listed, read_then_forbid_rebuilds
 
 URL = reverse("recommendations:list")
 
@@ -33,17 +32,8 @@ def labour(db):
 @pytest.fixture
 def warm(coordinator_client, r, monkeypatch):
     """The coordinator's list read once; from then on a rebuild of the index fails the
-    test: every change must reach it as a patch. The index of an earlier test is dropped
-    first: its transaction was rolled back to the clock this test starts from, so that
-    index would pass for current here while the log rows it was read at are gone — and
-    the first change would then rebuild it (whether it does depends on the tests before)."""
-    monkeypatch.setattr(registry_index, "_cached", None)
-    Listed(coordinator_client)
-
-    def no_rebuild(*args, **kwargs):
-        raise AssertionError("the registry index was rebuilt rather than patched")
-
-    monkeypatch.setattr(registry_index.RegistryIndex, "build", no_rebuild)
+    test: every change must reach it as a patch."""
+    read_then_forbid_rebuilds(coordinator_client, monkeypatch)
     return coordinator_client
 
 
