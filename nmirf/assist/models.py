@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nmirf.recommendations.models import ActionCategory, Recommendation, Term
 
@@ -22,8 +23,10 @@ class Kind(models.TextChoices):
 
 class State(models.TextChoices):
     PENDING = "pending", _("Waiting for a decision")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
+    # A context of their own: "Rejected" is also the import's rejected rows, which French,
+    # Spanish and Arabic word otherwise (plural, another gender).
+    ACCEPTED = "accepted", pgettext_lazy("suggestion state", "Accepted")
+    REJECTED = "rejected", pgettext_lazy("suggestion state", "Rejected")
 
 
 class SuggestionQuerySet(models.QuerySet):
