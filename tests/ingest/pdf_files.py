@@ -4,6 +4,8 @@ library is needed to write them; PDFium reads them as it reads the UN's."""
 
 import zlib
 
+from nmirf.core import pdf_files
+
 PAGE_WIDTH, PAGE_HEIGHT = 595, 842
 # A line: plain text (body size, next line down), or a list of segments
 # (text, font size, rise) on one line, or {"at": y, "size": …, "text": …} placed exactly.
@@ -74,17 +76,7 @@ def make_pdf(pages: list[list], *, body_size: float = 10, encrypted: bool = Fals
         # password, so a reader must ask for one.
         encrypt = add(b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 "
                       b"/O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> >>")
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    trailer = b"<< /Size %d /Root %d 0 R" % (len(objects) + 1, catalog)
-    if encrypt:
-        trailer += b" /Encrypt %d 0 R /ID [<%s> <%s>]" % (encrypt, b"ab" * 16, b"ab" * 16)
-    out += b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    trailer = (b" /Encrypt %d 0 R /ID [<%s> <%s>]" % (encrypt, b"ab" * 16, b"ab" * 16)
+               if encrypt else b"")
+    return pdf_files.assemble(objects, root=catalog, trailer=trailer,
+                              header=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
