@@ -694,7 +694,8 @@ class Commit:
         execute_many(
             f"UPDATE {REC} SET paragraph = %s, paragraph_key = %s, text = %s, search_text = %s, "  # noqa: S608 - names from code, values bound
             "language = %s, position = %s, action_category = %s, document_id = %s, "
-            "values_from = %s, updated_at = %s WHERE id = %s", plan.updates)
+            "values_from = %s, positions_differ = %s, updated_at = %s WHERE id = %s",
+            plan.updates)
         execute_many(f"UPDATE {SOURCE} SET content_hash = %s, original_terms = %s, "  # noqa: S608 - names from code, values bound
                      "given = %s WHERE source = %s AND key = %s", plan.update_hashes)
         if plan.folds:
@@ -741,40 +742,45 @@ def _values_json(record: Prepared, document_id: int | None) -> str:
 
 
 _HELD = ("pk", "external_key", "values_from", "paragraph", "document_id", "text",
-         "search_text", "language", "position", "action_category")
+         "search_text", "language", "position", "action_category", "positions_differ")
 
 
 def _merged_updates(told: list[tuple[int, merging.Fields | int]], now) -> list[tuple]:
     """The UPDATE rows of the recommendations that records of this chunk told of: each
     one's fields merged with what every record gives, in the file's order
     (merging.merged), read first in one query per IDS of them; none for a recommendation
-    whose fields stay as they were."""
+    whose fields stay as they were. Sources that give it different positions mark it for
+    a person (positions_differ), which no import clears."""
     if not told:
         return []
     held: dict[int, merging.Fields] = {}
+    differ: dict[int, bool] = {}
     wanted = {rec_id for rec_id, _fields in told} | {
         fields for _rec_id, fields in told if isinstance(fields, int)}
     for chunk in _chunks(sorted(wanted)):
         for (pk, external_key, values_from, paragraph, document_id, text, folded, language,
-             position, action) in Recommendation.objects.filter(pk__in=chunk).values_list(
-                *_HELD):
+             position, action, positions_differ) in Recommendation.objects.filter(
+                pk__in=chunk).values_list(*_HELD):
             held[pk] = merging.Fields(
                 key=values_from or external_key, paragraph=paragraph,
                 document_id=document_id, text=text, search_text=folded, language=language,
                 position=position, action_category=action)
-    before = dict(held)
+            differ[pk] = positions_differ
+    before, differed = dict(held), dict(differ)
     for rec_id, fields in told:
         if isinstance(fields, int):  # a recommendation joined into rec_id: its values
             fields = before[fields]
         if rec_id in held:
+            differ[rec_id] |= merging.positions_differ(held[rec_id], fields)
             held[rec_id] = merging.merged(held[rec_id], fields)
     updates = []
     for rec_id, fields in held.items():
-        if fields == before[rec_id]:
+        if fields == before[rec_id] and differ[rec_id] == differed[rec_id]:
             continue
         updates.append((fields.paragraph, paragraph_key(fields.paragraph), fields.text,
                         fields.search_text, fields.language, fields.position,
-                        fields.action_category, fields.document_id, fields.key, now, rec_id))
+                        fields.action_category, fields.document_id, fields.key,
+                        differ[rec_id], now, rec_id))
     return updates
 
 

@@ -73,6 +73,13 @@ def merged(held: Fields, incoming: Fields) -> Fields:
     return replace(first, **filled)
 
 
+def positions_differ(held: Fields, incoming: Fields) -> bool:
+    """Whether another source gives the recommendation a position other than the one it
+    holds (the values source itself, re-imported, only corrects its own)."""
+    return (incoming.key != held.key and not held.blank("position")
+            and not incoming.blank("position") and incoming.position != held.position)
+
+
 def source_values(fields: Fields, document_symbol: str) -> dict:
     """What a source record keeps of the values its source gave (SourceRecord.given)."""
     values = {"paragraph": fields.paragraph, "document": document_symbol,

@@ -171,4 +171,6 @@ class RecommendationAdmin(ArchivingAdmin, RecordAdmin):
         # (ingest/merging.py).
         if change and set(form.changed_data) & merging.VALUE_FIELDS:
             obj.values_from = merging.PERSON
+            if "position" in form.changed_data:
+                obj.positions_differ = False  # a person chose it
         super().save_model(request, obj, form, change)

@@ -87,3 +87,19 @@ def undo_merge(request, pk):
     messages.success(request, _("The merge is undone: both recommendations are as they were, "
                                 "and flagged again as possible duplicates."))
     return redirect("recommendations:detail", pk=record.kept_id)
+
+
+@login_required
+@require_POST
+def settle_positions(request, pk):
+    """"The position shown is right": the mark that its sources give different positions
+    goes."""
+    rec = _flagged(request, pk)
+    try:
+        duplicates.settle_positions(rec, request.user)
+    except duplicates.NotADuplicate:
+        messages.info(request, _("Its sources' positions were already checked."))
+    else:
+        messages.success(request, _("The position shown stands; the mark is gone."))
+    return redirect("recommendations:detail", pk=pk)
+

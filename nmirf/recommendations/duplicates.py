@@ -301,3 +301,17 @@ def _marked(pieces: list[str], marked: set[int]) -> SafeString:
         if inside[index] and (index == len(pieces) - 1 or not inside[index + 1]):
             html.append("</mark>")
     return mark_safe("".join(html))  # noqa: S308 - every piece is escaped
+
+
+@transaction.atomic
+def settle_positions(rec: Recommendation, user) -> Recommendation:
+    """A person has checked the positions its sources give, and the one shown stands: the
+    mark goes (recorded like any edit). Raises NotADuplicate where it is not marked."""
+    rec = Recommendation.objects.select_for_update().get(pk=rec.pk)
+    if not rec.positions_differ:
+        raise NotADuplicate(rec.pk)
+    with tracking(rec, action=Action.CHANGED, actor=user):
+        rec.positions_differ = False
+        rec.save(update_fields=["positions_differ", "updated_at"])
+    return rec
+

@@ -33,7 +33,13 @@ from nmirf.accounts.permissions import reads_whole_registry
 from nmirf.followup import deadlines
 from nmirf.tracking.models import Cluster, Entity, ImplementationStatus
 
-from .filters import AFFECTED_TAXONOMY, RESTRICTED_FILTERS, SDG_TAXONOMY, RecommendationFilter
+from .filters import (
+    AFFECTED_TAXONOMY,
+    FLAGGED,
+    RESTRICTED_FILTERS,
+    SDG_TAXONOMY,
+    RecommendationFilter,
+)
 from .models import (
     ActionCategory,
     Mechanism,
@@ -283,11 +289,13 @@ def _row_facets(index, base, active, narrowing, mechanisms, limit):
                 if counts["action_category"][value]],
     ))
     # What waits for a person's decision (shown only when something does).
-    waiting = counts["flagged"][1]
     facets.append(Facet(
         key="flagged", param="flagged", title=_("To decide"),
-        values=[FacetValue("duplicate", _("Possible duplicate"), waiting,
-                           "duplicate" in chosen["flagged"])] if waiting else [],
+        values=[FacetValue(value, label, counts["flagged"][FLAGGED[value]],
+                           value in chosen["flagged"])
+                for value, label in (("duplicate", _("Possible duplicate")),
+                                     ("positions", _("Positions differ")))
+                if counts["flagged"][FLAGGED[value]]],
     ))
     return total, everything, facets
 

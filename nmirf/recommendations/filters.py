@@ -383,6 +383,9 @@ def _sdg_match(code) -> Q:
 _STATE_BY_ISO3 = Lookup(State, lambda iso3: Q(iso3=iso3), key="iso3")
 _TERMS = Link(RecommendationTerm, "term_id", rec_array="term_rec", value_array="term_id")
 
+# The values of the "To decide" filter as RegistryIndex.flagged keeps them.
+FLAGGED = {"duplicate": 1, "positions": 2}
+
 FILTERS = [
     FilterDefinition(
         "mechanism", _("Mechanism"), Column("review__mechanism_id", "mechanism_of_review",
@@ -424,12 +427,16 @@ FILTERS = [
     FilterDefinition("term", _("Term"), _TERMS, combine=ALL, coerce=_positive_int,
                      lookup=Lookup(Term, lambda pk: Q(pk=pk), key="pk")),
     # What waits for a person's decision: recommendations an import flagged as possibly
-    # the same as another (recommendations/duplicates.py).
+    # the same as another (recommendations/duplicates.py), and those whose sources give
+    # different positions (ingest/merging.py). One value each: a possible duplicate is
+    # decided first.
     FilterDefinition(
         "flagged", _("To decide"),
-        Column(Case(When(possible_duplicate_of__isnull=False, then=Value(1)), default=Value(0),
-                    output_field=IntegerField()), "flagged"),
-        choices=[("duplicate", _("Possible duplicate"))], stored=lambda value: 1),
+        Column(Case(When(possible_duplicate_of__isnull=False, then=Value(FLAGGED["duplicate"])),
+                    When(positions_differ=True, then=Value(FLAGGED["positions"])),
+                    default=Value(0), output_field=IntegerField()), "flagged"),
+        choices=[("duplicate", _("Possible duplicate")), ("positions", _("Positions differ"))],
+        stored=lambda value: FLAGGED[value]),
 ]
 
 # -- tracking (nmirf/tracking): what the state does about a recommendation -----------------

@@ -422,6 +422,10 @@ class Recommendation(models.Model):
     # created it, or "person" once someone edited the fields in the admin.
     values_from = models.CharField(max_length=200, blank=True, default="", db_default="",
                                    editable=False)
+    # Its sources give different positions (ingest/merging.py keeps the most authoritative
+    # one's): for a person to check (duplicates.settle_positions clears it).
+    positions_differ = models.BooleanField(_("positions differ"), default=False,
+                                           db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -123,7 +123,9 @@ _PROGRESS = ("SELECT action_rec.recommendation_id AS rec, 1 AS value" + _VALIDAT
     JOIN tracking_action_clusters action_cluster ON action_cluster.action_id = act.id
     JOIN tracking_cluster cluster ON cluster.id = action_cluster.cluster_id AND NOT cluster.archived
     JOIN tracking_clusterrecommendation link ON link.cluster_id = cluster.id""") + "{only_link}")
-_FLAGGED = "CASE WHEN possible_duplicate_of_id IS NULL THEN 0 ELSE 1 END"
+# filters.FLAGGED: a possible duplicate 1, else positions that differ 2.
+_FLAGGED = ("CASE WHEN possible_duplicate_of_id IS NOT NULL THEN 1 "
+            "WHEN positions_differ THEN 2 ELSE 0 END")
 # More changed recommendations than this (or than a tenth of the registry) since a
 # process last looked, and it rebuilds rather than patches: a large import.
 PATCH_LIMIT = 20_000
@@ -354,7 +356,7 @@ class RegistryIndex:
     mechanism: np.ndarray  # int32[size]: mechanism id
     position: np.ndarray  # int8[size]: index in POSITIONS (-1 where none)
     action: np.ndarray  # int8[size]: action category 1-5 (0 where none)
-    flagged: np.ndarray  # int8[size]: 1 for a possible duplicate waiting for a decision
+    flagged: np.ndarray  # int8[size]: what waits for a decision (filters.FLAGGED), else 0
     term_rec: np.ndarray  # int32[links], in the order of the recommendations (patched)
     term_id: np.ndarray  # int32[links]
     goal_rec: np.ndarray  # int32[pairs]: (recommendation, SDG goal), each pair once
@@ -423,8 +425,11 @@ class RegistryIndex:
         paragraph = np.zeros(size, dtype=np.int64)
         paragraph[ids] = rows[:, 5]
         flagged = np.zeros(size, dtype=np.int8)
+        # A few rows: two small queries (a possible duplicate is decided first).
+        flagged[list(Recommendation.objects.filter(positions_differ=True)
+                     .values_list("id", flat=True))] = 2
         flagged[list(Recommendation.objects.filter(possible_duplicate_of__isnull=False)
-                     .values_list("id", flat=True))] = 1  # a few rows: one small query
+                     .values_list("id", flat=True))] = 1
         term_rec, term_id = _sorted_links(_fetch(REC_TERM, ["recommendation_id", "term_id"]))
         state_rec, state_id = _sorted_links(_fetch(REC_STATE, ["recommendation_id",
                                                                "state_id"]))

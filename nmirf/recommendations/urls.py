@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/duplicate/", duplicate_views.resolve_duplicate, name="resolve_duplicate"),
     path("<int:pk>/duplicate/merge/", duplicate_views.merge_duplicate, name="merge_duplicate"),
     path("merges/<int:pk>/undo/", duplicate_views.undo_merge, name="undo_merge"),
+    path("<int:pk>/positions/", duplicate_views.settle_positions, name="settle_positions"),
 ]

@@ -154,6 +154,8 @@ def build_world(users: dict) -> SimpleNamespace:
                          possible_duplicate_of=w.rec_own)
     w.rec_archived = make_rec(review, "An old one.", paragraph="4", archived=True)
     # Two found to be one (recommendations/duplicates.py): a merge to undo.
+    w.rec_positions = make_rec(review, "Protect whistle-blowers.", paragraph="6",
+                               positions_differ=True)
     w.rec_kept = make_rec(review, "Protect journalists.", paragraph="5")
     w.merge = duplicates.merge(
         make_rec(review, "Protect journalists.", possible_duplicate_of=w.rec_kept), None)

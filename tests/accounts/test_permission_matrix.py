@@ -99,6 +99,8 @@ ROWS = [
         kwargs=lambda w: {"pk": w.rec_dup.pk}),
     Row("recommendations:undo_merge", "undo a merge", "post", SECRETARIAT,
         kwargs=lambda w: {"pk": w.merge.pk}),
+    Row("recommendations:settle_positions", "the position shown stands", "post",
+        SECRETARIAT, kwargs=lambda w: {"pk": w.rec_positions.pk}),
     # ── Suggested labels (nmirf/assist): the secretariat decides ──────────────────────
     Row("assist:decide", "accept a suggestion", "post", SECRETARIAT,
         kwargs=lambda w: {"pk": w.rec_own.pk, "suggestion_pk": w.suggestion.pk},

@@ -168,3 +168,64 @@ def test_the_page_says_what_each_source_gave_and_whose_values_it_shows(tmp_path,
     assert "values shown" in matrix_row and "values shown" not in upr_info_row
     assert "Gave: position Supported, action category 4 — General action" in upr_info_row
     assert "paragraph 90.1" in matrix_row and "Supported in part" in matrix_row
+
+
+# -- positions that differ: for a person to check -------------------------------------------
+
+def test_another_sources_position_marks_a_difference_but_a_correction_does_not():
+    matrix = fields("ohchr_matrix:SVN:7:90.1", position="supported_in_part")
+    assert merging.positions_differ(matrix, fields("upr_info:1", position="noted"))
+    assert not merging.positions_differ(matrix, fields("upr_info:1", position="none"))
+    assert not merging.positions_differ(
+        matrix, fields("ohchr_matrix:SVN:7:90.1", position="noted"))  # its own, corrected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("order", ["matrix first", "upr info first"])
+def test_different_positions_are_marked_in_either_order(tmp_path, order,
+                                                        coordinator_client):
+    from django.urls import reverse
+
+    if order == "matrix first":
+        import_matrix()
+        import_upr_info(tmp_path, response="Noted")
+    else:
+        import_upr_info(tmp_path, response="Noted")
+        import_matrix()
+    rec = Recommendation.objects.get()
+    assert rec.positions_differ and rec.position == "supported_in_part"
+    listed = coordinator_client.get(reverse("recommendations:list"),
+                                    {"flagged": "positions", "state": "all"})
+    assert [r.pk for r in listed.context["page"].object_list] == [rec.pk]
+    page = coordinator_client.get(reverse("recommendations:detail", args=[rec.pk]))
+    assert 'id="positions-differ"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_same_position_from_both_marks_nothing(tmp_path):
+    import_matrix(position="Supported")
+    import_upr_info(tmp_path)
+    assert not Recommendation.objects.get().positions_differ
+
+
+@pytest.mark.django_db
+def test_a_person_settles_the_difference(tmp_path, coordinator_client, observer_client):
+    from django.urls import reverse
+
+    import_matrix()
+    import_upr_info(tmp_path, response="Noted")
+    rec = Recommendation.objects.get()
+    url = reverse("recommendations:settle_positions", args=[rec.pk])
+    assert observer_client.post(url).status_code == 403
+    rec.refresh_from_db()
+    assert rec.positions_differ
+    response = coordinator_client.post(url, follow=True)
+    assert "The position shown stands" in response.content.decode()
+    rec.refresh_from_db()
+    assert not rec.positions_differ
+    # Imports never mark it again for what was already there.
+    import_upr_info(tmp_path, response="Noted")
+    rec.refresh_from_db()
+    assert not rec.positions_differ
+    again = coordinator_client.post(url, follow=True).content.decode()
+    assert "already checked" in again
