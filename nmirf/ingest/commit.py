@@ -154,6 +154,7 @@ class Candidates:
     authority: dict[int, int] = field(default_factory=dict)
     # {distinctive word: [positions in texts]}, built on first use
     _by_word: dict[str, list[int]] | None = None
+    _all_states: bool = False  # states_of holds every candidate's (gather read them)
 
     def near(self, search_text: str) -> int | None:
         """The recommendation whose text is most nearly this one
@@ -207,6 +208,10 @@ class Candidates:
         states named after it) — those with a part's words (or nearly) and one of that
         part's states. In id order: the first stays, the others join it
         (Commit._fold)."""
+        if not self._all_states:
+            _read_states({rec_id: self for rec_id, _words in self.texts
+                          if rec_id not in self.states_of})
+            self._all_states = True
         found = set()
         wanted = set(state_ids)
         for rec_id in self.by_words.get(match_key(search_text), ()):
@@ -237,6 +242,15 @@ class Candidates:
             if self.states_of.get(rec_id, set()) & wanted:
                 return rec_id
         return found[0]
+
+
+def _read_states(owners: dict[int, "Candidates"]) -> None:
+    """The recommending states of these recommendations, into their Candidates' states_of
+    (one query per IDS of them)."""
+    for chunk in _chunks(sorted(owners)):
+        for rec_id, state_id in RecommendingState.objects.filter(
+                recommendation_id__in=chunk).values_list("recommendation_id", "state_id"):
+            owners[rec_id].states_of.setdefault(rec_id, set()).add(state_id)
 
 
 NO_CANDIDATES = Candidates()
@@ -312,14 +326,13 @@ class CandidateCache:
                 if parts:
                     clustered[rec_id] = (candidates, parts)
         self._add_parts(clustered)
-        # Who recommended each (a record joins the copy of its own state; a clustered
-        # paragraph gathers the copies of its states).
-        owner = {rec_id: candidates for candidates in by_review.values()
-                 for rec_id, _words in candidates.texts}
-        for chunk in _chunks(sorted(owner)):
-            for rec_id, state_id in RecommendingState.objects.filter(
-                    recommendation_id__in=chunk).values_list("recommendation_id", "state_id"):
-                owner[rec_id].states_of.setdefault(rec_id, set()).add(state_id)
+        # Who recommended those that share their words (a record joins the copy of its
+        # own state); the others' states are read only if a paragraph gathers copies
+        # (Candidates.gather): most imports never need them.
+        shared = {rec_id: candidates for candidates in by_review.values()
+                  for group in candidates.by_words.values() if len(group) > 1
+                  for rec_id in group}
+        _read_states(shared)
         self._loaded.update(by_review)
 
     def state_ids(self) -> dict[str, int]:
