@@ -14,6 +14,7 @@ Everything runs on one CPU core with fixed seeds: the same files give the same f
 """
 
 import warnings
+from abc import ABC, abstractmethod
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -54,20 +55,24 @@ def _features() -> FeatureUnion:
     ])
 
 
-class IssueClassifier:
-    """fit(texts, label sets); predict(texts) -> (label sets, labels ranked best first)."""
+class IssueClassifier(ABC):
+    """fit(texts, label sets); predict(texts) -> (label sets, labels ranked best first).
+    A model says how it learns, how it scores each issue, and which scores it keeps."""
 
     name = ""
     description = ""
 
+    @abstractmethod
     def fit(self, texts: list[str], labels: list[frozenset[str]]) -> "IssueClassifier":
-        raise NotImplementedError
+        """Learn from the texts and their sets of issues; returns itself."""
 
+    @abstractmethod
     def scores(self, texts: list[str]) -> np.ndarray:
-        raise NotImplementedError
+        """float[texts, issues]: higher is likelier."""
 
+    @abstractmethod
     def chosen(self, scores: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """bool[texts, issues]: the issues predicted, from `scores`."""
 
     def predict(self, texts: list[str]) -> tuple[list[frozenset[str]], list[list[str]]]:
         scores = self.scores(texts)
@@ -175,12 +180,15 @@ def _tuned_thresholds(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return thresholds
 
 
-class CategoryClassifier:
+class CategoryClassifier(ABC):
+    """fit(texts, categories); predict(texts) -> one action category each."""
+
     name = ""
     description = ""
 
+    @abstractmethod
     def fit(self, texts: list[str], categories: list[int]) -> "CategoryClassifier":
-        raise NotImplementedError
+        """Learn from the texts and their categories (sets `features` and `classifier`)."""
 
     def predict(self, texts: list[str]) -> list[int]:
         return [int(category) for category in self.classifier.predict(
