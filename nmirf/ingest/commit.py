@@ -45,6 +45,7 @@ from nmirf.core.text import search_text as folded_text
 from nmirf.recommendations import registry_changes, state_names
 from nmirf.recommendations.models import (
     Document,
+    Merge,
     Recommendation,
     RecommendationTerm,
     RecommendingState,
@@ -347,22 +348,28 @@ class CandidateCache:
         the paragraph's states that no other part names."""
         if not clustered:
             return
-        state_ids = self.state_ids()
         states_of: dict[int, set[int]] = defaultdict(set)
         for chunk in _chunks(sorted(clustered)):
             for rec_id, state_id in RecommendingState.objects.filter(
                     recommendation_id__in=chunk).values_list("recommendation_id", "state_id"):
                 states_of[rec_id].add(state_id)
         for rec_id, (candidates, parts) in clustered.items():
-            named_ids = []
-            for _text, names in parts:
-                named_ids.append({state_ids.get(state_names.iso3_of(name))
-                                  for name in names} - {None})
-            rest = states_of[rec_id].difference(*named_ids)
-            for (text, names), ids in zip(parts, named_ids, strict=True):
-                folded = folded_text(text)
+            for folded, ids in self.parts_with_states(parts, states_of[rec_id]):
                 candidates.parts.append((rec_id, match_key(folded), similarity.words(folded),
-                                         ids if names else rest))
+                                         ids))
+
+    def parts_with_states(self, parts: list[tuple[str, list[str]]],
+                          paragraph_states: set[int]) -> list[tuple[str, set[int]]]:
+        """(folded text, state ids) of each part of a clustered paragraph
+        (brackets.clustered_parts): the states named after it; for the last, whose
+        bracket was cut off with the paragraph's, the paragraph's states no other part
+        names."""
+        state_ids = self.state_ids()
+        named = [{state_ids.get(state_names.iso3_of(name)) for name in names} - {None}
+                 for _text, names in parts]
+        rest = set(paragraph_states).difference(*named)
+        return [(folded_text(text), ids if names else rest)
+                for (text, names), ids in zip(parts, named, strict=True)]
 
 
 # How long one attempt waits for the registry's write lock (PostgreSQL; on SQLite, the
@@ -683,10 +690,8 @@ class Commit:
         parts = []
         text = record.row.text
         if "(" in text:
-            state_ids = self.candidates.state_ids()
-            for part_text, names in brackets.clustered_parts(text):
-                ids = {state_ids.get(state_names.iso3_of(name)) for name in names} - {None}
-                parts.append((folded_text(part_text), ids or set(record.recommending_state_ids)))
+            parts = self.candidates.parts_with_states(brackets.clustered_parts(text),
+                                                      set(record.recommending_state_ids))
         if not parts and len(others.by_words.get(match_key(record.search_text), ())) < 2:
             return []
         gathered = [rec_id for rec_id in others.gather(
@@ -855,8 +860,6 @@ def _fold(plan: Plan, now) -> None:
     to it, its recommending states and labels are added to it (plan.added_*), it is
     archived pointing at it, and a Merge records what moved, so that a person can undo it
     (recommendations/duplicates.undo) as they undo their own merges."""
-    from nmirf.recommendations.models import Merge
-
     folded = [other for _kept, other in plan.folds]
     kept_of = {other: kept for kept, other in plan.folds}
     links: dict[str, dict[int, set[int]]] = {"state": defaultdict(set), "term": defaultdict(set)}
